@@ -1,0 +1,129 @@
+//! The spec's enumerated columns, stored as the spec's lower-case strings.
+//! Each set of values is also enforced by a CHECK constraint in the migrations
+//! (`migration::checks` lists them from these enums' `db_values()`).
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// `users.user_type`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum UserType {
+    #[sea_orm(string_value = "retailer")]
+    Retailer,
+    #[sea_orm(string_value = "brand")]
+    Brand,
+    #[sea_orm(string_value = "admin")]
+    Admin,
+}
+
+/// `users.region`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum Region {
+    #[sea_orm(string_value = "East")]
+    East,
+    #[sea_orm(string_value = "West")]
+    West,
+    #[sea_orm(string_value = "Central")]
+    Central,
+    #[sea_orm(string_value = "North")]
+    North,
+    #[sea_orm(string_value = "South")]
+    South,
+}
+
+/// `campaigns.status`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum CampaignStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "paused")]
+    Paused,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+}
+
+/// `email_sends.status`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum SendStatus {
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    #[sea_orm(string_value = "bounced")]
+    Bounced,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+/// `crm_conversions.conversion_type`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum ConversionType {
+    #[sea_orm(string_value = "sale")]
+    Sale,
+    #[sea_orm(string_value = "lead")]
+    Lead,
+    #[sea_orm(string_value = "signup")]
+    Signup,
+    #[sea_orm(string_value = "demo_request")]
+    DemoRequest,
+}
+
+/// `crm_conversions.product_category`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(100))")]
+pub enum ProductCategory {
+    #[sea_orm(string_value = "Necklaces")]
+    Necklaces,
+    #[sea_orm(string_value = "Bracelets")]
+    Bracelets,
+    #[sea_orm(string_value = "Earrings")]
+    Earrings,
+    #[sea_orm(string_value = "Rings")]
+    Rings,
+}
+
+/// `ecommerce_orders.order_status`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+pub enum OrderStatus {
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    #[sea_orm(string_value = "refunded")]
+    Refunded,
+}

@@ -1,0 +1,22 @@
+//! SeaORM entities of campaign-performance: the spec's six tables, their enums and the
+//! `Money` column type. No GraphQL and no business rules live here.
+
+pub mod campaigns;
+pub mod crm_conversions;
+pub mod ecommerce_orders;
+pub mod email_campaigns;
+pub mod email_sends;
+pub mod enums;
+pub mod money;
+pub mod users;
+
+pub use money::Money;
+
+pub mod prelude {
+    pub use super::campaigns::Entity as Campaigns;
+    pub use super::crm_conversions::Entity as CrmConversions;
+    pub use super::ecommerce_orders::Entity as EcommerceOrders;
+    pub use super::email_campaigns::Entity as EmailCampaigns;
+    pub use super::email_sends::Entity as EmailSends;
+    pub use super::users::Entity as Users;
+}

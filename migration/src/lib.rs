@@ -1,0 +1,22 @@
+//! Schema migrations of campaign-performance, for PostgreSQL and SQLite.
+//!
+//! Migrations are frozen history: they never import the entity crate, so a later change
+//! to an entity cannot silently rewrite what an old migration created.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20250101_000001_create_core_tables;
+mod m20250101_000002_create_performance_summary_view;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250101_000001_create_core_tables::Migration),
+            Box::new(m20250101_000002_create_performance_summary_view::Migration),
+        ]
+    }
+}

@@ -1,0 +1,8 @@
+//! The figures: pure decimal maths (`metrics`) over counts and amounts that batched
+//! aggregate queries (`totals`) read from the database.
+
+pub mod metrics;
+pub mod sql;
+pub mod totals;
+
+pub use metrics::{EmailCounts, PerformanceTier, RevenueTotals};

@@ -1,0 +1,144 @@
+//! Connecting to the database: PostgreSQL by URL, or the embedded SQLite file.
+
+use crate::config::{DatabaseArgs, EMBEDDED_DB_FILE};
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use std::time::Duration;
+
+/// Where the data lives, as resolved from the configuration.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: String,
+    /// True for the SQLite file in the data folder that the server manages by itself.
+    pub embedded: bool,
+}
+
+impl Target {
+    pub fn resolve(args: &DatabaseArgs) -> anyhow::Result<Target> {
+        match &args.database_url {
+            Some(url) if !url.trim().is_empty() => Ok(Target {
+                url: url.trim().to_owned(),
+                embedded: false,
+            }),
+            _ => {
+                std::fs::create_dir_all(&args.data_dir).with_context(|| {
+                    format!(
+                        "cannot create the data folder {} (DATA_DIR)",
+                        args.data_dir.display()
+                    )
+                })?;
+                let path = args.data_dir.join(EMBEDDED_DB_FILE);
+                Ok(Target {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    embedded: true,
+                })
+            }
+        }
+    }
+
+    /// The URL without its password, for messages.
+    pub fn redacted(&self) -> String {
+        redact(&self.url)
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens a pool to `url`, with SQLite set up for a server (WAL, foreign keys, busy timeout).
+pub async fn connect(url: &str, connect_timeout: Duration) -> anyhow::Result<DatabaseConnection> {
+    let backend = if url.starts_with("sqlite:") {
+        DbBackend::Sqlite
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        DbBackend::Postgres
+    } else {
+        anyhow::bail!(
+            "unsupported DATABASE_URL {:?}: expected postgres://… or sqlite://…",
+            redact(url)
+        );
+    };
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.connect_timeout(connect_timeout)
+        .acquire_timeout(connect_timeout.max(Duration::from_secs(5)))
+        .sqlx_logging(false);
+    if backend == DbBackend::Sqlite {
+        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    } else {
+        opts.max_connections(16);
+    }
+    let db = tokio::time::timeout(
+        connect_timeout + Duration::from_secs(1),
+        Database::connect(opts),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("timed out connecting to {}", redact(url)))?
+    .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    db.ping()
+        .await
+        .with_context(|| format!("database at {} does not answer", redact(url)))?;
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("applying migrations")
+}
+
+/// The migrations not yet applied.
+pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("reading migration status")?;
+    Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// True when the database holds no campaigns and no users.
+pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let users = entity::prelude::Users::find().count(db).await?;
+    let campaigns = entity::prelude::Campaigns::find().count(db).await?;
+    Ok(users == 0 && campaigns == 0)
+}
+
+/// Checks that the database answers a trivial query (for `/readyz`).
+pub async fn ready(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(super::redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            super::redact("sqlite://data/x.sqlite3"),
+            "sqlite://data/x.sqlite3"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! GraphQL mirrors of the entity enums (values in SCREAMING_CASE), converted both ways.
+
+use async_graphql::Enum;
+use entity::enums as db;
+
+/// A user's role.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::UserType")]
+pub enum UserType {
+    /// A retailer that receives campaigns and places orders.
+    Retailer,
+    /// A member of the brand's marketing team.
+    Brand,
+    /// An administrator.
+    Admin,
+}
+
+/// A geographic region.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::Region")]
+pub enum Region {
+    East,
+    West,
+    Central,
+    North,
+    South,
+}
+
+/// Where a campaign is in its lifecycle.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::CampaignStatus")]
+pub enum CampaignStatus {
+    /// Being prepared; nothing sent.
+    Draft,
+    /// Running.
+    Active,
+    /// Stopped for now; may resume.
+    Paused,
+    /// Finished.
+    Completed,
+}

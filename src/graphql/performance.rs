@@ -1,0 +1,103 @@
+//! Performance figures of campaigns and email campaigns. Every rate is a percentage
+//! rounded half away from zero to 2 decimals, 0 when its denominator is 0.
+
+use crate::analytics::metrics::{self, EmailCounts, PerformanceTier as Tier, RevenueTotals};
+use async_graphql::{Enum, SimpleObject};
+use entity::Money;
+use rust_decimal::Decimal;
+
+/// A campaign's class by ROI; it follows `roiPercentage` (not ROAS).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "Tier")]
+pub enum PerformanceTier {
+    /// ROI of 100% or more.
+    HighRoi,
+    /// ROI of 50% or more, below 100%.
+    GoodRoi,
+    /// ROI below 50%, or nothing spent.
+    Standard,
+}
+
+/// How a campaign performs: email funnel counts and rates, revenue, ROI and ROAS.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct CampaignPerformance {
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// Revenue: conversionRevenue + orderRevenue. Pending, cancelled and refunded orders are
+    /// not revenue.
+    pub total_revenue: Decimal,
+    /// Sum of the values of the campaign's CRM conversions.
+    pub conversion_revenue: Decimal,
+    /// Sum of the values of the campaign's completed orders.
+    pub order_revenue: Decimal,
+    /// Sum of the values of the campaign's pending orders (not yet revenue).
+    pub pending_revenue: Decimal,
+    /// ROI in percent: (totalRevenue − budgetSpent) ÷ budgetSpent × 100, rounded half away
+    /// from zero to 1 decimal; 0 when nothing was spent.
+    pub roi_percentage: f64,
+    /// Return on ad spend: totalRevenue ÷ budgetSpent, rounded half away from zero to
+    /// 2 decimals; 0 when nothing was spent. (1.24 means each dollar spent brought $1.24.)
+    pub roas: f64,
+    /// HIGH_ROI from an ROI of 100%, GOOD_ROI from 50%, else STANDARD (unrounded ROI).
+    pub performance_tier: PerformanceTier,
+}
+
+impl CampaignPerformance {
+    pub fn compute(email: &EmailCounts, revenue: &RevenueTotals, spent: Money) -> Self {
+        let total = revenue.total();
+        CampaignPerformance {
+            email: EmailPerformance::compute(email),
+            total_revenue: total.amount(),
+            conversion_revenue: revenue.conversions.amount(),
+            order_revenue: revenue.orders.amount(),
+            pending_revenue: revenue.pending.amount(),
+            roi_percentage: metrics::roi_percentage(total, spent),
+            roas: metrics::roas(total, spent),
+            performance_tier: metrics::performance_tier(total, spent).into(),
+        }
+    }
+}
+
+/// Email funnel counts and rates, of one email campaign or (within `CampaignPerformance`)
+/// of all the emails of a campaign.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct EmailPerformance {
+    /// Distinct retailers that were sent at least one of these emails.
+    pub total_retailers: i64,
+    /// Emails sent (one per recipient per email campaign).
+    pub total_emails_sent: i64,
+    /// Emails delivered. An open or a click proves delivery, so those count even when the
+    /// delivery event is missing.
+    pub emails_delivered: i64,
+    /// Emails opened at least once (unique opens). A click implies an open.
+    pub emails_opened: i64,
+    /// Emails clicked at least once (unique clicks).
+    pub emails_clicked: i64,
+    /// Emails bounced or failed and never delivered.
+    pub emails_bounced: i64,
+    /// emailsDelivered ÷ totalEmailsSent × 100.
+    pub delivery_rate: f64,
+    /// emailsOpened ÷ emailsDelivered × 100.
+    pub open_rate: f64,
+    /// emailsClicked ÷ emailsDelivered × 100.
+    pub click_rate: f64,
+    /// emailsClicked ÷ emailsOpened × 100 (unique clicks over unique opens).
+    pub click_to_open_rate: f64,
+}
+
+impl EmailPerformance {
+    pub fn compute(email: &EmailCounts) -> Self {
+        EmailPerformance {
+            total_retailers: email.retailers,
+            total_emails_sent: email.sent,
+            emails_delivered: email.delivered,
+            emails_opened: email.opened,
+            emails_clicked: email.clicked,
+            emails_bounced: email.bounced,
+            delivery_rate: metrics::rate(email.delivered, email.sent),
+            open_rate: metrics::rate(email.opened, email.delivered),
+            click_rate: metrics::rate(email.clicked, email.delivered),
+            click_to_open_rate: metrics::rate(email.clicked, email.opened),
+        }
+    }
+}
