@@ -32,7 +32,7 @@ pub fn money<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
     match backend {
         DbBackend::Sqlite => {
             col.custom(Alias::new("TEXT")).check(Expr::cust(format!(
-                "typeof(\"{col_name}\") = 'text' AND \"{col_name}\" GLOB '[0-9]*.[0-9][0-9]' \
+                "\"{col_name}\" IS NULL OR typeof(\"{col_name}\") = 'text' AND \"{col_name}\" GLOB '[0-9]*.[0-9][0-9]' \
                  AND \"{col_name}\" NOT GLOB '*[^0-9.]*' AND length(\"{col_name}\") <= 13"
             )));
         }
