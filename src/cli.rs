@@ -11,7 +11,10 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::from_env()))
+    {
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate { action } => {
             migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await

@@ -86,18 +86,17 @@ pub struct ServeArgs {
     pub shutdown_grace_secs: u64,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        ServeArgs {
-            bind_addr: DEFAULT_BIND_ADDR.to_owned(),
-            no_demo: std::env::var_os("NO_DEMO").is_some(),
-            migrate: false,
-            shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
-        }
-    }
-}
-
 impl ServeArgs {
+    /// `serve`'s arguments when no command is given: defaults and environment variables.
+    pub fn from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct ServeOnly {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        ServeOnly::parse_from(["campaign-performance"]).args
+    }
+
     /// The bind address, or an error naming the bad value.
     pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
         self.bind_addr.parse().map_err(|e| {

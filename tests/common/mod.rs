@@ -5,7 +5,9 @@
 use campaign_performance::db;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::enums::*;
-use entity::{Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
+use entity::{
+    Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users,
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend};
 use serde_json::Value;
 use std::time::Duration as StdDuration;
@@ -63,9 +65,19 @@ impl TestDb {
 
     pub async fn sqlite_unmigrated() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite3").display());
-        let conn = db::connect(&url, CONNECT_TIMEOUT).await.expect("open SQLite");
-        TestDb { conn, url, pg_schema: None, _dir: Some(dir) }
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("test.sqlite3").display()
+        );
+        let conn = db::connect(&url, CONNECT_TIMEOUT)
+            .await
+            .expect("open SQLite");
+        TestDb {
+            conn,
+            url,
+            pg_schema: None,
+            _dir: Some(dir),
+        }
     }
 
     /// None when `TEST_DATABASE_URL` is unset; panics when it is set but unusable.
@@ -74,17 +86,31 @@ impl TestDb {
     }
 
     pub async fn postgres_unmigrated() -> Option<TestDb> {
-        let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         let schema = format!("t_{}", Uuid::new_v4().simple());
         let admin = db::connect(&admin_url, CONNECT_TIMEOUT)
             .await
-            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unusable: {e:#}"));
-        admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create test schema");
+            .unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unusable: {e:#}")
+            });
+        admin
+            .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create test schema");
         admin.close().await.ok();
         let sep = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
-        let conn = db::connect(&url, CONNECT_TIMEOUT).await.expect("connect to the test schema");
-        Some(TestDb { conn, url, pg_schema: Some((admin_url, schema)), _dir: None })
+        let conn = db::connect(&url, CONNECT_TIMEOUT)
+            .await
+            .expect("connect to the test schema");
+        Some(TestDb {
+            conn,
+            url,
+            pg_schema: Some((admin_url, schema)),
+            _dir: None,
+        })
     }
 
     async fn migrated(self) -> TestDb {
@@ -99,14 +125,21 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin_url, schema)) = self.pg_schema.take() else { return };
+        let Some((admin_url, schema)) = self.pg_schema.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime; a separate thread with its own runtime can
         // block on the clean-up without stalling it.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 if let Ok(admin) = db::connect(&admin_url, CONNECT_TIMEOUT).await {
-                    let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await;
                     admin.close().await.ok();
                 }
             });
@@ -118,15 +151,22 @@ impl Drop for TestDb {
 /// Runs a GraphQL query against the in-process schema; panics on errors.
 pub async fn gql(db: &DatabaseConnection, query: &str, variables: Value) -> Value {
     let response = gql_response(db, query, variables).await;
-    assert!(response["errors"].is_null(), "GraphQL errors: {:#}", response["errors"]);
+    assert!(
+        response["errors"].is_null(),
+        "GraphQL errors: {:#}",
+        response["errors"]
+    );
     response["data"].clone()
 }
 
 /// Runs a GraphQL query and returns the whole response (data and errors).
 pub async fn gql_response(db: &DatabaseConnection, query: &str, variables: Value) -> Value {
     let schema = campaign_performance::graphql::build_schema(db.clone());
-    let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
-    let response = schema.execute(campaign_performance::graphql::prepare_request(request, db)).await;
+    let request = async_graphql::Request::new(query)
+        .variables(async_graphql::Variables::from_json(variables));
+    let response = schema
+        .execute(campaign_performance::graphql::prepare_request(request, db))
+        .await;
     serde_json::to_value(&response).expect("response serializes")
 }
 
@@ -146,7 +186,11 @@ pub fn retailer(name: &str, region: Region) -> UserBuilder {
     let now = at(2025, 1, 1, 0);
     UserBuilder(users::ActiveModel {
         id: Set(Uuid::new_v4()),
-        email: Set(format!("{}-{}@retailer.example", name.to_lowercase().replace(' ', "-"), Uuid::new_v4().simple())),
+        email: Set(format!(
+            "{}-{}@retailer.example",
+            name.to_lowercase().replace(' ', "-"),
+            Uuid::new_v4().simple()
+        )),
         name: Set(name.to_owned()),
         user_type: Set(UserType::Retailer),
         region: Set(Some(region)),
@@ -212,7 +256,11 @@ impl CampaignBuilder {
     }
 }
 
-pub async fn email_campaign(db: &impl ConnectionTrait, campaign: &campaigns::Model, subject: &str) -> email_campaigns::Model {
+pub async fn email_campaign(
+    db: &impl ConnectionTrait,
+    campaign: &campaigns::Model,
+    subject: &str,
+) -> email_campaigns::Model {
     email_campaigns::ActiveModel {
         id: Set(Uuid::new_v4()),
         campaign_id: Set(Some(campaign.id)),
@@ -245,7 +293,11 @@ pub async fn send(
     outcome: SendOutcome,
 ) -> email_sends::Model {
     let sent = at(2025, 1, 14, 15);
-    let status = outcome.status.unwrap_or(if outcome.delivered { SendStatus::Delivered } else { SendStatus::Sent });
+    let status = outcome.status.unwrap_or(if outcome.delivered {
+        SendStatus::Delivered
+    } else {
+        SendStatus::Sent
+    });
     email_sends::ActiveModel {
         id: Set(Uuid::new_v4()),
         email_campaign_id: Set(Some(email.id)),

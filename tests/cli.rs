@@ -1,0 +1,232 @@
+//! The real binary: configuration errors, seeding rules, `schema`, and a served demo that
+//! stops cleanly on SIGTERM after finishing the request in flight.
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_campaign-performance");
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("BIND_ADDR")
+        .env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run the binary")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The error is one line that starts with `error:` and nothing panicked.
+fn assert_one_line_error(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "must fail: {}", stderr(out));
+    let err = stderr(out);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected, got: {err}");
+    assert!(
+        lines[0].contains(needle),
+        "error should mention {needle:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn an_unreachable_database_is_a_one_line_error() {
+    let out = run(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("DATABASE_CONNECT_TIMEOUT", "2"),
+        ],
+    );
+    assert_one_line_error(&out, "127.0.0.1:1");
+    let out = run(
+        &["migrate", "status"],
+        &[("DATABASE_URL", "mysql://x@127.0.0.1/y")],
+    );
+    assert_one_line_error(&out, "unsupported DATABASE_URL");
+}
+
+#[test]
+fn a_bad_bind_address_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = run(&["serve", "--bind", "localhost-ish"], &[("DATA_DIR", data)]);
+    assert_one_line_error(&out, "bad bind address");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run(
+        &["serve", "--no-demo"],
+        &[("DATA_DIR", data), ("BIND_ADDR", &addr)],
+    );
+    assert_one_line_error(&out, &format!("cannot listen on {addr}"));
+}
+
+#[test]
+fn an_unknown_command_fails_and_says_so() {
+    let out = run(&["frobnicate"], &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unrecognized subcommand 'frobnicate'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let out = run(&["schema"], &[]);
+    assert!(out.status.success());
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
+}
+
+#[test]
+fn seeding_a_database_that_holds_data_needs_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let first = run(&["seed", "--demo"], &[("DATA_DIR", data)]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("27037 sends"));
+    let again = run(&["seed", "--demo"], &[("DATA_DIR", data)]);
+    assert_one_line_error(&again, "already holds data");
+    assert!(stderr(&again).contains("--force"));
+    let forced = run(&["seed", "--demo", "--force"], &[("DATA_DIR", data)]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let status = run(&["migrate", "status"], &[("DATA_DIR", data)]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout)
+            .contains("applied  m20250101_000001_create_core_tables")
+    );
+}
+
+fn http(port: u16, request: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn post_graphql(query: &str) -> String {
+    let body = json!({ "query": query }).to_string();
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Kills the server if the test fails before it stops by itself.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .env_remove("DATABASE_URL")
+            .env("DATA_DIR", dir.path())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let response = http(
+        port,
+        &post_graphql(
+            "{ campaigns(filter: { status: [ACTIVE] }) { edges { node { name performance { totalEmailsSent totalRevenue roiPercentage roas performanceTier } } } } }",
+        ),
+    );
+    let body: Value = serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(
+        body["data"]["campaigns"]["edges"][0]["node"],
+        json!({ "name": "Marco Bicego New 2025 Campaign", "performance": {
+            "totalEmailsSent": 27037, "totalRevenue": "41500.00", "roiPercentage": 23.9, "roas": 1.24, "performanceTier": "STANDARD" } })
+    );
+
+    // A request in flight when SIGTERM arrives: its headers are sent, its body is not yet.
+    let request = post_graphql("{ campaigns { totalCount } }");
+    let (head, rest) = request.split_at(request.len() - 5);
+    let mut in_flight = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    in_flight.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    in_flight.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "in-flight request was cut: {answer:?}"
+    );
+    assert!(
+        answer.contains(r#"{"data":{"campaigns":{"totalCount":4}}}"#),
+        "{answer}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    // New connections are refused once it has stopped.
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    let mut stdout = String::new();
+    child
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/graphql")),
+        "{stdout}"
+    );
+}
