@@ -1,7 +1,12 @@
 //! The commands: serve, migrate, seed, schema.
 
-use crate::config::{Cli, Command, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs};
+use crate::auth::Minter;
+use crate::auth::keys::{self, AuthKeys};
+use crate::config::{
+    AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs, TokenArgs,
+};
 use crate::db::{self, Target};
+use crate::services::users;
 use crate::{AppState, demo};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
@@ -11,32 +16,43 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli
-        .command
-        .unwrap_or_else(|| Command::Serve(ServeArgs::from_env()))
-    {
+    match cli.command.unwrap_or_else(|| Command::Serve(ServeArgs::from_env())) {
         Command::Serve(args) => serve(&cli.database, args).await,
-        Command::Migrate { action } => {
-            migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await
-        }
+        Command::Migrate { action } => migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await,
         Command::Seed(args) => seed(&cli.database, args).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
+        Command::Token(args) => token(&cli.database, args).await,
     }
 }
 
 async fn open(args: &DatabaseArgs) -> anyhow::Result<(Target, DatabaseConnection)> {
+    open_with(args, None).await
+}
+
+async fn open_with(
+    args: &DatabaseArgs,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<(Target, DatabaseConnection)> {
     let target = Target::resolve(args)?;
-    let db = db::connect(&target.url, Duration::from_secs(args.connect_timeout_secs)).await?;
+    let db = db::connect(&target.url, Duration::from_secs(args.connect_timeout_secs), statement_timeout).await?;
     Ok((target, db))
+}
+
+/// The token keys for `target`: configured ones, or the embedded database's own secret.
+fn auth_keys(args: &AuthArgs, database: &DatabaseArgs, target: &Target) -> anyhow::Result<AuthKeys> {
+    keys::resolve(args, target.embedded.then_some(database.data_dir.as_path()))
 }
 
 async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     // Check what needs no database first, so a typo fails at once.
     let addr = args.socket_addr()?;
-    let (target, db) = open(database).await?;
+    let target = Target::resolve(database)?;
+    let auth = auth_keys(&args.auth, database, &target)?;
+    let statement_timeout = Duration::from_secs(args.limits.request_timeout_secs);
+    let (target, db) = open_with(database, Some(statement_timeout)).await?;
     if target.embedded || args.migrate {
         db::migrate_up(&db).await?;
     } else {
@@ -52,19 +68,17 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     }
     if target.embedded && !args.no_demo && db::is_empty(&db).await? {
         tracing::info!("empty embedded database: loading the demo data");
-        demo::load(&db, false)
-            .await
-            .context("loading the demo data")?;
+        demo::load(&db, false).await.context("loading the demo data")?;
     }
 
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let app = crate::app(AppState::new(db.clone()));
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let banner = demo_tokens(&db, auth.minter.as_ref(), target.embedded).await?;
+    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
     println!("  Health:    http://{addr}/healthz   Ready: http://{addr}/readyz");
-    println!("  Authentication: none yet; every caller sees all data. Bind to loopback only.");
+    println!("{banner}");
     tracing::info!(%addr, "listening");
 
     let shutdown = Arc::new(Notify::new());
@@ -82,6 +96,41 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     db.close().await.ok();
+    Ok(())
+}
+
+/// How to authenticate, for the start-up banner: on the embedded database, ready tokens for
+/// the demo's brand user and one retailer.
+async fn demo_tokens(db: &DatabaseConnection, minter: Option<&Minter>, embedded: bool) -> anyhow::Result<String> {
+    let mut lines = vec![
+        "  Authentication: every request needs `Authorization: Bearer <token>`; in GraphiQL put".to_owned(),
+        r#"  {"Authorization": "Bearer <token>"} in the Headers pane. `campaign-performance token --email <email>` mints one."#
+            .to_owned(),
+    ];
+    if let (Some(minter), true) = (minter, embedded) {
+        for (who, email) in [("brand user", demo::BRAND_EMAIL), ("retailer Cartier Rodeo Drive", demo::RETAILER_EMAIL)]
+        {
+            if let Some(user) = users::find_by_email(db, email).await? {
+                lines.push(format!("  Token for the {who} ({email}), valid 7 days:"));
+                lines.push(format!("    {}", minter.mint(user.id, DEFAULT_TOKEN_TTL_SECS)));
+            }
+        }
+    }
+    Ok(lines.join("\n"))
+}
+
+async fn token(database: &DatabaseArgs, args: TokenArgs) -> anyhow::Result<()> {
+    let (target, db) = open(database).await?;
+    let auth = auth_keys(&args.auth, database, &target)?;
+    let minter = auth.minter.context(
+        "minting needs an HS256 secret (JWT_SECRET); with only public keys, tokens come from your identity provider",
+    )?;
+    let user =
+        users::find_by_email(&db, &args.email).await?.with_context(|| format!("no user with email {}", args.email))?;
+    if !user.is_active {
+        anyhow::bail!("user {} is deactivated; its tokens would be refused", args.email);
+    }
+    println!("{}", minter.mint(user.id, args.ttl_secs));
     Ok(())
 }
 
@@ -112,25 +161,15 @@ async fn migrate(database: &DatabaseArgs, action: MigrateAction) -> anyhow::Resu
         MigrateAction::Up => {
             let pending = db::pending_migrations(&db).await?;
             db::migrate_up(&db).await?;
-            println!(
-                "applied {} migration(s) to {}",
-                pending.len(),
-                target.redacted()
-            );
+            println!("applied {} migration(s) to {}", pending.len(), target.redacted());
         }
         MigrateAction::Down => {
-            Migrator::down(&db, None)
-                .await
-                .context("reverting migrations")?;
+            Migrator::down(&db, None).await.context("reverting migrations")?;
             println!("reverted every migration of {}", target.redacted());
         }
         MigrateAction::Status => {
-            let applied = Migrator::get_applied_migrations(&db)
-                .await
-                .context("reading migration status")?;
-            let pending = Migrator::get_pending_migrations(&db)
-                .await
-                .context("reading migration status")?;
+            let applied = Migrator::get_applied_migrations(&db).await.context("reading migration status")?;
+            let pending = Migrator::get_pending_migrations(&db).await.context("reading migration status")?;
             for m in &applied {
                 println!("applied  {}", m.name());
             }
@@ -155,9 +194,7 @@ async fn seed(database: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()> {
             target.redacted()
         );
     }
-    let data = demo::load(&db, !empty)
-        .await
-        .context("loading the demo data")?;
+    let data = demo::load(&db, !empty).await.context("loading the demo data")?;
     println!(
         "loaded the demo data into {}: {} users, {} campaigns, {} email campaigns, {} sends, {} conversions, {} orders",
         target.redacted(),

@@ -14,6 +14,23 @@ pub const EMBEDDED_DB_FILE: &str = "campaign-performance.sqlite3";
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
 /// How long a connection attempt to the database may take before start-up fails.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 5;
+/// Deepest selection nesting a query may have.
+pub const DEFAULT_MAX_DEPTH: usize = 10;
+/// Largest query cost: each field costs 1, and a paginated field multiplies the cost of its
+/// children by its page size.
+pub const DEFAULT_MAX_COMPLEXITY: usize = 20_000;
+/// Most aliases one request may use.
+pub const DEFAULT_MAX_ALIASES: usize = 50;
+/// Most operations in one batched request; 0 turns batching off.
+pub const DEFAULT_MAX_BATCH: usize = 0;
+/// Largest request body, in bytes.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest a request may run; its database statement is cancelled with it.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Requests per minute one token (or, without one, one client address) may make.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+/// Lifetime of tokens printed at the demo start and minted by `token`.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
 /// Campaign performance analytics over GraphQL: email, CRM conversions, orders and ROI.
 #[derive(Debug, Parser)]
@@ -65,6 +82,20 @@ pub enum Command {
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
+    /// Mint a bearer token for a user (by email), for development. Needs an HS256 secret.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The user's email address.
+    #[arg(long)]
+    pub email: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = DEFAULT_TOKEN_TTL_SECS)]
+    pub ttl_secs: u64,
+    #[command(flatten)]
+    pub auth: AuthArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -84,6 +115,81 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace_secs: u64,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AuthArgs {
+    /// HS256 shared secret (at least 32 bytes). Unset with the embedded database: a random
+    /// secret kept in the data folder.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM public key verifying RS256 (RSA) or ES256 (P-256) tokens.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// JWKS file whose RS256/ES256 keys verify tokens (matched by `kid`).
+    #[arg(long, env = "JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// Required `iss` claim.
+    #[arg(long, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim.
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+/// Limits on what one request may cost. Each refusal has its own error code.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Deepest selection nesting (QUERY_TOO_COMPLEX above it).
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = DEFAULT_MAX_DEPTH)]
+    pub max_depth: usize,
+    /// Largest query cost; page sizes multiply their children's cost (QUERY_TOO_COMPLEX).
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = DEFAULT_MAX_COMPLEXITY)]
+    pub max_complexity: usize,
+    /// Most aliases per request (QUERY_TOO_COMPLEX).
+    #[arg(long, env = "MAX_QUERY_ALIASES", default_value_t = DEFAULT_MAX_ALIASES)]
+    pub max_aliases: usize,
+    /// Most operations per batched request; 0 (the default) turns batching off.
+    #[arg(long, env = "MAX_BATCH_SIZE", default_value_t = DEFAULT_MAX_BATCH)]
+    pub max_batch: usize,
+    /// Largest request body in bytes (413 above it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Seconds a request may run; its database statement is cancelled with it.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
+    pub request_timeout_secs: u64,
+    /// Requests per minute per token, or per client address without one (429 above it).
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    pub rate_limit_per_minute: u32,
+    /// Turn GraphQL introspection off (production); `schema.graphql` serves codegen.
+    #[arg(long, env = "DISABLE_INTROSPECTION")]
+    pub disable_introspection: bool,
+    /// Origins allowed to call the API from a browser (comma-separated); none by default.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_complexity: DEFAULT_MAX_COMPLEXITY,
+            max_aliases: DEFAULT_MAX_ALIASES,
+            max_batch: DEFAULT_MAX_BATCH,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            disable_introspection: false,
+            cors_allowed_origins: Vec::new(),
+        }
+    }
 }
 
 impl ServeArgs {
@@ -100,7 +206,10 @@ impl ServeArgs {
     /// The bind address, or an error naming the bad value.
     pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
         self.bind_addr.parse().map_err(|e| {
-            anyhow::anyhow!("bad bind address {:?} (BIND_ADDR / --bind): {e}; expected host:port such as {DEFAULT_BIND_ADDR}", self.bind_addr)
+            anyhow::anyhow!(
+                "bad bind address {:?} (BIND_ADDR / --bind): {e}; expected host:port such as {DEFAULT_BIND_ADDR}",
+                self.bind_addr
+            )
         })
     }
 }

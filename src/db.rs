@@ -18,22 +18,12 @@ pub struct Target {
 impl Target {
     pub fn resolve(args: &DatabaseArgs) -> anyhow::Result<Target> {
         match &args.database_url {
-            Some(url) if !url.trim().is_empty() => Ok(Target {
-                url: url.trim().to_owned(),
-                embedded: false,
-            }),
+            Some(url) if !url.trim().is_empty() => Ok(Target { url: url.trim().to_owned(), embedded: false }),
             _ => {
-                std::fs::create_dir_all(&args.data_dir).with_context(|| {
-                    format!(
-                        "cannot create the data folder {} (DATA_DIR)",
-                        args.data_dir.display()
-                    )
-                })?;
+                std::fs::create_dir_all(&args.data_dir)
+                    .with_context(|| format!("cannot create the data folder {} (DATA_DIR)", args.data_dir.display()))?;
                 let path = args.data_dir.join(EMBEDDED_DB_FILE);
-                Ok(Target {
-                    url: format!("sqlite://{}?mode=rwc", path.display()),
-                    embedded: true,
-                })
+                Ok(Target { url: format!("sqlite://{}?mode=rwc", path.display()), embedded: true })
             }
         }
     }
@@ -49,12 +39,7 @@ fn redact(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
             match creds.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &creds[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &creds[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }
@@ -63,16 +48,19 @@ fn redact(url: &str) -> String {
 }
 
 /// Opens a pool to `url`, with SQLite set up for a server (WAL, foreign keys, busy timeout).
-pub async fn connect(url: &str, connect_timeout: Duration) -> anyhow::Result<DatabaseConnection> {
+/// With `statement_timeout`, PostgreSQL cancels any statement that runs longer (a request
+/// that times out does not leave its query running).
+pub async fn connect(
+    url: &str,
+    connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<DatabaseConnection> {
     let backend = if url.starts_with("sqlite:") {
         DbBackend::Sqlite
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         DbBackend::Postgres
     } else {
-        anyhow::bail!(
-            "unsupported DATABASE_URL {:?}: expected postgres://… or sqlite://…",
-            redact(url)
-        );
+        anyhow::bail!("unsupported DATABASE_URL {:?}: expected postgres://… or sqlite://…", redact(url));
     };
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.connect_timeout(connect_timeout)
@@ -87,17 +75,15 @@ pub async fn connect(url: &str, connect_timeout: Duration) -> anyhow::Result<Dat
         });
     } else {
         opts.max_connections(16);
+        if let Some(t) = statement_timeout {
+            opts.statement_timeout(t);
+        }
     }
-    let db = tokio::time::timeout(
-        connect_timeout + Duration::from_secs(1),
-        Database::connect(opts),
-    )
-    .await
-    .map_err(|_| anyhow::anyhow!("timed out connecting to {}", redact(url)))?
-    .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
-    db.ping()
+    let db = tokio::time::timeout(connect_timeout + Duration::from_secs(1), Database::connect(opts))
         .await
-        .with_context(|| format!("database at {} does not answer", redact(url)))?;
+        .map_err(|_| anyhow::anyhow!("timed out connecting to {}", redact(url)))?
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    db.ping().await.with_context(|| format!("database at {} does not answer", redact(url)))?;
     Ok(db)
 }
 
@@ -108,9 +94,7 @@ pub async fn migrate_up(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// The migrations not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
-    let pending = Migrator::get_pending_migrations(db)
-        .await
-        .context("reading migration status")?;
+    let pending = Migrator::get_pending_migrations(db).await.context("reading migration status")?;
     Ok(pending.iter().map(|m| m.name().to_owned()).collect())
 }
 
@@ -131,14 +115,8 @@ pub async fn ready(db: &DatabaseConnection) -> bool {
 mod tests {
     #[test]
     fn redact_hides_the_password_only() {
-        assert_eq!(
-            super::redact("postgres://app:s3cret@db:5432/x"),
-            "postgres://app:***@db:5432/x"
-        );
+        assert_eq!(super::redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
         assert_eq!(super::redact("postgres://app@db/x"), "postgres://app@db/x");
-        assert_eq!(
-            super::redact("sqlite://data/x.sqlite3"),
-            "sqlite://data/x.sqlite3"
-        );
+        assert_eq!(super::redact("sqlite://data/x.sqlite3"), "sqlite://data/x.sqlite3");
     }
 }

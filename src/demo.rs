@@ -5,21 +5,18 @@
 //! $41,500.00 revenue on $33,500.00 spent (ROI 23.9%, ROAS 1.24, tier Standard); top
 //! retailers by click rate Cartier Rodeo Drive 4.8%, Betteridge NY 4.2%, Tiffany & Co Fifth
 //! Ave 3.9% with $8,500.00, $7,200.00 and $6,800.00. Plus the spec's three other campaigns
-//! with their budgets and statuses. Every id and time comes from a fixed seed, so every run
-//! on every backend produces the same rows.
+//! with their budgets and statuses, and an administrator beside the spec's brand user.
+//! Every id and time comes from a fixed seed, so every run on every backend produces the
+//! same rows.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::enums::{
-    CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus, UserType,
-};
-use entity::{
-    Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users,
-};
+use entity::enums::{CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus, UserType};
+use entity::{Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -30,6 +27,10 @@ const INSERT_CHUNK: usize = 1000;
 
 /// The brand user who created the demo campaigns.
 pub const BRAND_EMAIL: &str = "marketing@marcobicego.example";
+/// The demo's administrator.
+pub const ADMIN_EMAIL: &str = "admin@campaign-performance.example";
+/// The retailer whose token the demo start prints.
+pub const RETAILER_EMAIL: &str = "partners@cartierrodeodrive.example";
 pub const SAMPLE_CAMPAIGN: &str = "Marco Bicego New 2025 Campaign";
 
 /// Per retailer of the sample campaign: name, region, sends, delivered, opened, clicked.
@@ -43,14 +44,7 @@ pub const RETAILERS: [(&str, Region, i64, i64, i64, i64); 15] = [
     ("Bachendorf's Dallas", Region::Central, 1803, 1767, 718, 58), // open 40.63% click 3.28%
     ("Mayors Jewelry", Region::Central, 1803, 1768, 754, 43), // open 42.65% click 2.43%
     ("Fields Jewelers", Region::Central, 1802, 1764, 681, 51), // open 38.61% click 2.89%
-    (
-        "Jewelry Design Center",
-        Region::Central,
-        1802,
-        1769,
-        791,
-        48,
-    ), // open 44.71% click 2.71%
+    ("Jewelry Design Center", Region::Central, 1802, 1769, 791, 48), // open 44.71% click 2.71%
     ("Luxury Time Chicago", Region::Central, 1802, 1763, 734, 64), // open 41.63% click 3.63%
     ("Cartier Rodeo Drive", Region::West, 1802, 1771, 863, 85), // open 48.73% click 4.80%
     ("Westime LA", Region::West, 1802, 1767, 772, 53),    // open 43.69% click 3.00%
@@ -62,132 +56,33 @@ pub const RETAILERS: [(&str, Region, i64, i64, i64, i64); 15] = [
 /// The sample campaign's CRM conversions: retailer, type, category, value in cents.
 /// Sales and leads are linked to a clicked send of the retailer.
 const CONVERSIONS: [(&str, ConversionType, ProductCategory, i64); 9] = [
-    (
-        "Cartier Rodeo Drive",
-        ConversionType::Sale,
-        ProductCategory::Necklaces,
-        520_000,
-    ),
-    (
-        "Betteridge NY",
-        ConversionType::Sale,
-        ProductCategory::Bracelets,
-        400_000,
-    ),
-    (
-        "Tiffany & Co Fifth Ave",
-        ConversionType::Sale,
-        ProductCategory::Rings,
-        280_000,
-    ),
-    (
-        "David Yurman Boston",
-        ConversionType::Sale,
-        ProductCategory::Necklaces,
-        210_000,
-    ),
-    (
-        "Westime LA",
-        ConversionType::Sale,
-        ProductCategory::Rings,
-        230_000,
-    ),
-    (
-        "Manfredi Jewels",
-        ConversionType::Lead,
-        ProductCategory::Earrings,
-        150_000,
-    ),
-    (
-        "Luxury Time Chicago",
-        ConversionType::Lead,
-        ProductCategory::Bracelets,
-        160_000,
-    ),
-    (
-        "Fields Jewelers",
-        ConversionType::Signup,
-        ProductCategory::Earrings,
-        40_000,
-    ),
-    (
-        "Ben Bridge Jeweler",
-        ConversionType::Signup,
-        ProductCategory::Rings,
-        40_000,
-    ),
+    ("Cartier Rodeo Drive", ConversionType::Sale, ProductCategory::Necklaces, 520_000),
+    ("Betteridge NY", ConversionType::Sale, ProductCategory::Bracelets, 400_000),
+    ("Tiffany & Co Fifth Ave", ConversionType::Sale, ProductCategory::Rings, 280_000),
+    ("David Yurman Boston", ConversionType::Sale, ProductCategory::Necklaces, 210_000),
+    ("Westime LA", ConversionType::Sale, ProductCategory::Rings, 230_000),
+    ("Manfredi Jewels", ConversionType::Lead, ProductCategory::Earrings, 150_000),
+    ("Luxury Time Chicago", ConversionType::Lead, ProductCategory::Bracelets, 160_000),
+    ("Fields Jewelers", ConversionType::Signup, ProductCategory::Earrings, 40_000),
+    ("Ben Bridge Jeweler", ConversionType::Signup, ProductCategory::Rings, 40_000),
 ];
 
 /// The sample campaign's orders: retailer, status, value in cents, items, attributed to email.
 /// Only completed orders are revenue (errata E6).
 const ORDERS: [(&str, OrderStatus, i64, i32, bool); 14] = [
-    (
-        "Cartier Rodeo Drive",
-        OrderStatus::Completed,
-        330_000,
-        2,
-        true,
-    ),
-    (
-        "Cartier Rodeo Drive",
-        OrderStatus::Refunded,
-        240_000,
-        1,
-        true,
-    ),
+    ("Cartier Rodeo Drive", OrderStatus::Completed, 330_000, 2, true),
+    ("Cartier Rodeo Drive", OrderStatus::Refunded, 240_000, 1, true),
     ("Betteridge NY", OrderStatus::Completed, 320_000, 3, true),
     ("Betteridge NY", OrderStatus::Pending, 150_000, 1, true),
-    (
-        "Tiffany & Co Fifth Ave",
-        OrderStatus::Completed,
-        400_000,
-        2,
-        false,
-    ),
-    (
-        "Tourneau Times Square",
-        OrderStatus::Completed,
-        180_000,
-        1,
-        true,
-    ),
-    (
-        "David Yurman Boston",
-        OrderStatus::Cancelled,
-        120_000,
-        1,
-        false,
-    ),
-    (
-        "Bachendorf's Dallas",
-        OrderStatus::Completed,
-        190_000,
-        2,
-        true,
-    ),
+    ("Tiffany & Co Fifth Ave", OrderStatus::Completed, 400_000, 2, false),
+    ("Tourneau Times Square", OrderStatus::Completed, 180_000, 1, true),
+    ("David Yurman Boston", OrderStatus::Cancelled, 120_000, 1, false),
+    ("Bachendorf's Dallas", OrderStatus::Completed, 190_000, 2, true),
     ("Mayors Jewelry", OrderStatus::Completed, 120_000, 1, false),
     ("Fields Jewelers", OrderStatus::Completed, 100_000, 1, true),
-    (
-        "Jewelry Design Center",
-        OrderStatus::Completed,
-        110_000,
-        1,
-        false,
-    ),
-    (
-        "Cellini Beverly Hills",
-        OrderStatus::Completed,
-        200_000,
-        2,
-        true,
-    ),
-    (
-        "Cellini Beverly Hills",
-        OrderStatus::Pending,
-        300_000,
-        2,
-        false,
-    ),
+    ("Jewelry Design Center", OrderStatus::Completed, 110_000, 1, false),
+    ("Cellini Beverly Hills", OrderStatus::Completed, 200_000, 2, true),
+    ("Cellini Beverly Hills", OrderStatus::Pending, 300_000, 2, false),
     ("Shreve & Co", OrderStatus::Completed, 170_000, 1, false),
 ];
 
@@ -200,26 +95,19 @@ const SUBJECTS: [&str; 3] = [
 /// Relative open and click propensity of the three emails (the first performs best).
 const EMAIL_WEIGHTS: [(f64, f64); 3] = [(1.12, 1.2), (1.0, 1.0), (0.88, 0.8)];
 
-const FIRST_NAMES: [&str; 12] = [
-    "Olivia", "James", "Sofia", "Liam", "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe",
-    "Mateo",
-];
+const FIRST_NAMES: [&str; 12] =
+    ["Olivia", "James", "Sofia", "Liam", "Emma", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe", "Mateo"];
 const LAST_NAMES: [&str; 12] = [
-    "Rossi", "Bennett", "Carter", "Moreau", "Nguyen", "Schmidt", "Alvarez", "Kim", "Russo",
-    "Okafor", "Laurent", "Silva",
+    "Rossi", "Bennett", "Carter", "Moreau", "Nguyen", "Schmidt", "Alvarez", "Kim", "Russo", "Okafor", "Laurent",
+    "Silva",
 ];
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
-        .single()
-        .expect("valid demo date")
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid demo date")
 }
 
 fn slug(name: &str) -> String {
-    name.to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect()
+    name.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect()
 }
 
 fn id(rng: &mut ChaCha8Rng) -> Uuid {
@@ -231,11 +119,7 @@ fn id(rng: &mut ChaCha8Rng) -> Uuid {
 fn split(total: i64, weights: &[f64], caps: &[i64]) -> Vec<i64> {
     let sum: f64 = weights.iter().sum();
     let raw: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
-    let mut parts: Vec<i64> = raw
-        .iter()
-        .zip(caps)
-        .map(|(r, c)| (r.floor() as i64).min(*c))
-        .collect();
+    let mut parts: Vec<i64> = raw.iter().zip(caps).map(|(r, c)| (r.floor() as i64).min(*c)).collect();
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by(|a, b| (raw[*b] - raw[*b].floor()).total_cmp(&(raw[*a] - raw[*a].floor())));
     let mut left = total - parts.iter().sum::<i64>();
@@ -278,6 +162,17 @@ pub fn build() -> DemoData {
         updated_at: Set(onboarded),
         is_active: Set(true),
     }];
+    let admin_id = id(&mut rng);
+    users.push(users::ActiveModel {
+        id: Set(admin_id),
+        email: Set(ADMIN_EMAIL.to_owned()),
+        name: Set("Platform Administrator".to_owned()),
+        user_type: Set(UserType::Admin),
+        region: Set(None),
+        created_at: Set(onboarded),
+        updated_at: Set(onboarded),
+        is_active: Set(true),
+    });
     let mut retailer_ids = std::collections::HashMap::new();
     for (name, region, ..) in RETAILERS {
         let rid = id(&mut rng);
@@ -357,35 +252,22 @@ pub fn build() -> DemoData {
         ),
     ];
 
-    let email_sent = [
-        utc(2025, 1, 14, 15),
-        utc(2025, 1, 24, 15),
-        utc(2025, 2, 4, 15),
-    ];
+    let email_sent = [utc(2025, 1, 14, 15), utc(2025, 1, 24, 15), utc(2025, 2, 4, 15)];
     let mut email_campaign_ids = Vec::new();
     let mut sends = Vec::new();
     let mut per_email_sends = [0_i32; 3];
     // Clicked sends per retailer, so that conversions can point at one.
-    let mut clicked_sends: std::collections::HashMap<&str, Vec<(Uuid, DateTime<Utc>)>> =
-        Default::default();
+    let mut clicked_sends: std::collections::HashMap<&str, Vec<(Uuid, DateTime<Utc>)>> = Default::default();
     for _ in 0..3 {
         email_campaign_ids.push(id(&mut rng));
     }
     for (name, _, sent, delivered, opened, clicked) in RETAILERS {
         let rid = retailer_ids[name];
         let sent_parts = vec![601, 601, sent - 1202];
-        let delivered_parts = split(
-            delivered,
-            &[601.0, 601.0, (sent - 1202) as f64],
-            &sent_parts,
-        );
-        let opened_w: Vec<f64> = (0..3)
-            .map(|e| delivered_parts[e] as f64 * EMAIL_WEIGHTS[e].0)
-            .collect();
+        let delivered_parts = split(delivered, &[601.0, 601.0, (sent - 1202) as f64], &sent_parts);
+        let opened_w: Vec<f64> = (0..3).map(|e| delivered_parts[e] as f64 * EMAIL_WEIGHTS[e].0).collect();
         let opened_parts = split(opened, &opened_w, &delivered_parts);
-        let clicked_w: Vec<f64> = (0..3)
-            .map(|e| opened_parts[e] as f64 * EMAIL_WEIGHTS[e].1)
-            .collect();
+        let clicked_w: Vec<f64> = (0..3).map(|e| opened_parts[e] as f64 * EMAIL_WEIGHTS[e].1).collect();
         let clicked_parts = split(clicked, &clicked_w, &opened_parts);
         for e in 0..3 {
             per_email_sends[e] += sent_parts[e] as i32;
@@ -395,16 +277,12 @@ pub fn build() -> DemoData {
                 let is_delivered = i < delivered_parts[e];
                 let is_opened = i < opened_parts[e];
                 let is_clicked = i < clicked_parts[e];
-                let delivered_at =
-                    is_delivered.then(|| sent_at + Duration::seconds(rng.random_range(2..180)));
+                let delivered_at = is_delivered.then(|| sent_at + Duration::seconds(rng.random_range(2..180)));
                 let opened_at = match (is_opened, delivered_at) {
                     // Most opens come within hours, a tail over three days.
                     (true, Some(d)) => {
-                        let minutes = if rng.random_bool(0.7) {
-                            rng.random_range(1..360)
-                        } else {
-                            rng.random_range(360..4320)
-                        };
+                        let minutes =
+                            if rng.random_bool(0.7) { rng.random_range(1..360) } else { rng.random_range(360..4320) };
                         Some(d + Duration::minutes(minutes))
                     }
                     _ => None,
@@ -416,15 +294,9 @@ pub fn build() -> DemoData {
                 let (status, bounce_reason) = if is_delivered {
                     (SendStatus::Delivered, None)
                 } else if i % 5 == 0 {
-                    (
-                        SendStatus::Failed,
-                        Some("550 5.1.1 mailbox unavailable".to_owned()),
-                    )
+                    (SendStatus::Failed, Some("550 5.1.1 mailbox unavailable".to_owned()))
                 } else {
-                    (
-                        SendStatus::Bounced,
-                        Some("552 5.2.2 mailbox full".to_owned()),
-                    )
+                    (SendStatus::Bounced, Some("552 5.2.2 mailbox full".to_owned()))
                 };
                 if let Some(at) = clicked_at {
                     clicked_sends.entry(name).or_default().push((send_id, at));
@@ -458,10 +330,7 @@ pub fn build() -> DemoData {
             id: Set(email_campaign_ids[e]),
             campaign_id: Set(Some(sample_id)),
             subject: Set(SUBJECTS[e].to_owned()),
-            content: Set(Some(format!(
-                "<h1>{}</h1><p>Discover the Marco Bicego 2025 collection.</p>",
-                SUBJECTS[e]
-            ))),
+            content: Set(Some(format!("<h1>{}</h1><p>Discover the Marco Bicego 2025 collection.</p>", SUBJECTS[e]))),
             sender_email: Set(BRAND_EMAIL.to_owned()),
             sender_name: Set(Some("Marco Bicego".to_owned())),
             sent_at: Set(Some(email_sent[e])),
@@ -476,13 +345,8 @@ pub fn build() -> DemoData {
             let linked = matches!(kind, ConversionType::Sale | ConversionType::Lead);
             let click = clicked_sends.get(name).and_then(|c| c.first()).copied();
             let (send, date) = match click {
-                Some((send, at)) if linked => {
-                    (Some(send), at + Duration::hours(rng.random_range(2..96)))
-                }
-                _ => (
-                    None,
-                    utc(2025, 1, 20, 10) + Duration::hours(rng.random_range(0..480)),
-                ),
+                Some((send, at)) if linked => (Some(send), at + Duration::hours(rng.random_range(2..96))),
+                _ => (None, utc(2025, 1, 20, 10) + Duration::hours(rng.random_range(0..480))),
             };
             crm_conversions::ActiveModel {
                 id: Set(id(&mut rng)),
@@ -516,14 +380,7 @@ pub fn build() -> DemoData {
         })
         .collect();
 
-    DemoData {
-        users,
-        campaigns,
-        email_campaigns,
-        sends,
-        conversions,
-        orders,
-    }
+    DemoData { users, campaigns, email_campaigns, sends, conversions, orders }
 }
 
 /// Inserts `rows` in multi-row statements of `INSERT_CHUNK`.
@@ -534,29 +391,20 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
 }
 
 /// Loads the demo data set in one transaction. With `replace`, first removes the rows of a
 /// previous demo load (by their fixed ids), leaving any other data alone.
-pub async fn load<C: TransactionTrait + ConnectionTrait>(
-    db: &C,
-    replace: bool,
-) -> Result<DemoData, DbErr> {
+pub async fn load<C: TransactionTrait + ConnectionTrait>(db: &C, replace: bool) -> Result<DemoData, DbErr> {
     let data = build();
     let txn = db.begin().await?;
     if replace {
         let campaign_ids: Vec<Uuid> = data.campaigns.iter().map(|c| *c.id.as_ref()).collect();
         let user_ids: Vec<Uuid> = data.users.iter().map(|u| *u.id.as_ref()).collect();
-        let user_emails: Vec<String> = data
-            .users
-            .iter()
-            .map(|u| u.email.as_ref().clone())
-            .collect();
+        let user_emails: Vec<String> = data.users.iter().map(|u| u.email.as_ref().clone()).collect();
         crm_conversions::Entity::delete_many()
             .filter(crm_conversions::Column::CampaignId.is_in(campaign_ids.clone()))
             .exec(&txn)
@@ -566,15 +414,10 @@ pub async fn load<C: TransactionTrait + ConnectionTrait>(
             .exec(&txn)
             .await?;
         // Email campaigns and sends go with their campaign (ON DELETE CASCADE).
-        campaigns::Entity::delete_many()
-            .filter(campaigns::Column::Id.is_in(campaign_ids))
-            .exec(&txn)
-            .await?;
+        campaigns::Entity::delete_many().filter(campaigns::Column::Id.is_in(campaign_ids)).exec(&txn).await?;
         users::Entity::delete_many()
             .filter(
-                Condition::any()
-                    .add(users::Column::Id.is_in(user_ids))
-                    .add(users::Column::Email.is_in(user_emails)),
+                Condition::any().add(users::Column::Id.is_in(user_ids)).add(users::Column::Email.is_in(user_emails)),
             )
             .exec(&txn)
             .await?;
@@ -595,19 +438,13 @@ mod tests {
 
     #[test]
     fn the_retailer_table_adds_up_to_the_errata_totals() {
-        let sum = |f: fn(&(&str, Region, i64, i64, i64, i64)) -> i64| {
-            RETAILERS.iter().map(f).sum::<i64>()
-        };
+        let sum = |f: fn(&(&str, Region, i64, i64, i64, i64)) -> i64| RETAILERS.iter().map(f).sum::<i64>();
         assert_eq!(sum(|r| r.2), 27_037);
         assert_eq!(sum(|r| r.3), 26_496);
         assert_eq!(sum(|r| r.4), 11_393);
         assert_eq!(sum(|r| r.5), 848);
         let conv: i64 = CONVERSIONS.iter().map(|c| c.3).sum();
-        let orders: i64 = ORDERS
-            .iter()
-            .filter(|o| o.1 == OrderStatus::Completed)
-            .map(|o| o.2)
-            .sum();
+        let orders: i64 = ORDERS.iter().filter(|o| o.1 == OrderStatus::Completed).map(|o| o.2).sum();
         assert_eq!(conv + orders, 4_150_000);
     }
 
@@ -615,10 +452,7 @@ mod tests {
     fn building_twice_gives_the_same_rows() {
         let (a, b) = (build(), build());
         assert_eq!(a.sends.len(), 27_037);
-        assert_eq!(
-            format!("{:?}", a.sends[12_345]),
-            format!("{:?}", b.sends[12_345])
-        );
+        assert_eq!(format!("{:?}", a.sends[12_345]), format!("{:?}", b.sends[12_345]));
         assert_eq!(format!("{:?}", a.campaigns), format!("{:?}", b.campaigns));
     }
 

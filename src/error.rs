@@ -64,21 +64,14 @@ impl From<DbErr> for AppError {
         }
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return AppError::Conflict(
-                    "a record with the same unique value already exists".into(),
-                );
+                return AppError::Conflict("a record with the same unique value already exists".into());
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                return AppError::Conflict(
-                    "a referenced record does not exist or is still referenced".into(),
-                );
+                return AppError::Conflict("a referenced record does not exist or is still referenced".into());
             }
             _ => {}
         }
-        if matches!(
-            &err,
-            DbErr::Query(RuntimeErr::SqlxError(_)) | DbErr::Exec(RuntimeErr::SqlxError(_))
-        ) {
+        if matches!(&err, DbErr::Query(RuntimeErr::SqlxError(_)) | DbErr::Exec(RuntimeErr::SqlxError(_))) {
             tracing::error!(error = %err, "database statement failed");
         } else {
             tracing::error!(error = %err, "database error");
@@ -95,8 +88,7 @@ impl From<Arc<AppError>> for AppError {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        async_graphql::Error::new(self.to_string())
-            .extend_with(|_, ext| ext.set("code", self.code()))
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", self.code()))
     }
 }
 

@@ -5,6 +5,7 @@
 //! (`analytics`) → SeaORM (`entity`) → database.
 
 pub mod analytics;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -19,17 +20,22 @@ pub mod telemetry;
 pub use http::app;
 
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: graphql::AppSchema,
+    pub verifier: Arc<auth::Verifier>,
+    pub limits: Arc<config::Limits>,
+    pub rate_limiter: Arc<http::RateLimiter>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection) -> Self {
-        let schema = graphql::build_schema(db.clone());
-        AppState { db, schema }
+    pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
+        let schema = graphql::build_schema(db.clone(), &limits);
+        let rate_limiter = Arc::new(http::RateLimiter::per_minute(limits.rate_limit_per_minute));
+        AppState { db, schema, verifier: Arc::new(verifier), limits: Arc::new(limits), rate_limiter }
     }
 }

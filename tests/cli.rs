@@ -11,10 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_campaign-performance");
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("BIND_ADDR")
-        .env("NO_COLOR", "1");
+    cmd.args(args).env_remove("DATABASE_URL").env_remove("BIND_ADDR").env("NO_COLOR", "1");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -31,35 +28,27 @@ fn assert_one_line_error(out: &Output, needle: &str) {
     let err = stderr(out);
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(lines.len(), 1, "one error line expected, got: {err}");
-    assert!(
-        lines[0].contains(needle),
-        "error should mention {needle:?}: {err}"
-    );
+    assert!(lines[0].contains(needle), "error should mention {needle:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[test]
 fn an_unreachable_database_is_a_one_line_error() {
-    let out = run(
-        &["serve", "--bind", "127.0.0.1:0"],
-        &[
-            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
-            ("DATABASE_CONNECT_TIMEOUT", "2"),
-        ],
-    );
+    let unreachable = [
+        ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+        ("DATABASE_CONNECT_TIMEOUT", "2"),
+        ("JWT_SECRET", "a-secret-of-at-least-thirty-two-bytes"),
+    ];
+    let out = run(&["serve", "--bind", "127.0.0.1:0"], &unreachable);
     assert_one_line_error(&out, "127.0.0.1:1");
-    let out = run(
-        &["migrate", "status"],
-        &[("DATABASE_URL", "mysql://x@127.0.0.1/y")],
-    );
+    // Without any token key, a server on an external database does not start.
+    let out = run(&["serve", "--bind", "127.0.0.1:0"], &unreachable[..2]);
+    assert_one_line_error(&out, "no token key configured");
+    let out = run(&["migrate", "status"], &[("DATABASE_URL", "mysql://x@127.0.0.1/y")]);
     assert_one_line_error(&out, "unsupported DATABASE_URL");
 }
 
@@ -72,10 +61,7 @@ fn a_bad_bind_address_is_a_one_line_error() {
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = run(
-        &["serve", "--no-demo"],
-        &[("DATA_DIR", data), ("BIND_ADDR", &addr)],
-    );
+    let out = run(&["serve", "--no-demo"], &[("DATA_DIR", data), ("BIND_ADDR", &addr)]);
     assert_one_line_error(&out, &format!("cannot listen on {addr}"));
 }
 
@@ -83,19 +69,14 @@ fn a_bad_bind_address_is_a_one_line_error() {
 fn an_unknown_command_fails_and_says_so() {
     let out = run(&["frobnicate"], &[]);
     assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("unrecognized subcommand 'frobnicate'"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("unrecognized subcommand 'frobnicate'"), "{}", stderr(&out));
 }
 
 #[test]
 fn schema_prints_the_committed_sdl() {
     let out = run(&["schema"], &[]);
     assert!(out.status.success());
-    let committed =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), committed);
 }
 
@@ -112,10 +93,7 @@ fn seeding_a_database_that_holds_data_needs_force() {
     let forced = run(&["seed", "--demo", "--force"], &[("DATA_DIR", data)]);
     assert!(forced.status.success(), "{}", stderr(&forced));
     let status = run(&["migrate", "status"], &[("DATA_DIR", data)]);
-    assert!(
-        String::from_utf8_lossy(&status.stdout)
-            .contains("applied  m20250101_000001_create_core_tables")
-    );
+    assert!(String::from_utf8_lossy(&status.stdout).contains("applied  m20250101_000001_create_core_tables"));
 }
 
 fn http(port: u16, request: &str) -> String {
@@ -126,10 +104,10 @@ fn http(port: u16, request: &str) -> String {
     response
 }
 
-fn post_graphql(query: &str) -> String {
+fn post_graphql(token: &str, query: &str) -> String {
     let body = json!({ "query": query }).to_string();
     format!(
-        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
 }
@@ -160,15 +138,17 @@ fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
     );
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    let minted =
+        run(&["token", "--email", "marketing@marcobicego.example"], &[("DATA_DIR", dir.path().to_str().unwrap())]);
+    assert!(minted.status.success(), "{}", stderr(&minted));
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
     let response = http(
         port,
         &post_graphql(
+            &token,
             "{ campaigns(filter: { status: [ACTIVE] }) { edges { node { name performance { totalEmailsSent totalRevenue roiPercentage roas performanceTier } } } } }",
         ),
     );
@@ -180,53 +160,34 @@ fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
     );
 
     // A request in flight when SIGTERM arrives: its headers are sent, its body is not yet.
-    let request = post_graphql("{ campaigns { totalCount } }");
+    let request = post_graphql(&token, "{ campaigns { totalCount } }");
     let (head, rest) = request.split_at(request.len() - 5);
     let mut in_flight = TcpStream::connect(("127.0.0.1", port)).unwrap();
     in_flight.write_all(head.as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(killed.success());
     std::thread::sleep(Duration::from_millis(300));
     in_flight.write_all(rest.as_bytes()).unwrap();
     let mut answer = String::new();
     in_flight.read_to_string(&mut answer).unwrap();
-    assert!(
-        answer.starts_with("HTTP/1.1 200"),
-        "in-flight request was cut: {answer:?}"
-    );
-    assert!(
-        answer.contains(r#"{"data":{"campaigns":{"totalCount":4}}}"#),
-        "{answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "in-flight request was cut: {answer:?}");
+    assert!(answer.contains(r#"{"data":{"campaigns":{"totalCount":4}}}"#), "{answer}");
 
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "server did not exit after SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "server did not exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status:?}");
     // New connections are refused once it has stopped.
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
     let mut stdout = String::new();
-    child
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    assert!(
-        stdout.contains(&format!("http://127.0.0.1:{port}/graphql")),
-        "{stdout}"
-    );
+    child.0.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert!(stdout.contains(&format!("http://127.0.0.1:{port}/graphql")), "{stdout}");
+    assert!(stdout.contains("Token for the brand user (marketing@marcobicego.example)"), "{stdout}");
+    assert!(stdout.contains("Token for the retailer Cartier Rodeo Drive"), "{stdout}");
 }

@@ -71,9 +71,7 @@ GROUP BY c.id, c.name, c.status, c.start_date, c.end_date, c.budget_allocated, c
 fn spec_view(backend: DbBackend) -> String {
     let sql = SPEC_VIEW.replace("VIEW campaign_performance_summary", "VIEW spec_summary");
     match backend {
-        DbBackend::Sqlite => sql
-            .replace("CREATE OR REPLACE VIEW", "CREATE VIEW")
-            .replace("::DECIMAL", " * 1.0"),
+        DbBackend::Sqlite => sql.replace("CREATE OR REPLACE VIEW", "CREATE VIEW").replace("::DECIMAL", " * 1.0"),
         _ => sql,
     }
 }
@@ -93,120 +91,71 @@ async fn summary(db: &impl ConnectionTrait, view: &str, campaign: uuid::Uuid) ->
         DbBackend::Sqlite => sql.replace("$1", "?"),
         _ => sql,
     };
-    Summary::find_by_statement(Statement::from_sql_and_values(
-        db.get_database_backend(),
-        sql,
-        [campaign.into()],
-    ))
-    .one(db)
-    .await
-    .expect("query view")
-    .expect("campaign row")
+    Summary::find_by_statement(Statement::from_sql_and_values(db.get_database_backend(), sql, [campaign.into()]))
+        .one(db)
+        .await
+        .expect("query view")
+        .expect("campaign row")
 }
 
-db_test!(
-    spec_view_inflates_counts_and_revenue_while_the_product_counts_each_row_once,
-    |db| {
-        let c = campaign("E1").spent("500.00").insert(&*db).await;
-        let r1 = retailer("Alpha", Region::East).insert(&*db).await;
-        let r2 = retailer("Beta", Region::West).insert(&*db).await;
-        let email = email_campaign(&*db, &c, "Hello").await;
-        let outcomes = [
-            (
-                &r1,
-                SendOutcome {
-                    delivered: true,
-                    opened: true,
-                    clicked: true,
-                    ..Default::default()
-                },
-            ),
-            (
-                &r1,
-                SendOutcome {
-                    delivered: true,
-                    opened: true,
-                    ..Default::default()
-                },
-            ),
-            (
-                &r2,
-                SendOutcome {
-                    delivered: true,
-                    ..Default::default()
-                },
-            ),
-            (
-                &r2,
-                SendOutcome {
-                    status: Some(SendStatus::Bounced),
-                    ..Default::default()
-                },
-            ),
-            (&r2, SendOutcome::default()),
-        ];
-        let mut sends = Vec::new();
-        for (r, o) in outcomes {
-            sends.push(send(&*db, &email, r, o).await);
-        }
-        let conversions = [
-            conversion(&*db, &c, &r1, "100.00").await,
-            conversion(&*db, &c, &r2, "250.50").await,
-        ];
-        let orders = [
-            order(&*db, &c, &r1, "300.00", OrderStatus::Completed).await,
-            order(&*db, &c, &r2, "120.25", OrderStatus::Completed).await,
-            order(&*db, &c, &r2, "80.00", OrderStatus::Pending).await,
-        ];
+db_test!(spec_view_inflates_counts_and_revenue_while_the_product_counts_each_row_once, |db| {
+    let c = campaign("E1").spent("500.00").insert(&*db).await;
+    let r1 = retailer("Alpha", Region::East).insert(&*db).await;
+    let r2 = retailer("Beta", Region::West).insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Hello").await;
+    let outcomes = [
+        (&r1, SendOutcome { delivered: true, opened: true, clicked: true, ..Default::default() }),
+        (&r1, SendOutcome { delivered: true, opened: true, ..Default::default() }),
+        (&r2, SendOutcome { delivered: true, ..Default::default() }),
+        (&r2, SendOutcome { status: Some(SendStatus::Bounced), ..Default::default() }),
+        (&r2, SendOutcome::default()),
+    ];
+    let mut sends = Vec::new();
+    for (r, o) in outcomes {
+        sends.push(send(&*db, &email, r, o).await);
+    }
+    let conversions = [conversion(&*db, &c, &r1, "100.00").await, conversion(&*db, &c, &r2, "250.50").await];
+    let orders = [
+        order(&*db, &c, &r1, "300.00", OrderStatus::Completed).await,
+        order(&*db, &c, &r2, "120.25", OrderStatus::Completed).await,
+        order(&*db, &c, &r2, "80.00", OrderStatus::Pending).await,
+    ];
 
-        // Independent count over the rows this test inserted.
-        let sent = sends.len() as i64;
-        let conv_sum: Decimal = conversions
-            .iter()
-            .map(|c| c.conversion_value.unwrap().amount())
-            .sum();
-        let completed: Decimal = orders
-            .iter()
-            .filter(|o| o.order_status == OrderStatus::Completed)
-            .map(|o| o.order_value.unwrap().amount())
-            .sum();
-        let all_orders: Decimal = orders.iter().map(|o| o.order_value.unwrap().amount()).sum();
-        let (s, c_n, o_n) = (
-            Decimal::from(sent),
-            Decimal::from(conversions.len()),
-            Decimal::from(orders.len()),
-        );
+    // Independent count over the rows this test inserted.
+    let sent = sends.len() as i64;
+    let conv_sum: Decimal = conversions.iter().map(|c| c.conversion_value.unwrap().amount()).sum();
+    let completed: Decimal = orders
+        .iter()
+        .filter(|o| o.order_status == OrderStatus::Completed)
+        .map(|o| o.order_value.unwrap().amount())
+        .sum();
+    let all_orders: Decimal = orders.iter().map(|o| o.order_value.unwrap().amount()).sum();
+    let (s, c_n, o_n) = (Decimal::from(sent), Decimal::from(conversions.len()), Decimal::from(orders.len()));
 
-        db.execute_unprepared(&spec_view(db.backend()))
-            .await
-            .expect("the spec's view is created as written");
-        let spec = summary(&*db, "spec_summary", c.id).await;
-        // E1: each send repeats once per conversion and once per order.
-        assert_eq!(spec.total_emails_sent, sent * 2 * 3);
-        let spec_revenue: Decimal = spec.total_revenue.parse().unwrap();
-        assert_eq!(
-            spec_revenue.round_dp(2),
-            conv_sum * s * o_n + all_orders * s * c_n
-        );
-        assert_ne!(spec_revenue, conv_sum + completed);
+    db.execute_unprepared(&spec_view(db.backend())).await.expect("the spec's view is created as written");
+    let spec = summary(&*db, "spec_summary", c.id).await;
+    // E1: each send repeats once per conversion and once per order.
+    assert_eq!(spec.total_emails_sent, sent * 2 * 3);
+    let spec_revenue: Decimal = spec.total_revenue.parse().unwrap();
+    assert_eq!(spec_revenue.round_dp(2), conv_sum * s * o_n + all_orders * s * c_n);
+    assert_ne!(spec_revenue, conv_sum + completed);
 
-        // The product's figures equal the independent count.
-        let data = gql(
+    // The product's figures equal the independent count.
+    let data = gql(
         &db,
         "query($id: UUID!) { campaign(id: $id) { performance { totalEmailsSent totalRevenue conversionRevenue orderRevenue pendingRevenue } } }",
         json!({ "id": c.id }),
     )
     .await;
-        let p = &data["campaign"]["performance"];
-        assert_eq!(p["totalEmailsSent"], json!(sent));
-        assert_eq!(p["totalRevenue"], json!((conv_sum + completed).to_string()));
-        assert_eq!(p["conversionRevenue"], json!(conv_sum.to_string()));
-        assert_eq!(p["orderRevenue"], json!(completed.to_string()));
-        assert_eq!(p["pendingRevenue"], json!("80.00"));
+    let p = &data["campaign"]["performance"];
+    assert_eq!(p["totalEmailsSent"], json!(sent));
+    assert_eq!(p["totalRevenue"], json!((conv_sum + completed).to_string()));
+    assert_eq!(p["conversionRevenue"], json!(conv_sum.to_string()));
+    assert_eq!(p["orderRevenue"], json!(completed.to_string()));
+    assert_eq!(p["pendingRevenue"], json!("80.00"));
 
-        // And so does the corrected view that the migrations create.
-        let ours = summary(&*db, "campaign_performance_summary", c.id).await;
-        assert_eq!(ours.total_emails_sent, sent);
-        assert_eq!(ours.total_revenue, (conv_sum + completed).to_string());
-    }
-);
+    // And so does the corrected view that the migrations create.
+    let ours = summary(&*db, "campaign_performance_summary", c.id).await;
+    assert_eq!(ours.total_emails_sent, sent);
+    assert_eq!(ours.total_revenue, (conv_sum + completed).to_string());
+});

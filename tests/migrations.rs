@@ -17,88 +17,53 @@ async fn table_count(db: &impl ConnectionTrait) -> i64 {
               AND table_name <> 'seaql_migrations'"
         }
     };
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
 db_test!(migrations_go_down_and_up_again, |db| {
-    assert_eq!(
-        table_count(&*db).await,
-        7,
-        "six tables and the summary view"
-    );
-    assert!(
-        Migrator::get_pending_migrations(&*db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(table_count(&*db).await, 7, "six tables and the summary view");
+    assert!(Migrator::get_pending_migrations(&*db).await.unwrap().is_empty());
 
     Migrator::down(&*db, None).await.expect("down");
-    assert_eq!(
-        table_count(&*db).await,
-        0,
-        "down removes every table and the view"
-    );
-    assert_eq!(
-        Migrator::get_pending_migrations(&*db).await.unwrap().len(),
-        Migrator::migrations().len()
-    );
+    assert_eq!(table_count(&*db).await, 0, "down removes every table and the view");
+    assert_eq!(Migrator::get_pending_migrations(&*db).await.unwrap().len(), Migrator::migrations().len());
 
     Migrator::up(&*db, None).await.expect("up again");
     assert_eq!(table_count(&*db).await, 7);
     // The schema works after the round trip.
     let c = campaign("after round trip").insert(&*db).await;
-    let data = gql(
-        &db,
-        "{ campaigns { totalCount edges { node { id } } } }",
-        serde_json::json!({}),
-    )
-    .await;
+    let data = gql(&db, "{ campaigns { totalCount edges { node { id } } } }", serde_json::json!({})).await;
     assert_eq!(data["campaigns"]["totalCount"], 1);
-    assert_eq!(
-        data["campaigns"]["edges"][0]["node"]["id"],
-        c.id.to_string()
-    );
+    assert_eq!(data["campaigns"]["edges"][0]["node"]["id"], c.id.to_string());
 });
 
-db_test!(
-    check_constraints_refuse_negative_money_and_unknown_enum_values,
-    |db| {
-        let c = campaign("checks").insert(&*db).await;
-        let id = c.id;
-        let backend = db.backend();
-        let (neg_spent, bad_status) = match backend {
-            DbBackend::Sqlite => (
-                "UPDATE campaigns SET budget_spent = '-1.00' WHERE id = ?",
-                "UPDATE campaigns SET status = 'archived' WHERE id = ?",
-            ),
-            _ => (
-                "UPDATE campaigns SET budget_spent = -1 WHERE id = $1",
-                "UPDATE campaigns SET status = 'archived' WHERE id = $1",
-            ),
-        };
-        for sql in [neg_spent, bad_status] {
-            let result = db
-                .execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
-                .await;
-            assert!(result.is_err(), "{sql} must be refused");
-        }
-        if backend == DbBackend::Sqlite {
-            // A float or an amount with three decimals is not the canonical money text.
-            for bad in [
-                "UPDATE campaigns SET budget_spent = 12.5 WHERE id = ?",
-                "UPDATE campaigns SET budget_spent = '1.005' WHERE id = ?",
-            ] {
-                let result = db
-                    .execute_raw(Statement::from_sql_and_values(backend, bad, [id.into()]))
-                    .await;
-                assert!(result.is_err(), "{bad} must be refused");
-            }
+db_test!(check_constraints_refuse_negative_money_and_unknown_enum_values, |db| {
+    let c = campaign("checks").insert(&*db).await;
+    let id = c.id;
+    let backend = db.backend();
+    let (neg_spent, bad_status) = match backend {
+        DbBackend::Sqlite => (
+            "UPDATE campaigns SET budget_spent = '-1.00' WHERE id = ?",
+            "UPDATE campaigns SET status = 'archived' WHERE id = ?",
+        ),
+        _ => (
+            "UPDATE campaigns SET budget_spent = -1 WHERE id = $1",
+            "UPDATE campaigns SET status = 'archived' WHERE id = $1",
+        ),
+    };
+    for sql in [neg_spent, bad_status] {
+        let result = db.execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()])).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    if backend == DbBackend::Sqlite {
+        // A float or an amount with three decimals is not the canonical money text.
+        for bad in [
+            "UPDATE campaigns SET budget_spent = 12.5 WHERE id = ?",
+            "UPDATE campaigns SET budget_spent = '1.005' WHERE id = ?",
+        ] {
+            let result = db.execute_raw(Statement::from_sql_and_values(backend, bad, [id.into()])).await;
+            assert!(result.is_err(), "{bad} must be refused");
         }
     }
-);
+});

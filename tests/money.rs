@@ -47,43 +47,25 @@ db_test!(sums_of_millions_of_amounts_are_exact_to_the_cent, |db| {
              FROM generate_series(1::bigint, {ROWS}::bigint) AS n"
         ),
     };
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        insert,
-        [c.id.into(), r.id.into()],
-    ))
-    .await
-    .expect("bulk insert");
+    db.execute_raw(Statement::from_sql_and_values(backend, insert, [c.id.into(), r.id.into()]))
+        .await
+        .expect("bulk insert");
     order(&*db, &c, &r, "0.01", OrderStatus::Completed).await;
 
     let expected_cents: i64 = (1..=ROWS).map(cents_of).sum::<i64>() + 1;
     let expected = Decimal::new(expected_cents, 2);
 
-    let totals = totals::revenue_by_campaign(&*db, &[c.id]).await.unwrap();
+    let totals = totals::revenue_by_campaign(&*db, campaign_performance::auth::Scope::All, &[c.id]).await.unwrap();
     assert_eq!(totals[&c.id].orders.amount(), expected);
-    assert_eq!(
-        totals[&c.id].orders.amount().to_string(),
-        expected.to_string()
-    );
+    assert_eq!(totals[&c.id].orders.amount().to_string(), expected.to_string());
 });
 
 db_test!(amounts_round_trip_exactly, |db| {
     let c = campaign("round trip").insert(&*db).await;
     let r = retailer("Trip", Region::West).insert(&*db).await;
-    for value in [
-        "0.10",
-        "0.29",
-        "1234567.89",
-        "9999999999.99",
-        "0.00",
-        "41500.00",
-    ] {
+    for value in ["0.10", "0.29", "1234567.89", "9999999999.99", "0.00", "41500.00"] {
         let o = order(&*db, &c, &r, value, OrderStatus::Pending).await;
-        let back = entity::ecommerce_orders::Entity::find_by_id(o.id)
-            .one(&*db)
-            .await
-            .unwrap()
-            .unwrap();
+        let back = entity::ecommerce_orders::Entity::find_by_id(o.id).one(&*db).await.unwrap().unwrap();
         assert_eq!(back.order_value.unwrap().to_string(), value);
     }
 });

@@ -26,11 +26,7 @@ pub enum Relation {
         to = "super::campaigns::Column::Id"
     )]
     Campaign,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::RetailerId",
-        to = "super::users::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::RetailerId", to = "super::users::Column::Id")]
     Retailer,
     #[sea_orm(
         belongs_to = "super::email_sends::Entity",

@@ -28,11 +28,7 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     EmailCampaign,
-    #[sea_orm(
-        belongs_to = "super::users::Entity",
-        from = "Column::RetailerId",
-        to = "super::users::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::users::Entity", from = "Column::RetailerId", to = "super::users::Column::Id")]
     Retailer,
     #[sea_orm(has_many = "super::crm_conversions::Entity")]
     CrmConversions,

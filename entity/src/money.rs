@@ -92,8 +92,7 @@ impl fmt::Display for Money {
 impl FromStr for Money {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let d = Decimal::from_str_exact(s.trim())
-            .map_err(|e| format!("{s:?} is not a decimal amount: {e}"))?;
+        let d = Decimal::from_str_exact(s.trim()).map_err(|e| format!("{s:?} is not a decimal amount: {e}"))?;
         Money::new(d).map_err(|e| e.to_string())
     }
 }
@@ -140,9 +139,8 @@ impl TryGetable for Money {
     fn try_get_by<I: ColIdx>(res: &QueryResult, idx: I) -> Result<Self, TryGetError> {
         // SQLite's money columns are TEXT; PostgreSQL's are NUMERIC (a String read fails there).
         let decimal = match <String as TryGetable>::try_get_by(res, idx) {
-            Ok(text) => Decimal::from_str_exact(&text).map_err(|e| {
-                TryGetError::DbErr(sea_orm::DbErr::Type(format!("stored amount {text:?}: {e}")))
-            })?,
+            Ok(text) => Decimal::from_str_exact(&text)
+                .map_err(|e| TryGetError::DbErr(sea_orm::DbErr::Type(format!("stored amount {text:?}: {e}"))))?,
             Err(TryGetError::Null(col)) => return Err(TryGetError::Null(col)),
             Err(TryGetError::DbErr(_)) => <Decimal as TryGetable>::try_get_by(res, idx)?,
         };
@@ -192,24 +190,12 @@ mod tests {
 
     #[test]
     fn money_keeps_two_places_and_refuses_rounding() {
-        assert_eq!(
-            Money::new(Decimal::new(415, 1)).unwrap().to_string(),
-            "41.50"
-        );
+        assert_eq!(Money::new(Decimal::new(415, 1)).unwrap().to_string(), "41.50");
         assert_eq!(Money::from_cents(4150000).to_string(), "41500.00");
-        assert!(matches!(
-            Money::new(Decimal::new(1001, 3)),
-            Err(MoneyError::TooPrecise(_))
-        ));
+        assert!(matches!(Money::new(Decimal::new(1001, 3)), Err(MoneyError::TooPrecise(_))));
         assert!(matches!("10000000000".parse::<Money>(), Err(_)));
-        assert_eq!(
-            "9999999999.99".parse::<Money>().unwrap().cents(),
-            999_999_999_999
-        );
-        assert_eq!(
-            Money::from_cents(10) + Money::from_cents(20),
-            Money::from_cents(30)
-        );
+        assert_eq!("9999999999.99".parse::<Money>().unwrap().cents(), 999_999_999_999);
+        assert_eq!(Money::from_cents(10) + Money::from_cents(20), Money::from_cents(30));
         assert_eq!(Money::default().to_string(), "0.00");
     }
 }

@@ -16,9 +16,7 @@ pub fn uuid_pk<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
 /// `TIMESTAMP WITH TIME ZONE DEFAULT NOW()`, NOT NULL: the application always knows the time.
 pub fn created_now<T: IntoIden>(name: T) -> ColumnDef {
     let mut col = ColumnDef::new(name);
-    col.timestamp_with_time_zone()
-        .not_null()
-        .default(Expr::current_timestamp());
+    col.timestamp_with_time_zone().not_null().default(Expr::current_timestamp());
     col
 }
 
@@ -47,7 +45,6 @@ pub fn money<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
 pub fn enum_string<T: IntoIden>(name: T, len: u32, values: &[&str]) -> ColumnDef {
     let iden = name.into_iden();
     let mut col = ColumnDef::new(iden.clone());
-    col.string_len(len)
-        .check(Expr::col(iden).is_in(values.iter().copied()));
+    col.string_len(len).check(Expr::col(iden).is_in(values.iter().copied()));
     col
 }

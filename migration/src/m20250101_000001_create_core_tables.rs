@@ -108,12 +108,7 @@ fn fk(
     to: (impl IntoIden, impl IntoIden),
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
+    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
 }
 
 /// (index name, table, columns) for every index: the spec's, then those the foreign keys
@@ -129,51 +124,21 @@ fn indexes() -> Vec<IndexCreateStatement> {
     };
     vec![
         // The spec's indexes.
-        idx(
-            "idx_users_user_type",
-            Users::Table.into_iden(),
-            vec![Users::UserType.into_iden()],
-        ),
-        idx(
-            "idx_users_region",
-            Users::Table.into_iden(),
-            vec![Users::Region.into_iden()],
-        ),
-        idx(
-            "idx_campaigns_status",
-            Campaigns::Table.into_iden(),
-            vec![Campaigns::Status.into_iden()],
-        ),
+        idx("idx_users_user_type", Users::Table.into_iden(), vec![Users::UserType.into_iden()]),
+        idx("idx_users_region", Users::Table.into_iden(), vec![Users::Region.into_iden()]),
+        idx("idx_campaigns_status", Campaigns::Table.into_iden(), vec![Campaigns::Status.into_iden()]),
         idx(
             "idx_campaigns_dates",
             Campaigns::Table.into_iden(),
-            vec![
-                Campaigns::StartDate.into_iden(),
-                Campaigns::EndDate.into_iden(),
-            ],
+            vec![Campaigns::StartDate.into_iden(), Campaigns::EndDate.into_iden()],
         ),
-        idx(
-            "idx_email_sends_campaign",
-            EmailSends::Table.into_iden(),
-            vec![EmailSends::EmailCampaignId.into_iden()],
-        ),
-        idx(
-            "idx_email_sends_retailer",
-            EmailSends::Table.into_iden(),
-            vec![EmailSends::RetailerId.into_iden()],
-        ),
-        idx(
-            "idx_email_sends_status",
-            EmailSends::Table.into_iden(),
-            vec![EmailSends::Status.into_iden()],
-        ),
+        idx("idx_email_sends_campaign", EmailSends::Table.into_iden(), vec![EmailSends::EmailCampaignId.into_iden()]),
+        idx("idx_email_sends_retailer", EmailSends::Table.into_iden(), vec![EmailSends::RetailerId.into_iden()]),
+        idx("idx_email_sends_status", EmailSends::Table.into_iden(), vec![EmailSends::Status.into_iden()]),
         idx(
             "idx_email_sends_dates",
             EmailSends::Table.into_iden(),
-            vec![
-                EmailSends::SentAt.into_iden(),
-                EmailSends::ClickedAt.into_iden(),
-            ],
+            vec![EmailSends::SentAt.into_iden(), EmailSends::ClickedAt.into_iden()],
         ),
         idx(
             "idx_crm_conversions_campaign",
@@ -186,11 +151,7 @@ fn indexes() -> Vec<IndexCreateStatement> {
             vec![EcommerceOrders::CampaignId.into_iden()],
         ),
         // Beyond the spec: every foreign key that the spec left unindexed.
-        idx(
-            "idx_campaigns_created_by",
-            Campaigns::Table.into_iden(),
-            vec![Campaigns::CreatedBy.into_iden()],
-        ),
+        idx("idx_campaigns_created_by", Campaigns::Table.into_iden(), vec![Campaigns::CreatedBy.into_iden()]),
         idx(
             "idx_email_campaigns_campaign",
             EmailCampaigns::Table.into_iden(),
@@ -224,27 +185,13 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Users::Table)
                     .col(uuid_pk(db, Users::Id))
-                    .col(
-                        ColumnDef::new(Users::Email)
-                            .string_len(255)
-                            .not_null()
-                            .unique_key(),
-                    )
+                    .col(ColumnDef::new(Users::Email).string_len(255).not_null().unique_key())
                     .col(ColumnDef::new(Users::Name).string_len(255).not_null())
-                    .col(
-                        enum_string(Users::UserType, 50, USER_TYPES)
-                            .not_null()
-                            .default("retailer"),
-                    )
+                    .col(enum_string(Users::UserType, 50, USER_TYPES).not_null().default("retailer"))
                     .col(enum_string(Users::Region, 50, REGIONS).null())
                     .col(created_now(Users::CreatedAt))
                     .col(created_now(Users::UpdatedAt))
-                    .col(
-                        ColumnDef::new(Users::IsActive)
-                            .boolean()
-                            .not_null()
-                            .default(true),
-                    )
+                    .col(ColumnDef::new(Users::IsActive).boolean().not_null().default(true))
                     .to_owned(),
             )
             .await?;
@@ -256,36 +203,18 @@ impl MigrationTrait for Migration {
                     .col(uuid_pk(db, Campaigns::Id))
                     .col(ColumnDef::new(Campaigns::Name).string_len(255).not_null())
                     .col(ColumnDef::new(Campaigns::Description).text().null())
-                    .col(
-                        enum_string(Campaigns::Status, 50, CAMPAIGN_STATUSES)
-                            .not_null()
-                            .default("draft"),
-                    )
-                    .col(
-                        ColumnDef::new(Campaigns::StartDate)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(Campaigns::EndDate)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(enum_string(Campaigns::Status, 50, CAMPAIGN_STATUSES).not_null().default("draft"))
+                    .col(ColumnDef::new(Campaigns::StartDate).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Campaigns::EndDate).timestamp_with_time_zone().null())
                     .col(money(db, Campaigns::BudgetAllocated).null())
-                    .col(
-                        money(db, Campaigns::BudgetSpent)
-                            .not_null()
-                            .default(match db {
-                                sea_orm_migration::sea_orm::DbBackend::Sqlite => Expr::val("0.00"),
-                                _ => Expr::val(0),
-                            }),
-                    )
+                    .col(money(db, Campaigns::BudgetSpent).not_null().default(match db {
+                        sea_orm_migration::sea_orm::DbBackend::Sqlite => Expr::val("0.00"),
+                        _ => Expr::val(0),
+                    }))
                     .col(ColumnDef::new(Campaigns::CreatedBy).uuid().null())
                     .col(created_now(Campaigns::CreatedAt))
                     .col(created_now(Campaigns::UpdatedAt))
-                    .check(Expr::cust(
-                        "end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
-                    ))
+                    .check(Expr::cust("end_date IS NULL OR start_date IS NULL OR end_date >= start_date"))
                     .foreign_key(&mut fk(
                         "fk_campaigns_created_by",
                         (Campaigns::Table, Campaigns::CreatedBy),
@@ -302,27 +231,11 @@ impl MigrationTrait for Migration {
                     .table(EmailCampaigns::Table)
                     .col(uuid_pk(db, EmailCampaigns::Id))
                     .col(ColumnDef::new(EmailCampaigns::CampaignId).uuid().null())
-                    .col(
-                        ColumnDef::new(EmailCampaigns::Subject)
-                            .string_len(500)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(EmailCampaigns::Subject).string_len(500).not_null())
                     .col(ColumnDef::new(EmailCampaigns::Content).text().null())
-                    .col(
-                        ColumnDef::new(EmailCampaigns::SenderEmail)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(EmailCampaigns::SenderName)
-                            .string_len(255)
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(EmailCampaigns::SentAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(EmailCampaigns::SenderEmail).string_len(255).not_null())
+                    .col(ColumnDef::new(EmailCampaigns::SenderName).string_len(255).null())
+                    .col(ColumnDef::new(EmailCampaigns::SentAt).timestamp_with_time_zone().null())
                     .col(
                         ColumnDef::new(EmailCampaigns::TotalRecipients)
                             .integer()
@@ -348,37 +261,13 @@ impl MigrationTrait for Migration {
                     .col(uuid_pk(db, EmailSends::Id))
                     .col(ColumnDef::new(EmailSends::EmailCampaignId).uuid().null())
                     .col(ColumnDef::new(EmailSends::RetailerId).uuid().null())
-                    .col(
-                        ColumnDef::new(EmailSends::RecipientEmail)
-                            .string_len(255)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(EmailSends::RecipientName)
-                            .string_len(255)
-                            .null(),
-                    )
+                    .col(ColumnDef::new(EmailSends::RecipientEmail).string_len(255).not_null())
+                    .col(ColumnDef::new(EmailSends::RecipientName).string_len(255).null())
                     .col(created_now(EmailSends::SentAt))
-                    .col(
-                        ColumnDef::new(EmailSends::DeliveredAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(EmailSends::OpenedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(EmailSends::ClickedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        enum_string(EmailSends::Status, 50, SEND_STATUSES)
-                            .not_null()
-                            .default("sent"),
-                    )
+                    .col(ColumnDef::new(EmailSends::DeliveredAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(EmailSends::OpenedAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(EmailSends::ClickedAt).timestamp_with_time_zone().null())
+                    .col(enum_string(EmailSends::Status, 50, SEND_STATUSES).not_null().default("sent"))
                     .col(ColumnDef::new(EmailSends::BounceReason).text().null())
                     .foreign_key(&mut fk(
                         "fk_email_sends_email_campaign",
@@ -407,10 +296,7 @@ impl MigrationTrait for Migration {
                     .col(enum_string(CrmConversions::ConversionType, 50, CONVERSION_TYPES).null())
                     .col(money(db, CrmConversions::ConversionValue).null())
                     .col(created_now(CrmConversions::ConversionDate))
-                    .col(
-                        enum_string(CrmConversions::ProductCategory, 100, PRODUCT_CATEGORIES)
-                            .null(),
-                    )
+                    .col(enum_string(CrmConversions::ProductCategory, 100, PRODUCT_CATEGORIES).null())
                     .col(created_now(CrmConversions::CreatedAt))
                     .foreign_key(&mut fk(
                         "fk_crm_conversions_campaign",
@@ -450,17 +336,8 @@ impl MigrationTrait for Migration {
                             .default(1)
                             .check(Expr::col(EcommerceOrders::ProductCount).gte(0)),
                     )
-                    .col(
-                        enum_string(EcommerceOrders::OrderStatus, 50, ORDER_STATUSES)
-                            .not_null()
-                            .default("completed"),
-                    )
-                    .col(
-                        ColumnDef::new(EcommerceOrders::AttributedToEmail)
-                            .boolean()
-                            .not_null()
-                            .default(false),
-                    )
+                    .col(enum_string(EcommerceOrders::OrderStatus, 50, ORDER_STATUSES).not_null().default("completed"))
+                    .col(ColumnDef::new(EcommerceOrders::AttributedToEmail).boolean().not_null().default(false))
                     .col(created_now(EcommerceOrders::CreatedAt))
                     .foreign_key(&mut fk(
                         "fk_ecommerce_orders_campaign",
@@ -494,9 +371,7 @@ impl MigrationTrait for Migration {
             Campaigns::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

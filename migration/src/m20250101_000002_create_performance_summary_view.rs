@@ -112,10 +112,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP VIEW IF EXISTS campaign_performance_summary")
-            .await?;
+        manager.get_connection().execute_unprepared("DROP VIEW IF EXISTS campaign_performance_summary").await?;
         Ok(())
     }
 }

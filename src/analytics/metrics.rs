@@ -51,10 +51,7 @@ pub enum PerformanceTier {
 }
 
 fn round(value: Decimal, places: u32) -> f64 {
-    value
-        .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
-        .to_f64()
-        .unwrap_or(0.0)
+    value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero).to_f64().unwrap_or(0.0)
 }
 
 /// `numerator ÷ denominator × 100`, rounded half away from zero to 2 decimals; 0 when the
@@ -63,10 +60,7 @@ pub fn rate(numerator: i64, denominator: i64) -> f64 {
     if denominator == 0 {
         return 0.0;
     }
-    round(
-        Decimal::from(numerator) * Decimal::ONE_HUNDRED / Decimal::from(denominator),
-        2,
-    )
+    round(Decimal::from(numerator) * Decimal::ONE_HUNDRED / Decimal::from(denominator), 2)
 }
 
 /// Unrounded ROI in percent: `(revenue − spent) ÷ spent × 100`; `None` when nothing was spent.
@@ -114,10 +108,7 @@ pub fn budget_utilization(allocated: Option<Money>, spent: Money) -> Option<f64>
     if allocated.amount() <= Decimal::ZERO {
         return Some(0.0);
     }
-    Some(round(
-        spent.amount() * Decimal::ONE_HUNDRED / allocated.amount(),
-        2,
-    ))
+    Some(round(spent.amount() * Decimal::ONE_HUNDRED / allocated.amount(), 2))
 }
 
 #[cfg(test)]
@@ -142,48 +133,24 @@ mod tests {
     fn sample_campaign_roi_is_23_9_and_roas_1_24_and_tier_standard() {
         assert_eq!(roi_percentage(m("41500.00"), m("33500.00")), 23.9);
         assert_eq!(roas(m("41500.00"), m("33500.00")), 1.24);
-        assert_eq!(
-            performance_tier(m("41500.00"), m("33500.00")),
-            PerformanceTier::Standard
-        );
+        assert_eq!(performance_tier(m("41500.00"), m("33500.00")), PerformanceTier::Standard);
     }
 
     #[test]
     fn tiers_follow_unrounded_roi_and_nothing_spent_is_standard() {
-        assert_eq!(
-            performance_tier(m("200.00"), m("100.00")),
-            PerformanceTier::HighRoi
-        );
-        assert_eq!(
-            performance_tier(m("199.99"), m("100.00")),
-            PerformanceTier::GoodRoi
-        );
-        assert_eq!(
-            performance_tier(m("150.00"), m("100.00")),
-            PerformanceTier::GoodRoi
-        );
-        assert_eq!(
-            performance_tier(m("149.99"), m("100.00")),
-            PerformanceTier::Standard
-        );
-        assert_eq!(
-            performance_tier(m("999.00"), m("0.00")),
-            PerformanceTier::Standard
-        );
+        assert_eq!(performance_tier(m("200.00"), m("100.00")), PerformanceTier::HighRoi);
+        assert_eq!(performance_tier(m("199.99"), m("100.00")), PerformanceTier::GoodRoi);
+        assert_eq!(performance_tier(m("150.00"), m("100.00")), PerformanceTier::GoodRoi);
+        assert_eq!(performance_tier(m("149.99"), m("100.00")), PerformanceTier::Standard);
+        assert_eq!(performance_tier(m("999.00"), m("0.00")), PerformanceTier::Standard);
         assert_eq!(roi_percentage(m("999.00"), m("0.00")), 0.0);
         assert_eq!(roi_percentage(m("0.00"), m("42000.00")), -100.0);
     }
 
     #[test]
     fn budget_figures() {
-        assert_eq!(
-            budget_remaining(Some(m("75000.00")), m("33500.00")),
-            Some(Decimal::new(4150000, 2))
-        );
-        assert_eq!(
-            budget_utilization(Some(m("75000.00")), m("33500.00")),
-            Some(44.67)
-        );
+        assert_eq!(budget_remaining(Some(m("75000.00")), m("33500.00")), Some(Decimal::new(4150000, 2)));
+        assert_eq!(budget_utilization(Some(m("75000.00")), m("33500.00")), Some(44.67));
         assert_eq!(budget_utilization(None, m("1.00")), None);
         assert_eq!(budget_utilization(Some(m("0.00")), m("0.00")), Some(0.0));
     }

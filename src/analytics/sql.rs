@@ -22,8 +22,7 @@ pub fn sum_cents(backend: DbBackend, column: &str, condition: &str) -> String {
 pub const DELIVERED: &str = "(email_sends.delivered_at IS NOT NULL OR email_sends.status = 'delivered' \
      OR email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
 /// E5: a send counts as opened when it was opened or clicked.
-pub const OPENED: &str =
-    "(email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
+pub const OPENED: &str = "(email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
 pub const CLICKED: &str = "(email_sends.clicked_at IS NOT NULL)";
 /// Bounced or failed, and never delivered.
 pub fn bounced() -> String {

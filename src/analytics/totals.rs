@@ -3,6 +3,8 @@
 
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
+use crate::auth::Scope;
+use crate::services::visibility::own_rows;
 use entity::Money;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, StatementBuilder};
@@ -42,10 +44,7 @@ fn key_filter(column: &str, keys: &[Uuid]) -> sea_orm::sea_query::SimpleExpr {
     Expr::cust(column.to_owned()).is_in(keys.iter().copied())
 }
 
-async fn fetch<R: FromQueryResult>(
-    db: &impl ConnectionTrait,
-    stmt: &impl StatementBuilder,
-) -> Result<Vec<R>, DbErr> {
+async fn fetch<R: FromQueryResult>(db: &impl ConnectionTrait, stmt: &impl StatementBuilder) -> Result<Vec<R>, DbErr> {
     let statement = db.get_database_backend().build(stmt);
     R::find_by_statement(statement).all(db).await
 }
@@ -53,16 +52,16 @@ async fn fetch<R: FromQueryResult>(
 /// E5 counts of sends per key (a campaign or an email campaign).
 pub async fn email_counts(
     db: &impl ConnectionTrait,
+    scope: Scope,
     grouping: EmailGrouping,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, EmailCounts>, DbErr> {
-    let mut totals: HashMap<Uuid, EmailCounts> =
-        keys.iter().map(|k| (*k, EmailCounts::default())).collect();
+    let mut totals: HashMap<Uuid, EmailCounts> = keys.iter().map(|k| (*k, EmailCounts::default())).collect();
     if keys.is_empty() {
         return Ok(totals);
     }
     let key = grouping.key_column();
-    let stmt: SelectStatement = Query::select()
+    let mut stmt: SelectStatement = Query::select()
         .expr_as(Expr::cust(key), Alias::new("key"))
         .expr_as(
             Expr::cust(
@@ -84,6 +83,9 @@ pub async fn email_counts(
         .and_where(key_filter(key, keys))
         .add_group_by([Expr::cust(key)])
         .to_owned();
+    if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
+        stmt.and_where(own);
+    }
     for row in fetch::<EmailCountsRow>(db, &stmt).await? {
         totals.insert(
             row.key,
@@ -117,18 +119,16 @@ struct OrderRow {
 /// aggregated on its own (E1), summed as exact cents.
 pub async fn revenue_by_campaign(
     db: &impl ConnectionTrait,
+    scope: Scope,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, RevenueTotals>, DbErr> {
-    let mut totals: HashMap<Uuid, RevenueTotals> = keys
-        .iter()
-        .map(|k| (*k, RevenueTotals::default()))
-        .collect();
+    let mut totals: HashMap<Uuid, RevenueTotals> = keys.iter().map(|k| (*k, RevenueTotals::default())).collect();
     if keys.is_empty() {
         return Ok(totals);
     }
     let backend = db.get_database_backend();
 
-    let conversions = Query::select()
+    let mut conversions = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
         .expr_as(
             Expr::cust(sum_cents(
@@ -142,15 +142,15 @@ pub async fn revenue_by_campaign(
         .and_where(key_filter("crm_conversions.campaign_id", keys))
         .add_group_by([Expr::cust("crm_conversions.campaign_id")])
         .to_owned();
+    if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
+        conversions.and_where(own);
+    }
     for row in fetch::<ConversionRow>(db, &conversions).await? {
         totals.entry(row.key).or_default().conversions = Money::from_cents(row.cents);
     }
 
-    let orders = Query::select()
-        .expr_as(
-            Expr::cust("ecommerce_orders.campaign_id"),
-            Alias::new("key"),
-        )
+    let mut orders = Query::select()
+        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
         .expr_as(
             Expr::cust(sum_cents(
                 backend,
@@ -160,11 +160,7 @@ pub async fn revenue_by_campaign(
             Alias::new("completed_cents"),
         )
         .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "ecommerce_orders.order_value",
-                "ecommerce_orders.order_status = 'pending'",
-            )),
+            Expr::cust(sum_cents(backend, "ecommerce_orders.order_value", "ecommerce_orders.order_status = 'pending'")),
             Alias::new("pending_cents"),
         )
         .from(Alias::new("ecommerce_orders"))
@@ -172,6 +168,9 @@ pub async fn revenue_by_campaign(
         .and_where(Expr::cust("ecommerce_orders.order_value IS NOT NULL"))
         .add_group_by([Expr::cust("ecommerce_orders.campaign_id")])
         .to_owned();
+    if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
+        orders.and_where(own);
+    }
     for row in fetch::<OrderRow>(db, &orders).await? {
         let entry = totals.entry(row.key).or_default();
         entry.orders = Money::from_cents(row.completed_cents);

@@ -1,12 +1,12 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
-use super::connection::{Cursor, TotalCount, page_size};
+use super::connection::{Cursor, TotalCount, connection_cost, page_size};
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
 use super::inputs::{CampaignFilter, CampaignOrder};
 use super::performance::CampaignPerformance;
 use super::user::User;
-use super::{db, loaders};
+use super::{db, loaders, scope};
 use crate::analytics::metrics;
 use crate::error::{AppError, gql};
 use crate::loaders::{CampaignId, UserId};
@@ -72,21 +72,17 @@ impl Campaign {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
-    /// The brand user who created the campaign.
+    /// The brand user who created the campaign (null for retailers, who see only themselves).
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.created_by else {
             return Ok(None);
         };
-        let user = loaders(ctx)
-            .user_by_id
-            .load_one(UserId(id))
-            .await
-            .map_err(gql)?;
+        let user = loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?;
         Ok(user.map(User))
     }
     /// The campaign's emails, in send order.
     async fn email_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<EmailCampaign>> {
-        let rows = loaders(ctx)
+        let rows = loaders(ctx)?
             .email_campaigns_by_campaign
             .load_one(CampaignId(self.0.id))
             .await
@@ -96,17 +92,9 @@ impl Campaign {
     }
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.
     async fn performance(&self, ctx: &Context<'_>) -> Result<CampaignPerformance> {
-        let totals = loaders(ctx)
-            .campaign_totals
-            .load_one(CampaignId(self.0.id))
-            .await
-            .map_err(gql)?
-            .unwrap_or_default();
-        Ok(CampaignPerformance::compute(
-            &totals.email,
-            &totals.revenue,
-            self.0.budget_spent,
-        ))
+        let totals =
+            loaders(ctx)?.campaign_totals.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        Ok(CampaignPerformance::compute(&totals.email, &totals.revenue, self.0.budget_spent))
     }
 }
 
@@ -123,16 +111,16 @@ fn ordering_key(order: &CampaignOrder) -> String {
 impl CampaignQuery {
     /// Campaigns, filtered and ordered, as a Relay connection (`first` defaults to 20, at
     /// most 100).
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which campaigns to include.")] filter: Option<CampaignFilter>,
-        #[graphql(desc = "Sort order; default: by creation time, oldest first.")] order_by: Option<
-            CampaignOrder,
-        >,
+        #[graphql(desc = "Sort order; default: by creation time, oldest first.")] order_by: Option<CampaignOrder>,
         #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, Campaign, TotalCount>> {
+        let scope = scope(ctx)?;
         let db = db(ctx).clone();
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
         let order = order_by.unwrap_or_default();
@@ -142,45 +130,31 @@ impl CampaignQuery {
         let cursor = match after.as_deref() {
             Some(text) => {
                 let c = Cursor::decode(text, &key).map_err(gql)?;
-                Some(CampaignCursor {
-                    value: c.value,
-                    id: c.id,
-                })
+                Some(CampaignCursor { value: c.value, id: c.id })
             }
             None => None,
         };
-        let page = service::list_campaigns(&db, &query, ordering, first, cursor.as_ref())
-            .await
-            .map_err(gql)?;
+        let page = service::list_campaigns(&db, scope, &query, ordering, first, cursor.as_ref()).await.map_err(gql)?;
         let count_query = query.clone();
         let total = TotalCount::new(move || {
             let (db, query) = (db.clone(), count_query.clone());
-            async move {
-                service::count_campaigns(&db, &query)
-                    .await
-                    .map_err(AppError::from)
-            }
+            async move { service::count_campaigns(&db, scope, &query).await.map_err(AppError::from) }
         });
-        let mut connection =
-            Connection::with_additional_fields(cursor.is_some(), page.has_next, total);
+        let mut connection = Connection::with_additional_fields(cursor.is_some(), page.has_next, total);
         connection.edges.extend(page.items.into_iter().map(|c| {
-            let cursor = Cursor {
-                ordering: key.clone(),
-                value: ordering.sort.value_of(&c),
-                id: c.id,
-            };
+            let cursor = Cursor { ordering: key.clone(), value: ordering.sort.value_of(&c), id: c.id };
             Edge::new(cursor.encode(), Campaign(c))
         }));
         Ok(connection)
     }
 
-    /// One campaign by id; null when there is none.
+    /// One campaign by id; null when there is none or the caller may not see it.
     async fn campaign(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's id.")] id: Uuid,
     ) -> Result<Option<Campaign>> {
-        let found = service::find_campaign(db(ctx), id).await.map_err(gql)?;
+        let found = loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
         Ok(found.map(Campaign))
     }
 }

@@ -16,12 +16,18 @@ pub fn page_size(first: Option<i32>) -> AppResult<u64> {
     match first {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(n) if n < 0 => Err(AppError::invalid("first", "must not be negative")),
-        Some(n) if n as u64 > MAX_PAGE_SIZE => Err(AppError::invalid(
-            "first",
-            format!("{n} is above the limit of {MAX_PAGE_SIZE} rows per page"),
-        )),
+        Some(n) if n as u64 > MAX_PAGE_SIZE => {
+            Err(AppError::invalid("first", format!("{n} is above the limit of {MAX_PAGE_SIZE} rows per page")))
+        }
         Some(n) => Ok(n as u64),
     }
+}
+
+/// Query cost of a paginated field: its children's cost times the page size asked for
+/// (20 when absent), so `first` multiplies what a page may cost.
+pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
+    rows.saturating_mul(child_complexity.max(1)).saturating_add(1)
 }
 
 /// What a cursor holds: the ordering it was made for, the row's sort value and id.
@@ -51,10 +57,7 @@ impl Cursor {
         if cursor.ordering != ordering {
             return Err(AppError::invalid(
                 "after",
-                format!(
-                    "the cursor belongs to ordering {}, not {ordering}",
-                    cursor.ordering
-                ),
+                format!("the cursor belongs to ordering {}, not {ordering}", cursor.ordering),
             ));
         }
         Ok(cursor)
@@ -101,11 +104,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage_or_another_ordering() {
-        let c = Cursor {
-            ordering: "NAME_ASC".into(),
-            value: Some("x".into()),
-            id: Uuid::nil(),
-        };
+        let c = Cursor { ordering: "NAME_ASC".into(), value: Some("x".into()), id: Uuid::nil() };
         assert_eq!(Cursor::decode(&c.encode(), "NAME_ASC").unwrap(), c);
         assert!(Cursor::decode(&c.encode(), "CREATED_AT_ASC").is_err());
         assert!(Cursor::decode("!!!", "NAME_ASC").is_err());

@@ -52,16 +52,12 @@ impl EmailCampaign {
         let Some(id) = self.0.campaign_id else {
             return Ok(None);
         };
-        let campaign = loaders(ctx)
-            .campaign_by_id
-            .load_one(CampaignId(id))
-            .await
-            .map_err(gql)?;
+        let campaign = loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
         Ok(campaign.map(Campaign))
     }
     /// Delivery, open and click counts and rates of this email.
     async fn performance(&self, ctx: &Context<'_>) -> Result<EmailPerformance> {
-        let counts = loaders(ctx)
+        let counts = loaders(ctx)?
             .email_campaign_totals
             .load_one(EmailCampaignId(self.0.id))
             .await

@@ -19,17 +19,11 @@ pub struct DateRange {
 
 impl DateRange {
     /// Checks that `from` is not after `to`; `argument` names the input in the error.
-    pub fn checked(
-        &self,
-        argument: &str,
-    ) -> AppResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    pub fn checked(&self, argument: &str) -> AppResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {
-            return Err(AppError::invalid(
-                argument,
-                format!("`from` ({from}) is after `to` ({to})"),
-            ));
+            return Err(AppError::invalid(argument, format!("`from` ({from}) is after `to` ({to})")));
         }
         Ok((self.from, self.to))
     }
@@ -109,9 +103,6 @@ pub struct CampaignOrder {
 
 impl From<CampaignOrder> for CampaignOrdering {
     fn from(o: CampaignOrder) -> Self {
-        CampaignOrdering {
-            sort: o.field.into(),
-            direction: o.direction.into(),
-        }
+        CampaignOrdering { sort: o.field.into(), direction: o.direction.into() }
     }
 }

@@ -1,36 +1,55 @@
 //! The GraphQL schema. `schema_builder()` registers types only (SDL export needs no
-//! database); `build_schema(db)` adds the connection. Per-request data (loaders) is attached
-//! by `prepare_request`. One file per area.
+//! database); `build_schema(db, limits)` adds the connection and the limits. Per-request
+//! data (the caller, their loaders, the request id) is attached by `prepare_request`.
+//! One file per area.
 
 mod campaign;
 mod connection;
 mod email;
 mod enums;
 mod inputs;
+mod limits;
 mod performance;
 mod user;
 
 pub use campaign::Campaign;
+pub use limits::RequestId;
 pub use performance::CampaignPerformance;
 
+use crate::auth::{Caller, Scope, Viewer};
+use crate::config::Limits;
+use crate::error::{AppError, gql};
 use crate::loaders::Loaders;
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 /// Every root query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(campaign::CampaignQuery);
+pub struct QueryRoot(campaign::CampaignQuery, user::UserQuery);
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+/// Every mutation, merged from the areas.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(user::UserMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema's types, without data: what `schema.graphql` is printed from.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
 }
 
-/// The schema a server runs: types plus the database connection.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    schema_builder().data(db).finish()
+/// The schema a server runs: types, the database connection and the limits.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+    let mut builder = schema_builder()
+        .data(db)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(limits::AliasLimit(limits.max_aliases))
+        .extension(limits::ErrorCodes);
+    if limits.disable_introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
@@ -38,20 +57,41 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Attaches what one request needs: fresh loaders (so nothing is cached between requests).
+/// Attaches what one request needs: the caller, loaders cut to the caller's scope (fresh per
+/// request, so nothing is cached between requests) and the request id.
 pub fn prepare_request(
     request: async_graphql::Request,
     db: &DatabaseConnection,
+    viewer: Viewer,
+    request_id: RequestId,
 ) -> async_graphql::Request {
-    request.data(Loaders::new(db))
+    let request = match viewer.scope() {
+        Some(scope) => request.data(Loaders::new(db, scope)),
+        None => request,
+    };
+    request.data(viewer).data(request_id)
 }
 
 /// The request's database connection.
-pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
-/// The request's loaders.
-pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+/// The authenticated caller, or `UNAUTHENTICATED`. Every root field starts here.
+pub(crate) fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Caller> {
+    match ctx.data_opt::<Viewer>() {
+        Some(viewer) => viewer.caller().map_err(gql),
+        None => Err(gql(AppError::Unauthenticated)),
+    }
+}
+
+/// The caller's scope (only reachable below a root field that checked `caller`).
+pub(crate) fn scope(ctx: &Context<'_>) -> async_graphql::Result<Scope> {
+    caller(ctx).map(Caller::scope)
+}
+
+/// The request's loaders, which exist only for an authenticated caller.
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    caller(ctx)?;
+    ctx.data::<Loaders>().map_err(|_| gql(AppError::Unauthenticated))
 }

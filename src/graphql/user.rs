@@ -1,7 +1,9 @@
 //! `User`: retailers, brand users and administrators.
 
 use super::enums::{Region, UserType};
-use async_graphql::Object;
+use crate::error::{AppError, gql};
+use crate::services::users::{self as users_service, NewUser, UserChanges};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::users;
 use uuid::Uuid;
@@ -42,5 +44,92 @@ impl User {
     /// When the account last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+/// `me`.
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The caller.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(super::caller(ctx)?.user.clone()))
+    }
+}
+
+/// A new user.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Email address (unique, case-insensitive).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub user_type: UserType,
+    /// Region (retailers).
+    pub region: Option<Region>,
+}
+
+/// Changes to a user; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// New email address.
+    pub email: Option<String>,
+    /// New display name.
+    pub name: Option<String>,
+    /// New role.
+    pub user_type: Option<UserType>,
+    /// New region; null removes it.
+    pub region: MaybeUndefined<Region>,
+    /// Whether the account may sign in; false stops its tokens at once.
+    pub is_active: Option<bool>,
+}
+
+/// Administrators manage users.
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates a retailer, brand user or administrator. Administrators only.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        super::caller(ctx)?.require_admin().map_err(gql)?;
+        let new = NewUser {
+            email: input.email,
+            name: input.name,
+            user_type: input.user_type.into(),
+            region: input.region.map(Into::into),
+        };
+        users_service::create_user(super::db(ctx), new).await.map(User).map_err(gql)
+    }
+
+    /// Changes a user. Administrators only.
+    async fn update_user(&self, ctx: &Context<'_>, id: Uuid, input: UpdateUserInput) -> Result<User> {
+        super::caller(ctx)?.require_admin().map_err(gql)?;
+        let changes = UserChanges {
+            email: input.email,
+            name: input.name,
+            user_type: input.user_type.map(Into::into),
+            region: match input.region {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(r) => Some(Some(r.into())),
+            },
+            is_active: input.is_active,
+        };
+        users_service::update_user(super::db(ctx), id, changes).await.map(User).map_err(gql)
+    }
+
+    /// Deactivates a user: their tokens stop working at once. Administrators only.
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<User> {
+        let caller = super::caller(ctx)?;
+        caller.require_admin().map_err(gql)?;
+        if caller.user.id == id {
+            return Err(gql(AppError::Conflict("administrators cannot deactivate themselves".into())));
+        }
+        let changes = UserChanges { is_active: Some(false), ..Default::default() };
+        users_service::update_user(super::db(ctx), id, changes).await.map(User).map_err(gql)
     }
 }

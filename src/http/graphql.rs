@@ -1,21 +1,155 @@
-//! `POST /graphql` executes; `GET /graphql` serves GraphiQL.
+//! `POST /graphql` executes; `GET /graphql` serves GraphiQL (and never executes).
+//!
+//! Before GraphQL runs: the body size (413), the content type (CSRF: only
+//! `application/json`), batching (off unless configured), the caller's token (401 with
+//! `UNAUTHENTICATED`) and the rate limit (429 with `Retry-After`). Then the request runs
+//! under the request timeout.
 
+use super::error_body;
+use super::rate_limit::RateKey;
 use crate::AppState;
+use crate::auth::{self, Viewer};
+use crate::graphql::{RequestId, prepare_request};
+use async_graphql::BatchRequest;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::response::Html;
+use async_graphql_axum::GraphQLResponse;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use std::net::SocketAddr;
+use std::time::Duration;
+use uuid::Uuid;
 
-pub async fn execute(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = crate::graphql::prepare_request(request.into_inner(), &state.db);
-    state.schema.execute(request).await.into()
+fn refuse(status: StatusCode, message: &str, code: &str) -> Response {
+    (status, Json(error_body(message, code))).into_response()
 }
 
-pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("campaign-performance")
-            .finish(),
-    )
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+pub async fn execute(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let request_id = RequestId(Uuid::new_v4().to_string());
+    let mut response = match body {
+        Ok(body) => {
+            run(&state, extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0), &headers, body, request_id.clone())
+                .await
+        }
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!("the request body is larger than the limit of {} bytes", state.limits.max_body_bytes);
+            refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
+        }
+        Err(rejection) => refuse(rejection.status(), &rejection.body_text(), "BAD_USER_INPUT"),
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+async fn run(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {
+    let limits = &state.limits;
+    if body.len() > limits.max_body_bytes {
+        let message = format!("the request body is {} bytes; the limit is {}", body.len(), limits.max_body_bytes);
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
+    }
+    if !is_json(headers) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql needs `Content-Type: application/json`",
+            "BAD_USER_INPUT",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {e}"),
+                "BAD_USER_INPUT",
+            );
+        }
+    };
+    if let BatchRequest::Batch(items) = &batch {
+        if limits.max_batch == 0 {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "batched requests are turned off; send one operation per request",
+                "BAD_USER_INPUT",
+            );
+        }
+        if items.len() > limits.max_batch {
+            let message = format!("the batch has {} operations; the limit is {}", items.len(), limits.max_batch);
+            return refuse(StatusCode::BAD_REQUEST, &message, "QUERY_TOO_COMPLEX");
+        }
+    }
+
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
+        Ok(v) => v,
+        Err(crate::error::AppError::Unauthenticated) => {
+            let mut r =
+                refuse(StatusCode::UNAUTHORIZED, "the bearer token is invalid, expired or revoked", "UNAUTHENTICATED");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+        Err(e) => return refuse(e.status(), &e.to_string(), e.code()),
+    };
+
+    let key = match (&viewer, peer) {
+        (Viewer::User(c), _) => RateKey::User(c.user.id),
+        (Viewer::Anonymous, Some(addr)) => RateKey::Address(addr.ip()),
+        (Viewer::Anonymous, None) => RateKey::Unknown,
+    };
+    if let Err(wait) = state.rate_limiter.check(&key) {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut r =
+            refuse(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests; retry in {secs} s"), "RATE_LIMITED");
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        return r;
+    }
+
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer, id.clone())),
+        BatchRequest::Batch(items) => BatchRequest::Batch(
+            items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone(), id.clone())).collect(),
+        ),
+    };
+    let timeout = Duration::from_secs(limits.request_timeout_secs);
+    match tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(_) => {
+            tracing::warn!(request_id = %id.0, ?timeout, "request timed out");
+            let message = format!("the request took longer than {} s and was cancelled", timeout.as_secs());
+            refuse(StatusCode::GATEWAY_TIMEOUT, &message, "QUERY_TOO_COMPLEX")
+        }
+    }
+}
+
+/// GraphiQL, where a user can paste a token into the headers pane. Never executes an
+/// operation: a GET that carries one is refused, so a link cannot run a mutation.
+pub async fn graphiql(RawQuery(query): RawQuery) -> Response {
+    let carries_operation = query.as_deref().is_some_and(|q| {
+        q.split('&').any(|pair| pair.split('=').next().is_some_and(|k| k == "query" || k == "extensions"))
+    });
+    if carries_operation {
+        return refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET /graphql does not execute operations; POST them as application/json",
+            "BAD_USER_INPUT",
+        );
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").title("campaign-performance").finish()).into_response()
 }

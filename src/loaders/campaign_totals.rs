@@ -1,8 +1,7 @@
-use super::{CampaignId, LoadError, load_error};
+use super::{CampaignId, LoadError, LoaderContext, load_error};
 use crate::analytics::totals::{self, EmailGrouping};
 use crate::analytics::{EmailCounts, RevenueTotals};
 use async_graphql::dataloader::Loader;
-use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -15,22 +14,17 @@ pub struct CampaignTotals {
 
 /// Email counts and revenue per campaign: three statements per batch (sends, conversions,
 /// orders), each fact table aggregated on its own (errata E1).
-pub struct CampaignTotalsLoader {
-    pub db: DatabaseConnection,
-}
+pub struct CampaignTotalsLoader(pub LoaderContext);
 
 impl Loader<CampaignId> for CampaignTotalsLoader {
     type Value = CampaignTotals;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[CampaignId],
-    ) -> Result<HashMap<CampaignId, CampaignTotals>, LoadError> {
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, CampaignTotals>, LoadError> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let (email, revenue) = tokio::try_join!(
-            totals::email_counts(&self.db, EmailGrouping::Campaign, &ids),
-            totals::revenue_by_campaign(&self.db, &ids),
+            totals::email_counts(&self.0.db, self.0.scope, EmailGrouping::Campaign, &ids),
+            totals::revenue_by_campaign(&self.0.db, self.0.scope, &ids),
         )
         .map_err(load_error)?;
         Ok(ids

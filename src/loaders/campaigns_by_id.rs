@@ -1,28 +1,21 @@
-use super::{CampaignId, LoadError, load_error};
+use super::{CampaignId, LoadError, LoaderContext, load_error};
+use crate::services;
 use async_graphql::dataloader::Loader;
 use entity::campaigns;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-/// Campaigns by id: one statement per batch.
-pub struct CampaignByIdLoader {
-    pub db: DatabaseConnection,
-}
+/// Campaigns by id, within the caller's scope: one statement per batch.
+pub struct CampaignByIdLoader(pub LoaderContext);
 
 impl Loader<CampaignId> for CampaignByIdLoader {
     type Value = campaigns::Model;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[CampaignId],
-    ) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = campaigns::Entity::find()
-            .filter(campaigns::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
+        let rows = services::campaigns::find_campaigns(&self.0.db, self.0.scope, keys.iter().map(|k| k.0))
             .await
             .map_err(load_error)?;
         Ok(rows.into_iter().map(|c| (CampaignId(c.id), c)).collect())

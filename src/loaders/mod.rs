@@ -15,6 +15,7 @@ pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use users_by_id::UserByIdLoader;
 
+use crate::auth::Scope;
 use crate::error::AppError;
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
@@ -49,21 +50,22 @@ pub struct Loaders {
     pub user_by_id: DataLoader<UserByIdLoader>,
 }
 
+/// What every loader needs: the connection and the caller's scope.
+#[derive(Clone)]
+pub struct LoaderContext {
+    pub db: DatabaseConnection,
+    pub scope: Scope,
+}
+
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        let db = db.clone();
+    pub fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+        let cx = LoaderContext { db: db.clone(), scope };
         Loaders {
-            campaign_by_id: DataLoader::new(CampaignByIdLoader { db: db.clone() }, tokio::spawn),
-            campaign_totals: DataLoader::new(CampaignTotalsLoader { db: db.clone() }, tokio::spawn),
-            email_campaign_totals: DataLoader::new(
-                EmailCampaignTotalsLoader { db: db.clone() },
-                tokio::spawn,
-            ),
-            email_campaigns_by_campaign: DataLoader::new(
-                EmailCampaignsByCampaignLoader { db: db.clone() },
-                tokio::spawn,
-            ),
-            user_by_id: DataLoader::new(UserByIdLoader { db }, tokio::spawn),
+            campaign_by_id: DataLoader::new(CampaignByIdLoader(cx.clone()), tokio::spawn),
+            campaign_totals: DataLoader::new(CampaignTotalsLoader(cx.clone()), tokio::spawn),
+            email_campaign_totals: DataLoader::new(EmailCampaignTotalsLoader(cx.clone()), tokio::spawn),
+            email_campaigns_by_campaign: DataLoader::new(EmailCampaignsByCampaignLoader(cx.clone()), tokio::spawn),
+            user_by_id: DataLoader::new(UserByIdLoader(cx), tokio::spawn),
         }
     }
 }

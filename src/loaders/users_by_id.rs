@@ -1,13 +1,11 @@
-use super::{LoadError, UserId, load_error};
+use super::{LoadError, LoaderContext, UserId, load_error};
+use crate::services;
 use async_graphql::dataloader::Loader;
 use entity::users;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-/// Users by id: one statement per batch.
-pub struct UserByIdLoader {
-    pub db: DatabaseConnection,
-}
+/// Users by id, within the caller's scope: one statement per batch.
+pub struct UserByIdLoader(pub LoaderContext);
 
 impl Loader<UserId> for UserByIdLoader {
     type Value = users::Model;
@@ -17,9 +15,7 @@ impl Loader<UserId> for UserByIdLoader {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = users::Entity::find()
-            .filter(users::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
+        let rows = services::users::find_users(&self.0.db, self.0.scope, keys.iter().map(|k| k.0))
             .await
             .map_err(load_error)?;
         Ok(rows.into_iter().map(|u| (UserId(u.id), u)).collect())

@@ -1,14 +1,16 @@
-//! `list_campaigns` and `find_campaign`.
+//! `list_campaigns`, `count_campaigns` and `find_campaigns`, within the caller's scope.
 
 use super::page::{Direction, Page};
+use super::visibility;
+use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use entity::campaigns::{self, Column};
 use entity::enums::CampaignStatus;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, NullOrdering, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 use uuid::Uuid;
 
@@ -80,31 +82,19 @@ pub struct CampaignOrdering {
     pub direction: Direction,
 }
 
-fn filtered(query: &CampaignQuery) -> Select<campaigns::Entity> {
-    let mut select = campaigns::Entity::find();
+fn filtered(scope: Scope, query: &CampaignQuery) -> Select<campaigns::Entity> {
+    let mut select = campaigns::Entity::find().filter(visibility::campaigns(scope));
     if !query.statuses.is_empty() {
         select = select.filter(Column::Status.is_in(query.statuses.iter().copied()));
     }
     if let Some(to) = query.active_to {
-        select = select.filter(
-            Condition::any()
-                .add(Column::StartDate.is_null())
-                .add(Column::StartDate.lte(to)),
-        );
+        select = select.filter(Condition::any().add(Column::StartDate.is_null()).add(Column::StartDate.lte(to)));
     }
     if let Some(from) = query.active_from {
-        select = select.filter(
-            Condition::any()
-                .add(Column::EndDate.is_null())
-                .add(Column::EndDate.gte(from)),
-        );
+        select = select.filter(Condition::any().add(Column::EndDate.is_null()).add(Column::EndDate.gte(from)));
     }
     if let Some(text) = query.name_contains.as_deref().filter(|t| !t.is_empty()) {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         select = select.filter(
             Expr::expr(Func::lower(Expr::col((campaigns::Entity, Column::Name))))
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
@@ -116,11 +106,10 @@ fn filtered(query: &CampaignQuery) -> Select<campaigns::Entity> {
 /// The keyset condition "after the cursor" for `ordering`, nulls last.
 fn after(ordering: CampaignOrdering, cursor: &CampaignCursor) -> Result<Condition, String> {
     let col = ordering.sort.column();
-    let (beyond, id_beyond): (fn(Column, Value) -> SimpleExpr, SimpleExpr) =
-        match ordering.direction {
-            Direction::Asc => (|c, v| c.gt(v), Column::Id.gt(cursor.id)),
-            Direction::Desc => (|c, v| c.lt(v), Column::Id.lt(cursor.id)),
-        };
+    let (beyond, id_beyond): (fn(Column, Value) -> SimpleExpr, SimpleExpr) = match ordering.direction {
+        Direction::Asc => (|c, v| c.gt(v), Column::Id.gt(cursor.id)),
+        Direction::Desc => (|c, v| c.lt(v), Column::Id.lt(cursor.id)),
+    };
     Ok(match &cursor.value {
         Some(text) => {
             let value = ordering.sort.parse_value(text)?;
@@ -136,12 +125,13 @@ fn after(ordering: CampaignOrdering, cursor: &CampaignCursor) -> Result<Conditio
 /// One page of campaigns matching `query`, in `ordering`, after `cursor`.
 pub async fn list_campaigns(
     db: &impl ConnectionTrait,
+    scope: Scope,
     query: &CampaignQuery,
     ordering: CampaignOrdering,
     first: u64,
     cursor: Option<&CampaignCursor>,
 ) -> AppResult<Page<campaigns::Model>> {
-    let mut select = filtered(query);
+    let mut select = filtered(scope, query);
     if let Some(cursor) = cursor {
         select = select.filter(after(ordering, cursor).map_err(|e| AppError::invalid("after", e))?);
     }
@@ -159,17 +149,15 @@ pub async fn list_campaigns(
 }
 
 /// How many campaigns match `query`.
-pub async fn count_campaigns(
-    db: &impl ConnectionTrait,
-    query: &CampaignQuery,
-) -> Result<u64, DbErr> {
-    filtered(query).count(db).await
+pub async fn count_campaigns(db: &impl ConnectionTrait, scope: Scope, query: &CampaignQuery) -> Result<u64, DbErr> {
+    filtered(scope, query).count(db).await
 }
 
-/// One campaign by id.
-pub async fn find_campaign(
+/// Campaigns by id, those the scope may see (absent and invisible look the same).
+pub async fn find_campaigns(
     db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<campaigns::Model>, DbErr> {
-    campaigns::Entity::find_by_id(id).one(db).await
+    scope: Scope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<campaigns::Model>, DbErr> {
+    campaigns::Entity::find().filter(visibility::campaigns(scope)).filter(Column::Id.is_in(ids)).all(db).await
 }

@@ -4,3 +4,5 @@
 
 pub mod campaigns;
 pub mod page;
+pub mod users;
+pub mod visibility;

@@ -18,10 +18,7 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, first: u64) -> Self {
         let has_next = rows.len() as u64 > first;
         rows.truncate(first as usize);
-        Page {
-            items: rows,
-            has_next,
-        }
+        Page { items: rows, has_next }
     }
 }
 

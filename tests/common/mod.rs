@@ -2,12 +2,13 @@
 //! (when `TEST_DATABASE_URL` is set), fixture builders and a `gql` helper.
 #![allow(dead_code)]
 
+use campaign_performance::auth::{Caller, Minter, Verifier, Viewer};
+use campaign_performance::config::Limits;
 use campaign_performance::db;
+use campaign_performance::graphql::RequestId;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::enums::*;
-use entity::{
-    Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users,
-};
+use entity::{Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend};
 use serde_json::Value;
 use std::time::Duration as StdDuration;
@@ -65,19 +66,9 @@ impl TestDb {
 
     pub async fn sqlite_unmigrated() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("test.sqlite3").display()
-        );
-        let conn = db::connect(&url, CONNECT_TIMEOUT)
-            .await
-            .expect("open SQLite");
-        TestDb {
-            conn,
-            url,
-            pg_schema: None,
-            _dir: Some(dir),
-        }
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite3").display());
+        let conn = db::connect(&url, CONNECT_TIMEOUT, None).await.expect("open SQLite");
+        TestDb { conn, url, pg_schema: None, _dir: Some(dir) }
     }
 
     /// None when `TEST_DATABASE_URL` is unset; panics when it is set but unusable.
@@ -86,31 +77,17 @@ impl TestDb {
     }
 
     pub async fn postgres_unmigrated() -> Option<TestDb> {
-        let admin_url = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
+        let admin_url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
         let schema = format!("t_{}", Uuid::new_v4().simple());
-        let admin = db::connect(&admin_url, CONNECT_TIMEOUT)
+        let admin = db::connect(&admin_url, CONNECT_TIMEOUT, None)
             .await
-            .unwrap_or_else(|e| {
-                panic!("TEST_DATABASE_URL is set but PostgreSQL is unusable: {e:#}")
-            });
-        admin
-            .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-            .await
-            .expect("create test schema");
+            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unusable: {e:#}"));
+        admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create test schema");
         admin.close().await.ok();
         let sep = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
-        let conn = db::connect(&url, CONNECT_TIMEOUT)
-            .await
-            .expect("connect to the test schema");
-        Some(TestDb {
-            conn,
-            url,
-            pg_schema: Some((admin_url, schema)),
-            _dir: None,
-        })
+        let conn = db::connect(&url, CONNECT_TIMEOUT, None).await.expect("connect to the test schema");
+        Some(TestDb { conn, url, pg_schema: Some((admin_url, schema)), _dir: None })
     }
 
     async fn migrated(self) -> TestDb {
@@ -131,15 +108,10 @@ impl Drop for TestDb {
         // Drop runs inside the test's runtime; a separate thread with its own runtime can
         // block on the clean-up without stalling it.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
-                if let Ok(admin) = db::connect(&admin_url, CONNECT_TIMEOUT).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .await;
+                if let Ok(admin) = db::connect(&admin_url, CONNECT_TIMEOUT, None).await {
+                    let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
                     admin.close().await.ok();
                 }
             });
@@ -148,26 +120,79 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs a GraphQL query against the in-process schema; panics on errors.
+/// A brand user that is not stored: sees everything, for tests about figures rather than
+/// about who may see them.
+pub fn brand_caller() -> users::Model {
+    let now = at(2025, 1, 1, 0);
+    users::Model {
+        id: Uuid::new_v4(),
+        email: "tester@brand.example".into(),
+        name: "Tester".into(),
+        user_type: UserType::Brand,
+        region: None,
+        created_at: now,
+        updated_at: now,
+        is_active: true,
+    }
+}
+
+/// Runs a GraphQL query as a brand user against the in-process schema; panics on errors.
 pub async fn gql(db: &DatabaseConnection, query: &str, variables: Value) -> Value {
-    let response = gql_response(db, query, variables).await;
-    assert!(
-        response["errors"].is_null(),
-        "GraphQL errors: {:#}",
-        response["errors"]
-    );
+    gql_as(db, &brand_caller(), query, variables).await
+}
+
+/// Runs a GraphQL query as `user`; panics on errors.
+pub async fn gql_as(db: &DatabaseConnection, user: &users::Model, query: &str, variables: Value) -> Value {
+    let response = gql_response_as(db, Some(user), query, variables).await;
+    assert!(response["errors"].is_null(), "GraphQL errors: {:#}", response["errors"]);
     response["data"].clone()
 }
 
-/// Runs a GraphQL query and returns the whole response (data and errors).
+/// Runs a GraphQL query as a brand user and returns the whole response (data and errors).
 pub async fn gql_response(db: &DatabaseConnection, query: &str, variables: Value) -> Value {
-    let schema = campaign_performance::graphql::build_schema(db.clone());
-    let request = async_graphql::Request::new(query)
-        .variables(async_graphql::Variables::from_json(variables));
-    let response = schema
-        .execute(campaign_performance::graphql::prepare_request(request, db))
-        .await;
+    gql_response_as(db, Some(&brand_caller()), query, variables).await
+}
+
+/// Runs a GraphQL query as `user` (or anonymously) and returns the whole response.
+pub async fn gql_response_as(
+    db: &DatabaseConnection,
+    user: Option<&users::Model>,
+    query: &str,
+    variables: Value,
+) -> Value {
+    let schema = campaign_performance::graphql::build_schema(db.clone(), &Limits::default());
+    let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+    let viewer = match user {
+        Some(u) => Viewer::User(Caller { user: u.clone() }),
+        None => Viewer::Anonymous,
+    };
+    let request = campaign_performance::graphql::prepare_request(request, db, viewer, RequestId("test".into()));
+    let response = schema.execute(request).await;
     serde_json::to_value(&response).expect("response serializes")
+}
+
+/// The HS256 secret of test servers.
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// The server's shared state for tests: the test secret and the given limits.
+pub fn test_state(db: &DatabaseConnection, limits: Limits) -> campaign_performance::AppState {
+    let verifier = Verifier::new(None, None).with_secret(TEST_SECRET.as_bytes());
+    campaign_performance::AppState::new(db.clone(), verifier, limits)
+}
+
+/// A valid token for `user` under the test secret.
+pub fn token_for(user: Uuid) -> String {
+    Minter::new(TEST_SECRET.as_bytes(), None, None).mint(user, 3600)
+}
+
+/// Serves the app on a loopback port (with client addresses, as `serve` does); returns its
+/// base URL.
+pub async fn serve(state: campaign_performance::AppState) -> String {
+    let app = campaign_performance::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
 }
 
 pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -186,11 +211,7 @@ pub fn retailer(name: &str, region: Region) -> UserBuilder {
     let now = at(2025, 1, 1, 0);
     UserBuilder(users::ActiveModel {
         id: Set(Uuid::new_v4()),
-        email: Set(format!(
-            "{}-{}@retailer.example",
-            name.to_lowercase().replace(' ', "-"),
-            Uuid::new_v4().simple()
-        )),
+        email: Set(format!("{}-{}@retailer.example", name.to_lowercase().replace(' ', "-"), Uuid::new_v4().simple())),
         name: Set(name.to_owned()),
         user_type: Set(UserType::Retailer),
         region: Set(Some(region)),
@@ -203,6 +224,10 @@ pub fn retailer(name: &str, region: Region) -> UserBuilder {
 impl UserBuilder {
     pub fn user_type(mut self, t: UserType) -> Self {
         self.0.user_type = Set(t);
+        self
+    }
+    pub fn active(mut self, active: bool) -> Self {
+        self.0.is_active = Set(active);
         self
     }
     pub async fn insert(self, db: &impl ConnectionTrait) -> users::Model {
@@ -293,11 +318,7 @@ pub async fn send(
     outcome: SendOutcome,
 ) -> email_sends::Model {
     let sent = at(2025, 1, 14, 15);
-    let status = outcome.status.unwrap_or(if outcome.delivered {
-        SendStatus::Delivered
-    } else {
-        SendStatus::Sent
-    });
+    let status = outcome.status.unwrap_or(if outcome.delivered { SendStatus::Delivered } else { SendStatus::Sent });
     email_sends::ActiveModel {
         id: Set(Uuid::new_v4()),
         email_campaign_id: Set(Some(email.id)),

@@ -1,0 +1,100 @@
+//! Who the caller is (bearer tokens, `token`), and what they may see (`Scope`, applied by
+//! every service and loader, not on top of them).
+
+pub mod keys;
+pub mod token;
+
+use crate::error::AppError;
+use entity::enums::UserType;
+use entity::users;
+use sea_orm::{ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+pub use token::{Minter, TokenError, Verifier};
+
+/// An authenticated, active user.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: users::Model,
+}
+
+/// The rows a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Admins and brand users: everything.
+    All,
+    /// A retailer: campaigns that targeted them, and only their own sends, conversions,
+    /// orders and figures.
+    Retailer(Uuid),
+}
+
+impl Caller {
+    pub fn role(&self) -> UserType {
+        self.user.user_type
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self.user.user_type {
+            UserType::Admin | UserType::Brand => Scope::All,
+            UserType::Retailer => Scope::Retailer(self.user.id),
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.user.user_type == UserType::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only administrators may do this".into()))
+        }
+    }
+}
+
+/// The caller of one request: nobody (no `Authorization` header) or a user.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    Anonymous,
+    User(Caller),
+}
+
+impl Viewer {
+    /// The caller, or `UNAUTHENTICATED`.
+    pub fn caller(&self) -> Result<&Caller, AppError> {
+        match self {
+            Viewer::User(c) => Ok(c),
+            Viewer::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// The rows this viewer may see; `None` for anonymous callers, who see nothing.
+    pub fn scope(&self) -> Option<Scope> {
+        match self {
+            Viewer::User(c) => Some(c.scope()),
+            Viewer::Anonymous => None,
+        }
+    }
+}
+
+/// Resolves an `Authorization` header: absent → anonymous; a bearer token that verifies and
+/// names an active user → that user; anything else → `UNAUTHENTICATED`. The user is read on
+/// every request, so deactivation takes effect at once.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    verifier: &Verifier,
+    authorization: Option<&str>,
+) -> Result<Viewer, AppError> {
+    let Some(value) = authorization else { return Ok(Viewer::Anonymous) };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthenticated)?;
+    let user_id = verifier.verify(token).map_err(|reason| {
+        tracing::debug!(%reason, "token refused");
+        AppError::Unauthenticated
+    })?;
+    match users::Entity::find_by_id(user_id).one(db).await? {
+        Some(user) if user.is_active => Ok(Viewer::User(Caller { user })),
+        _ => Err(AppError::Unauthenticated),
+    }
+}

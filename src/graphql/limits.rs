@@ -1,0 +1,103 @@
+//! Request-wide rules of the schema: the alias limit, and error codes on every error.
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Response, ServerError, ServerResult, Value, Variables};
+use std::sync::Arc;
+
+/// The id of one HTTP request: in logs, the `x-request-id` header and `INTERNAL` errors.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Refuses requests with more than N aliases (`QUERY_TOO_COMPLEX`), before validation.
+pub struct AliasLimit(pub usize);
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimitExtension(self.0))
+    }
+}
+
+struct AliasLimitExtension(usize);
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
+            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+fn aliases_in(doc: &ExecutableDocument) -> usize {
+    let operations: usize = doc.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
+    let fragments: usize = doc.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
+    operations + fragments
+}
+
+fn coded(message: String, code: &str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for AliasLimitExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let aliases = aliases_in(&doc);
+        if aliases > self.0 {
+            return Err(coded(
+                format!("the query uses {aliases} aliases; the limit is {}", self.0),
+                "QUERY_TOO_COMPLEX",
+            ));
+        }
+        Ok(doc)
+    }
+}
+
+/// Gives every error a code from the contract's set: depth and complexity refusals become
+/// `QUERY_TOO_COMPLEX`, other parse and validation errors `BAD_USER_INPUT`; `INTERNAL`
+/// errors get the request id.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        let request_id = ctx.data_opt::<RequestId>().map(|r| r.0.clone());
+        for err in &mut response.errors {
+            let ext = err.extensions.get_or_insert_with(Default::default);
+            if ext.get("code").is_none() {
+                let m = err.message.to_lowercase();
+                let code = if m.contains("nested too deep") || m.contains("too complex") {
+                    "QUERY_TOO_COMPLEX"
+                } else {
+                    "BAD_USER_INPUT"
+                };
+                ext.set("code", code);
+            }
+            if matches!(ext.get("code"), Some(Value::String(c)) if c == "INTERNAL")
+                && let Some(id) = &request_id
+            {
+                ext.set("requestId", id.clone());
+                err.message = format!("internal error (request id {id})");
+            }
+        }
+        response
+    }
+}

@@ -1,0 +1,104 @@
+//! Users: finding them within a scope, and the admin's changes to them.
+
+use super::visibility;
+use crate::auth::Scope;
+use crate::error::{AppError, AppResult};
+use chrono::Utc;
+use entity::enums::{Region, UserType};
+use entity::users::{self, Column};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// Users by id, those the scope may see.
+pub async fn find_users(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<users::Model>, DbErr> {
+    users::Entity::find().filter(visibility::users(scope)).filter(Column::Id.is_in(ids)).all(db).await
+}
+
+/// One user by email (any scope: used by the `token` command).
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<users::Model>, DbErr> {
+    users::Entity::find().filter(Column::Email.eq(email.trim().to_lowercase())).one(db).await
+}
+
+/// A new user's fields.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub user_type: UserType,
+    pub region: Option<Region>,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub user_type: Option<UserType>,
+    pub region: Option<Option<Region>>,
+    pub is_active: Option<bool>,
+}
+
+fn checked_email(email: &str) -> AppResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+        && !email.contains(char::is_whitespace);
+    if valid { Ok(email) } else { Err(AppError::invalid("email", format!("{email:?} is not an email address"))) }
+}
+
+fn checked_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 255 {
+        return Err(AppError::invalid("name", "must be 1 to 255 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> AppResult<users::Model> {
+    let now = Utc::now();
+    let model = users::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        email: Set(checked_email(&new.email)?),
+        name: Set(checked_name(&new.name)?),
+        user_type: Set(new.user_type),
+        region: Set(new.region),
+        created_at: Set(now),
+        updated_at: Set(now),
+        is_active: Set(true),
+    };
+    model.insert(db).await.map_err(|e| match AppError::from(e) {
+        AppError::Conflict(_) => AppError::Conflict(format!("a user with email {} already exists", new.email.trim())),
+        other => other,
+    })
+}
+
+pub async fn update_user(db: &impl ConnectionTrait, id: Uuid, changes: UserChanges) -> AppResult<users::Model> {
+    let user = users::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+    let mut model: users::ActiveModel = user.into();
+    if let Some(email) = &changes.email {
+        model.email = Set(checked_email(email)?);
+    }
+    if let Some(name) = &changes.name {
+        model.name = Set(checked_name(name)?);
+    }
+    if let Some(t) = changes.user_type {
+        model.user_type = Set(t);
+    }
+    if let Some(region) = changes.region {
+        model.region = Set(region);
+    }
+    if let Some(active) = changes.is_active {
+        model.is_active = Set(active);
+    }
+    model.updated_at = Set(Utc::now());
+    model.update(db).await.map_err(|e| match AppError::from(e) {
+        AppError::Conflict(_) => AppError::Conflict("another user already has that email".into()),
+        other => other,
+    })
+}
