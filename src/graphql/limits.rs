@@ -9,6 +9,20 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+impl RequestId {
+    /// Puts the request id on every `INTERNAL` error, so a user can quote it and an operator
+    /// can find the logged detail.
+    pub fn stamp(&self, response: &mut Response) {
+        for err in &mut response.errors {
+            let ext = err.extensions.get_or_insert_with(Default::default);
+            if matches!(ext.get("code"), Some(Value::String(c)) if c == "INTERNAL") {
+                ext.set("requestId", self.0.clone());
+                err.message = format!("internal error (request id {})", self.0);
+            }
+        }
+    }
+}
+
 /// Refuses requests with more than N aliases (`QUERY_TOO_COMPLEX`), before validation.
 pub struct AliasLimit(pub usize);
 
@@ -65,8 +79,7 @@ impl Extension for AliasLimitExtension {
 }
 
 /// Gives every error a code from the contract's set: depth and complexity refusals become
-/// `QUERY_TOO_COMPLEX`, other parse and validation errors `BAD_USER_INPUT`; `INTERNAL`
-/// errors get the request id.
+/// `QUERY_TOO_COMPLEX`, other parse and validation errors `BAD_USER_INPUT`.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -79,7 +92,6 @@ impl ExtensionFactory for ErrorCodes {
 impl Extension for ErrorCodes {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        let request_id = ctx.data_opt::<RequestId>().map(|r| r.0.clone());
         for err in &mut response.errors {
             let ext = err.extensions.get_or_insert_with(Default::default);
             if ext.get("code").is_none() {
@@ -90,12 +102,6 @@ impl Extension for ErrorCodes {
                     "BAD_USER_INPUT"
                 };
                 ext.set("code", code);
-            }
-            if matches!(ext.get("code"), Some(Value::String(c)) if c == "INTERNAL")
-                && let Some(id) = &request_id
-            {
-                ext.set("requestId", id.clone());
-                err.message = format!("internal error (request id {id})");
             }
         }
         response

@@ -1,6 +1,6 @@
 //! The GraphQL schema. `schema_builder()` registers types only (SDL export needs no
 //! database); `build_schema(db, limits)` adds the connection and the limits. Per-request
-//! data (the caller, their loaders, the request id) is attached by `prepare_request`.
+//! data (the caller and their loaders) is attached by `prepare_request`.
 //! One file per area.
 
 mod campaign;
@@ -57,19 +57,18 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Attaches what one request needs: the caller, loaders cut to the caller's scope (fresh per
-/// request, so nothing is cached between requests) and the request id.
+/// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh
+/// per request, so nothing is cached between requests).
 pub fn prepare_request(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     viewer: Viewer,
-    request_id: RequestId,
 ) -> async_graphql::Request {
     let request = match viewer.scope() {
         Some(scope) => request.data(Loaders::new(db, scope)),
         None => request,
     };
-    request.data(viewer).data(request_id)
+    request.data(viewer)
 }
 
 /// The request's database connection.

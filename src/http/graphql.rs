@@ -10,17 +10,17 @@ use super::rate_limit::RateKey;
 use crate::AppState;
 use crate::auth::{self, Viewer};
 use crate::graphql::{RequestId, prepare_request};
-use async_graphql::BatchRequest;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::net::SocketAddr;
 use std::time::Duration;
+use tracing::Instrument;
 use uuid::Uuid;
 
 fn refuse(status: StatusCode, message: &str, code: &str) -> Response {
@@ -39,32 +39,44 @@ pub async fn execute(
     State(state): State<AppState>,
     extensions: Extensions,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let request_id = RequestId(Uuid::new_v4().to_string());
-    let mut response = match body {
-        Ok(body) => {
-            run(&state, extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0), &headers, body, request_id.clone())
-                .await
-        }
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!("the request body is larger than the limit of {} bytes", state.limits.max_body_bytes);
-            refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
-        }
-        Err(rejection) => refuse(rejection.status(), &rejection.body_text(), "BAD_USER_INPUT"),
-    };
+    // Everything logged while serving this request (database errors included) carries its id.
+    let span = tracing::info_span!("graphql", request_id = %request_id.0);
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let mut response = async {
+        let body = match read_body(&headers, body, state.limits.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(refusal) => return refusal,
+        };
+        run(&state, peer, &headers, body, request_id.clone()).await
+    }
+    .instrument(span)
+    .await;
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert("x-request-id", value);
     }
     response
 }
 
+/// The body, up to `limit` bytes: an announced length above it is refused from the headers
+/// alone, and a streamed body is cut off as soon as it passes the limit (413 either way).
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        let message = format!("the request body is larger than the limit of {limit} bytes");
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
+    };
+    let announced =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
+}
+
 async fn run(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {
     let limits = &state.limits;
-    if body.len() > limits.max_body_bytes {
-        let message = format!("the request body is {} bytes; the limit is {}", body.len(), limits.max_body_bytes);
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
-    }
     if !is_json(headers) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -122,14 +134,20 @@ async fn run(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap, bo
     }
 
     let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer, id.clone())),
-        BatchRequest::Batch(items) => BatchRequest::Batch(
-            items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone(), id.clone())).collect(),
-        ),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer)),
+        BatchRequest::Batch(items) => {
+            BatchRequest::Batch(items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone())).collect())
+        }
     };
     let timeout = Duration::from_secs(limits.request_timeout_secs);
     match tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await {
-        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Ok(mut response) => {
+            match &mut response {
+                BatchResponse::Single(r) => id.stamp(r),
+                BatchResponse::Batch(items) => items.iter_mut().for_each(|r| id.stamp(r)),
+            }
+            GraphQLResponse::from(response).into_response()
+        }
         Err(_) => {
             tracing::warn!(request_id = %id.0, ?timeout, "request timed out");
             let message = format!("the request took longer than {} s and was cancelled", timeout.as_secs());

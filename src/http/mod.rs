@@ -9,7 +9,6 @@ pub use rate_limit::RateLimiter;
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,10 +20,8 @@ use tower_http::trace::TraceLayer;
 /// The whole HTTP application, used by `serve` and by the tests.
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.limits.cors_allowed_origins);
-    // The handler checks the size itself too; this stops reading a body past the limit.
-    let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes);
     let router = Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute).layer(body_limit))
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(TraceLayer::new_for_http())

@@ -5,7 +5,6 @@
 use campaign_performance::auth::{Caller, Minter, Verifier, Viewer};
 use campaign_performance::config::Limits;
 use campaign_performance::db;
-use campaign_performance::graphql::RequestId;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::enums::*;
 use entity::{Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
@@ -166,7 +165,7 @@ pub async fn gql_response_as(
         Some(u) => Viewer::User(Caller { user: u.clone() }),
         None => Viewer::Anonymous,
     };
-    let request = campaign_performance::graphql::prepare_request(request, db, viewer, RequestId("test".into()));
+    let request = campaign_performance::graphql::prepare_request(request, db, viewer);
     let response = schema.execute(request).await;
     serde_json::to_value(&response).expect("response serializes")
 }
