@@ -1,17 +1,21 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
-use super::connection::{Cursor, TotalCount, connection_cost, page_size};
+use super::commerce::{CrmConversion, EcommerceOrder};
+use super::connection::{ListConnection, children, connection_cost, list};
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
-use super::inputs::{CampaignFilter, CampaignOrder};
+use super::inputs::{
+    CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
+};
+use super::loaders;
 use super::performance::CampaignPerformance;
 use super::user::User;
-use super::{db, loaders, scope};
 use crate::analytics::metrics;
-use crate::error::{AppError, gql};
+use crate::error::gql;
 use crate::loaders::{CampaignId, UserId};
-use crate::services::campaigns::{self as service, CampaignCursor, CampaignOrdering};
-use async_graphql::connection::{Connection, Edge};
+use crate::services::campaigns::CampaignListing;
+use crate::services::conversions::{ConversionListing, ConversionParent};
+use crate::services::orders::{OrderListing, OrderParent};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::campaigns;
@@ -90,6 +94,36 @@ impl Campaign {
             .unwrap_or_default();
         Ok(rows.into_iter().map(EmailCampaign).collect())
     }
+    /// The campaign's CRM conversions (a retailer sees their own).
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn conversions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
+        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<CrmConversion>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Campaign, query, spec, CrmConversion).await
+    }
+
+    /// The campaign's e-commerce orders (a retailer sees their own).
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
+        #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<EcommerceOrder>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = EcommerceOrderOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<OrderListing, _>(ctx, self.0.id, OrderParent::Campaign, query, spec, EcommerceOrder).await
+    }
+
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.
     async fn performance(&self, ctx: &Context<'_>) -> Result<CampaignPerformance> {
         let totals =
@@ -102,15 +136,10 @@ impl Campaign {
 #[derive(Default)]
 pub struct CampaignQuery;
 
-/// The name under which a cursor records its ordering.
-fn ordering_key(order: &CampaignOrder) -> String {
-    format!("{:?}_{:?}", order.field, order.direction).to_uppercase()
-}
-
 #[Object]
 impl CampaignQuery {
-    /// Campaigns, filtered and ordered, as a Relay connection (`first` defaults to 20, at
-    /// most 100).
+    /// Campaigns the caller may see, filtered and ordered, as a Relay connection (`first`
+    /// defaults to 20, at most 100).
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
@@ -119,33 +148,10 @@ impl CampaignQuery {
         #[graphql(desc = "Sort order; default: by creation time, oldest first.")] order_by: Option<CampaignOrder>,
         #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-    ) -> Result<Connection<String, Campaign, TotalCount>> {
-        let scope = scope(ctx)?;
-        let db = db(ctx).clone();
+    ) -> Result<ListConnection<Campaign>> {
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
-        let order = order_by.unwrap_or_default();
-        let ordering: CampaignOrdering = order.into();
-        let key = ordering_key(&order);
-        let first = page_size(first).map_err(gql)?;
-        let cursor = match after.as_deref() {
-            Some(text) => {
-                let c = Cursor::decode(text, &key).map_err(gql)?;
-                Some(CampaignCursor { value: c.value, id: c.id })
-            }
-            None => None,
-        };
-        let page = service::list_campaigns(&db, scope, &query, ordering, first, cursor.as_ref()).await.map_err(gql)?;
-        let count_query = query.clone();
-        let total = TotalCount::new(move || {
-            let (db, query) = (db.clone(), count_query.clone());
-            async move { service::count_campaigns(&db, scope, &query).await.map_err(AppError::from) }
-        });
-        let mut connection = Connection::with_additional_fields(cursor.is_some(), page.has_next, total);
-        connection.edges.extend(page.items.into_iter().map(|c| {
-            let cursor = Cursor { ordering: key.clone(), value: ordering.sort.value_of(&c), id: c.id };
-            Edge::new(cursor.encode(), Campaign(c))
-        }));
-        Ok(connection)
+        let spec = CampaignOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        list::<CampaignListing, _>(ctx, query, spec, Campaign).await
     }
 
     /// One campaign by id; null when there is none or the caller may not see it.

@@ -1,11 +1,16 @@
 //! Relay connections: page size rules, opaque cursors and a lazily counted `totalCount`.
 
 use crate::error::{AppError, AppResult, gql};
-use crate::services::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use async_graphql::Object;
+use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders};
+use crate::services::listing;
+use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec};
+use crate::services::page::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,6 +67,97 @@ impl Cursor {
         }
         Ok(cursor)
     }
+}
+
+/// A Relay connection of `N` with `totalCount`.
+pub type ListConnection<N> = Connection<String, N, TotalCount>;
+
+/// The page a client asked for: sort and direction, `first` (checked), and `after` (decoded
+/// and checked to belong to this sort and direction).
+pub fn page_spec<S: Copy + Debug>(
+    sort: S,
+    direction: Direction,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> AppResult<PageSpec<S>> {
+    let key = ordering_key(sort, direction);
+    let after = match after {
+        Some(text) => {
+            let c = Cursor::decode(text, &key)?;
+            Some(PageCursor { value: c.value, id: c.id })
+        }
+        None => None,
+    };
+    Ok(PageSpec { sort, direction, first: page_size(first)?, after })
+}
+
+fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
+    format!("{sort:?}_{direction:?}").to_uppercase()
+}
+
+/// A connection over one page of a listing.
+pub fn connection<L: Listing, N: OutputType>(
+    page: &Page<ModelOf<L>>,
+    spec: &PageSpec<L::Sort>,
+    total: TotalCount,
+    node: impl Fn(ModelOf<L>) -> N,
+) -> ListConnection<N>
+where
+    ModelOf<L>: Clone,
+{
+    let key = ordering_key(spec.sort, spec.direction);
+    let mut connection = Connection::with_additional_fields(spec.after.is_some(), page.has_next, total);
+    connection.edges.extend(page.items.iter().map(|row| {
+        let cursor = Cursor { ordering: key.clone(), value: L::sort_value(spec.sort, row), id: L::id(row) };
+        Edge::new(cursor.encode(), node(row.clone()))
+    }));
+    connection
+}
+
+/// A top-level listing (`campaigns`, `retailers`) as a connection, within the caller's scope.
+pub async fn list<L: Listing, N: OutputType>(
+    ctx: &Context<'_>,
+    filter: L::Filter,
+    spec: PageSpec<L::Sort>,
+    node: impl Fn(ModelOf<L>) -> N,
+) -> async_graphql::Result<ListConnection<N>>
+where
+    ModelOf<L>: Clone,
+{
+    let scope = super::scope(ctx)?;
+    let db = super::db(ctx).clone();
+    let page = listing::page::<L>(&db, scope, &filter, &spec).await.map_err(gql)?;
+    let total = TotalCount::new(move || {
+        let (db, filter) = (db.clone(), filter.clone());
+        async move { listing::count::<L>(&db, scope, &filter).await }
+    });
+    Ok(connection::<L, N>(&page, &spec, total, node))
+}
+
+/// The children of one parent as a connection, loaded in a batch with the same page of
+/// every other parent in the response; `totalCount` likewise.
+pub async fn children<L: Listing, N: OutputType>(
+    ctx: &Context<'_>,
+    parent_id: Uuid,
+    parent: L::Parent,
+    filter: L::Filter,
+    spec: PageSpec<L::Sort>,
+    node: impl Fn(ModelOf<L>) -> N,
+) -> async_graphql::Result<ListConnection<N>>
+where
+    ModelOf<L>: Clone,
+    Loaders: ChildLoaders<L>,
+{
+    let loaders = super::loaders(ctx)?.clone();
+    let key = ChildPageKey::<L> { parent_id, parent, filter: filter.clone(), spec: spec.clone() };
+    let page = loaders.pages().load_one(key).await.map_err(gql)?;
+    let empty = Page { items: Vec::new(), has_next: false };
+    let count_key = ChildCountKey::<L> { parent_id, parent, filter };
+    let total = TotalCount::new(move || {
+        let (loaders, key) = (loaders.clone(), count_key.clone());
+        async move { Ok(loaders.counts().load_one(key).await.map_err(AppError::from)?.unwrap_or(0)) }
+    });
+    Ok(connection::<L, N>(page.as_deref().unwrap_or(&empty), &spec, total, node))
 }
 
 type CountFuture = Pin<Box<dyn Future<Output = AppResult<u64>> + Send>>;

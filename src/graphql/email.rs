@@ -1,14 +1,22 @@
-//! `EmailCampaign`: one email of a campaign.
+//! `EmailCampaign` (one email of a campaign) and `EmailSend` (that email to one recipient).
 
+use super::commerce::CrmConversion;
+use super::connection::{ListConnection, children, connection_cost};
+use super::enums::SendStatus;
+use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
 use super::performance::EmailPerformance;
+use super::user::User;
 use super::{Campaign, loaders};
-use crate::loaders::{CampaignId, EmailCampaignId};
+use crate::loaders::{CampaignId, EmailCampaignId, UserId};
+use crate::services::conversions::{ConversionListing, ConversionParent};
+use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::email_campaigns;
+use entity::email_sends;
 use uuid::Uuid;
 
-use crate::error::gql;
+use crate::error::{AppError, gql};
 
 /// One email of a campaign: subject, content, sender and send time.
 pub struct EmailCampaign(pub email_campaigns::Model);
@@ -48,12 +56,24 @@ impl EmailCampaign {
         self.0.created_at
     }
     /// The campaign this email belongs to.
-    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
-        let Some(id) = self.0.campaign_id else {
-            return Ok(None);
-        };
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign> {
+        let id = self.0.campaign_id.ok_or_else(|| gql(AppError::NotFound("campaign of this email".into())))?;
         let campaign = loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
-        Ok(campaign.map(Campaign))
+        campaign.map(Campaign).ok_or_else(|| gql(AppError::NotFound(format!("campaign {id}"))))
+    }
+    /// The individual sends of this email (a retailer sees their own), as a connection.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn sends(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
+        #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<EmailSend>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = EmailSendOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<SendListing, _>(ctx, self.0.id, SendParent::EmailCampaign, query, spec, EmailSend).await
     }
     /// Delivery, open and click counts and rates of this email.
     async fn performance(&self, ctx: &Context<'_>) -> Result<EmailPerformance> {
@@ -64,5 +84,74 @@ impl EmailCampaign {
             .map_err(gql)?
             .unwrap_or_default();
         Ok(EmailPerformance::compute(&counts))
+    }
+}
+
+/// One email to one recipient: when it was sent, delivered, opened and clicked.
+pub struct EmailSend(pub email_sends::Model);
+
+#[Object]
+impl EmailSend {
+    /// The send's id (the `send_id` an email provider reports events with).
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    /// The recipient's address.
+    async fn recipient_email(&self) -> &str {
+        &self.0.recipient_email
+    }
+    /// The recipient's name.
+    async fn recipient_name(&self) -> Option<&str> {
+        self.0.recipient_name.as_deref()
+    }
+    /// When the email was sent.
+    async fn sent_at(&self) -> DateTime<Utc> {
+        self.0.sent_at
+    }
+    /// When it was delivered, if it was.
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+    /// When it was first opened, if it was.
+    async fn opened_at(&self) -> Option<DateTime<Utc>> {
+        self.0.opened_at
+    }
+    /// When it was first clicked, if it was.
+    async fn clicked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.clicked_at
+    }
+    /// Delivery state.
+    async fn status(&self) -> SendStatus {
+        self.0.status.into()
+    }
+    /// The mail server's reason for a bounce or failure.
+    async fn bounce_reason(&self) -> Option<&str> {
+        self.0.bounce_reason.as_deref()
+    }
+    /// The email campaign this send belongs to.
+    async fn email_campaign(&self, ctx: &Context<'_>) -> Result<EmailCampaign> {
+        let id =
+            self.0.email_campaign_id.ok_or_else(|| gql(AppError::NotFound("email campaign of this send".into())))?;
+        let found = loaders(ctx)?.email_campaign_by_id.load_one(EmailCampaignId(id)).await.map_err(gql)?;
+        found.map(EmailCampaign).ok_or_else(|| gql(AppError::NotFound(format!("email campaign {id}"))))
+    }
+    /// The retailer the email was sent for.
+    async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.retailer_id else { return Ok(None) };
+        Ok(loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?.map(User))
+    }
+    /// CRM conversions attributed to this send.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn conversions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
+        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<CrmConversion>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::EmailSend, query, spec, CrmConversion).await
     }
 }

@@ -39,3 +39,47 @@ pub enum CampaignStatus {
     /// Finished.
     Completed,
 }
+
+/// Delivery state of one email.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::SendStatus")]
+pub enum SendStatus {
+    /// Handed to the email provider; no delivery or bounce yet.
+    Sent,
+    /// Delivered to the recipient's mail server.
+    Delivered,
+    /// Refused by the recipient's mail server.
+    Bounced,
+    /// Could not be sent.
+    Failed,
+}
+
+/// Kind of CRM conversion.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::ConversionType")]
+pub enum ConversionType {
+    Sale,
+    Lead,
+    Signup,
+    DemoRequest,
+}
+
+/// Product category of a conversion.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::ProductCategory")]
+pub enum ProductCategory {
+    Necklaces,
+    Bracelets,
+    Earrings,
+    Rings,
+}
+
+/// Order state. Only completed orders are revenue; pending ones are reported apart.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::OrderStatus")]
+pub enum OrderStatus {
+    Completed,
+    Pending,
+    Cancelled,
+    Refunded,
+}

@@ -1,12 +1,18 @@
 //! Input types shared by the areas: filters, ranges, orderings.
 
+use super::connection::page_spec;
+use super::enums::{CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus};
 use crate::error::{AppError, AppResult};
-use crate::services::campaigns::{CampaignOrdering, CampaignQuery, CampaignSort};
+use crate::services::campaigns::{CampaignQuery, CampaignSort};
+use crate::services::conversions::{ConversionQuery, ConversionSort};
+use crate::services::listing::PageSpec;
+use crate::services::orders::{OrderQuery, OrderSort};
 use crate::services::page::Direction;
+use crate::services::sends::{SendQuery, SendSort};
+use crate::services::users::{RetailerQuery, RetailerSort};
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
-
-use super::enums::CampaignStatus;
+use uuid::Uuid;
 
 /// A time range; either end may be left open. Both ends are inclusive.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -75,12 +81,44 @@ impl From<SortDirection> for Direction {
     }
 }
 
-/// What campaigns can be sorted by. Ties are broken by id; missing dates sort last.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
-#[graphql(remote = "CampaignSort")]
-pub enum CampaignOrderField {
+/// An `orderBy` input: a field enum mirroring a listing's sort, and a direction.
+macro_rules! order_input {
+    ($input:ident, $field:ident, $sort:ty, $remote:literal, $what:literal, { $($(#[$doc:meta])* $variant:ident),+ $(,)? }) => {
+        #[doc = concat!("What ", $what, " can be sorted by. Ties are broken by id; missing values sort last.")]
+        #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+        #[graphql(remote = $remote)]
+        pub enum $field {
+            #[default]
+            $($(#[$doc])* $variant),+
+        }
+
+        #[doc = concat!("How to order ", $what, ".")]
+        #[derive(InputObject, Clone, Copy, Debug, Default)]
+        pub struct $input {
+            /// The column to sort by.
+            #[graphql(default)]
+            pub field: $field,
+            /// The direction.
+            #[graphql(default)]
+            pub direction: SortDirection,
+        }
+
+        impl $input {
+            /// The page asked for in this order.
+            pub fn spec(
+                order: Option<Self>,
+                first: Option<i32>,
+                after: Option<&str>,
+            ) -> AppResult<PageSpec<$sort>> {
+                let o = order.unwrap_or_default();
+                page_spec(<$sort>::from(o.field), o.direction.into(), first, after)
+            }
+        }
+    };
+}
+
+order_input!(CampaignOrder, CampaignOrderField, CampaignSort, "crate::services::campaigns::CampaignSort", "campaigns", {
     /// When the campaign was created.
-    #[default]
     CreatedAt,
     /// The campaign's name.
     Name,
@@ -88,21 +126,135 @@ pub enum CampaignOrderField {
     StartDate,
     /// When the campaign ends.
     EndDate,
+});
+
+order_input!(RetailerOrder, RetailerOrderField, RetailerSort, "crate::services::users::RetailerSort", "retailers", {
+    /// The retailer's name.
+    Name,
+    /// When the account was created.
+    CreatedAt,
+});
+
+order_input!(EmailSendOrder, EmailSendOrderField, SendSort, "crate::services::sends::SendSort", "email sends", {
+    /// When the email was sent.
+    SentAt,
+    /// When it was delivered.
+    DeliveredAt,
+    /// When it was first opened.
+    OpenedAt,
+    /// When it was first clicked.
+    ClickedAt,
+    /// The recipient's address.
+    RecipientEmail,
+});
+
+order_input!(CrmConversionOrder, CrmConversionOrderField, ConversionSort, "crate::services::conversions::ConversionSort", "conversions", {
+    /// When the conversion happened.
+    ConversionDate,
+    /// When it was recorded.
+    CreatedAt,
+});
+
+order_input!(EcommerceOrderOrder, EcommerceOrderOrderField, OrderSort, "crate::services::orders::OrderSort", "orders", {
+    /// When the order was placed.
+    OrderDate,
+    /// When it was recorded.
+    CreatedAt,
+});
+
+/// Which retailers to include. All conditions must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct RetailerFilter {
+    /// Retailers in any of these regions.
+    pub region: Option<Vec<Region>>,
+    /// Active (or deactivated) retailers only.
+    pub is_active: Option<bool>,
+    /// Retailers whose name contains this text, ignoring case.
+    pub name_contains: Option<String>,
 }
 
-/// How to order campaigns.
-#[derive(InputObject, Clone, Copy, Debug, Default)]
-pub struct CampaignOrder {
-    /// The column to sort by.
-    #[graphql(default)]
-    pub field: CampaignOrderField,
-    /// The direction.
-    #[graphql(default)]
-    pub direction: SortDirection,
+impl From<RetailerFilter> for RetailerQuery {
+    fn from(f: RetailerFilter) -> Self {
+        RetailerQuery {
+            regions: f.region.unwrap_or_default().into_iter().map(Into::into).collect(),
+            is_active: f.is_active,
+            name_contains: f.name_contains,
+        }
+    }
 }
 
-impl From<CampaignOrder> for CampaignOrdering {
-    fn from(o: CampaignOrder) -> Self {
-        CampaignOrdering { sort: o.field.into(), direction: o.direction.into() }
+/// Which email sends to include. All conditions must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct EmailSendFilter {
+    /// Sends in any of these delivery states.
+    pub status: Option<Vec<SendStatus>>,
+    /// Sends to this retailer.
+    pub retailer_id: Option<Uuid>,
+    /// Opened (true) or never opened (false); a click counts as an open.
+    pub opened: Option<bool>,
+    /// Clicked (true) or never clicked (false).
+    pub clicked: Option<bool>,
+    /// Sent inside this time range.
+    pub sent_during: Option<DateRange>,
+}
+
+impl EmailSendFilter {
+    pub fn into_query(self) -> AppResult<SendQuery> {
+        let (sent_from, sent_to) = self.sent_during.map_or(Ok((None, None)), |r| r.checked("filter.sentDuring"))?;
+        Ok(SendQuery {
+            statuses: self.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            retailer: self.retailer_id,
+            opened: self.opened,
+            clicked: self.clicked,
+            sent_from,
+            sent_to,
+        })
+    }
+}
+
+/// Which CRM conversions to include. All conditions must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct CrmConversionFilter {
+    /// Conversions of any of these types.
+    #[graphql(name = "type")]
+    pub kind: Option<Vec<ConversionType>>,
+    /// Conversions in any of these product categories.
+    pub category: Option<Vec<ProductCategory>>,
+    /// Conversions that happened inside this time range.
+    pub during: Option<DateRange>,
+}
+
+impl CrmConversionFilter {
+    pub fn into_query(self) -> AppResult<ConversionQuery> {
+        let (from, to) = self.during.map_or(Ok((None, None)), |r| r.checked("filter.during"))?;
+        Ok(ConversionQuery {
+            types: self.kind.unwrap_or_default().into_iter().map(Into::into).collect(),
+            categories: self.category.unwrap_or_default().into_iter().map(Into::into).collect(),
+            from,
+            to,
+        })
+    }
+}
+
+/// Which orders to include. All conditions must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct EcommerceOrderFilter {
+    /// Orders in any of these states.
+    pub status: Option<Vec<OrderStatus>>,
+    /// Orders attributed (true) or not attributed (false) to email.
+    pub attributed_to_email: Option<bool>,
+    /// Orders placed inside this time range.
+    pub during: Option<DateRange>,
+}
+
+impl EcommerceOrderFilter {
+    pub fn into_query(self) -> AppResult<OrderQuery> {
+        let (from, to) = self.during.map_or(Ok((None, None)), |r| r.checked("filter.during"))?;
+        Ok(OrderQuery {
+            statuses: self.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            attributed_to_email: self.attributed_to_email,
+            from,
+            to,
+        })
     }
 }

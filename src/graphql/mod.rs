@@ -4,12 +4,14 @@
 //! One file per area.
 
 mod campaign;
+mod commerce;
 mod connection;
 mod email;
 mod enums;
 mod inputs;
 mod limits;
 mod performance;
+mod retailer;
 mod user;
 
 pub use campaign::Campaign;
@@ -22,10 +24,11 @@ use crate::error::{AppError, gql};
 use crate::loaders::Loaders;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 /// Every root query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(campaign::CampaignQuery, user::UserQuery);
+pub struct QueryRoot(campaign::CampaignQuery, retailer::RetailerQuery, user::UserQuery);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
@@ -65,7 +68,7 @@ pub fn prepare_request(
     viewer: Viewer,
 ) -> async_graphql::Request {
     let request = match viewer.scope() {
-        Some(scope) => request.data(Loaders::new(db, scope)),
+        Some(scope) => request.data(Arc::new(Loaders::new(db, scope))),
         None => request,
     };
     request.data(viewer)
@@ -90,7 +93,7 @@ pub(crate) fn scope(ctx: &Context<'_>) -> async_graphql::Result<Scope> {
 }
 
 /// The request's loaders, which exist only for an authenticated caller.
-pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
     caller(ctx)?;
-    ctx.data::<Loaders>().map_err(|_| gql(AppError::Unauthenticated))
+    ctx.data::<Arc<Loaders>>().map_err(|_| gql(AppError::Unauthenticated))
 }

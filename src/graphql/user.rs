@@ -1,7 +1,16 @@
-//! `User`: retailers, brand users and administrators.
+//! `User` (retailers, brand users, administrators), `me`, and the admin's user mutations.
 
+use super::commerce::{CrmConversion, EcommerceOrder};
+use super::connection::{ListConnection, children, connection_cost};
+use super::email::EmailSend;
 use super::enums::{Region, UserType};
+use super::inputs::{
+    CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter, EmailSendOrder,
+};
 use crate::error::{AppError, gql};
+use crate::services::conversions::{ConversionListing, ConversionParent};
+use crate::services::orders::{OrderListing, OrderParent};
+use crate::services::sends::{SendListing, SendParent};
 use crate::services::users::{self as users_service, NewUser, UserChanges};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
@@ -44,6 +53,48 @@ impl User {
     /// When the account last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// Emails sent to this retailer.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn sends(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
+        #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<EmailSend>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = EmailSendOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<SendListing, _>(ctx, self.0.id, SendParent::Retailer, query, spec, EmailSend).await
+    }
+    /// This retailer's CRM conversions.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn conversions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
+        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<CrmConversion>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Retailer, query, spec, CrmConversion).await
+    }
+    /// This retailer's orders.
+    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
+        #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
+        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+    ) -> Result<ListConnection<EcommerceOrder>> {
+        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
+        let spec = EcommerceOrderOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        children::<OrderListing, _>(ctx, self.0.id, OrderParent::Retailer, query, spec, EcommerceOrder).await
     }
 }
 

@@ -1,8 +1,20 @@
 //! Reads that resolvers and REST handlers call: listing and finding records, with the
-//! filters, orderings and keyset pagination they need. Resolvers never query entities
-//! themselves, so each rule about what is read lives here once.
+//! filters, orderings and keyset pagination they need, always within the caller's scope.
+//! Resolvers never query entities themselves, so each rule about what is read lives here once.
 
 pub mod campaigns;
+pub mod conversions;
+pub mod listing;
+pub mod orders;
 pub mod page;
+pub mod sends;
 pub mod users;
 pub mod visibility;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
+
+/// `column` contains `text`, ignoring case; `%` and `_` in `text` are literal characters.
+pub fn contains_ignoring_case(column: impl IntoColumnRef, text: &str) -> SimpleExpr {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}

@@ -1,13 +1,87 @@
 //! Users: finding them within a scope, and the admin's changes to them.
 
-use super::visibility;
+use super::listing::{Listing, SortKind, time_text};
+use super::{contains_ignoring_case, visibility};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use entity::enums::{Region, UserType};
 use entity::users::{self, Column};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Select,
+};
+use std::convert::Infallible;
 use uuid::Uuid;
+
+/// Which retailers to list. All conditions must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RetailerQuery {
+    pub regions: Vec<Region>,
+    pub is_active: Option<bool>,
+    pub name_contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RetailerSort {
+    #[default]
+    Name,
+    CreatedAt,
+}
+
+/// Retailers (users of type retailer) as a listing.
+pub struct RetailerListing;
+
+impl Listing for RetailerListing {
+    type Entity = users::Entity;
+    type Filter = RetailerQuery;
+    type Sort = RetailerSort;
+    type Parent = Infallible;
+
+    fn select(scope: Scope, q: &RetailerQuery) -> Select<users::Entity> {
+        let mut select =
+            users::Entity::find().filter(visibility::users(scope)).filter(Column::UserType.eq(UserType::Retailer));
+        if !q.regions.is_empty() {
+            select = select.filter(Column::Region.is_in(q.regions.iter().copied()));
+        }
+        if let Some(active) = q.is_active {
+            select = select.filter(Column::IsActive.eq(active));
+        }
+        if let Some(text) = q.name_contains.as_deref().filter(|t| !t.is_empty()) {
+            select = select.filter(contains_ignoring_case((users::Entity, Column::Name), text));
+        }
+        select
+    }
+
+    fn sort_column(sort: RetailerSort) -> (Column, SortKind) {
+        match sort {
+            RetailerSort::Name => (Column::Name, SortKind::Text),
+            RetailerSort::CreatedAt => (Column::CreatedAt, SortKind::Time),
+        }
+    }
+
+    fn id_column() -> Column {
+        Column::Id
+    }
+
+    fn id(u: &users::Model) -> Uuid {
+        u.id
+    }
+
+    fn sort_value(sort: RetailerSort, u: &users::Model) -> Option<String> {
+        match sort {
+            RetailerSort::Name => Some(u.name.clone()),
+            RetailerSort::CreatedAt => Some(time_text(u.created_at)),
+        }
+    }
+
+    fn parent_column(parent: Infallible) -> Column {
+        match parent {}
+    }
+
+    fn parent_of(parent: Infallible, _: &users::Model) -> Option<Uuid> {
+        match parent {}
+    }
+}
 
 /// Users by id, those the scope may see.
 pub async fn find_users(

@@ -1,0 +1,111 @@
+//! `CrmConversion` and `EcommerceOrder`: the money side.
+
+use super::email::EmailSend;
+use super::enums::{ConversionType, OrderStatus, ProductCategory};
+use super::user::User;
+use super::{Campaign, loaders};
+use crate::error::gql;
+use crate::loaders::{CampaignId, SendId, UserId};
+use async_graphql::{Context, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{crm_conversions, ecommerce_orders};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+async fn campaign(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Campaign>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?.map(Campaign))
+}
+
+async fn retailer(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?.map(User))
+}
+
+/// A conversion recorded by the CRM: a sale, lead, signup or demo request.
+pub struct CrmConversion(pub crm_conversions::Model);
+
+#[Object]
+impl CrmConversion {
+    /// The conversion's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    /// Kind of conversion.
+    #[graphql(name = "conversionType")]
+    async fn conversion_type(&self) -> Option<ConversionType> {
+        self.0.conversion_type.map(Into::into)
+    }
+    /// Its value (revenue).
+    async fn conversion_value(&self) -> Option<Decimal> {
+        self.0.conversion_value.map(|m| m.amount())
+    }
+    /// When it happened.
+    async fn conversion_date(&self) -> DateTime<Utc> {
+        self.0.conversion_date
+    }
+    /// Product category involved.
+    async fn product_category(&self) -> Option<ProductCategory> {
+        self.0.product_category.map(Into::into)
+    }
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The campaign credited with it.
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
+        campaign(ctx, self.0.campaign_id).await
+    }
+    /// The retailer who converted.
+    async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        retailer(ctx, self.0.retailer_id).await
+    }
+    /// The email send that led to it, when attributed.
+    async fn email_send(&self, ctx: &Context<'_>) -> Result<Option<EmailSend>> {
+        let Some(id) = self.0.email_send_id else { return Ok(None) };
+        Ok(loaders(ctx)?.send_by_id.load_one(SendId(id)).await.map_err(gql)?.map(EmailSend))
+    }
+}
+
+/// An order placed on the e-commerce platform.
+pub struct EcommerceOrder(pub ecommerce_orders::Model);
+
+#[Object]
+impl EcommerceOrder {
+    /// The order's id.
+    async fn id(&self) -> Uuid {
+        self.0.id
+    }
+    /// Total order amount.
+    async fn order_value(&self) -> Option<Decimal> {
+        self.0.order_value.map(|m| m.amount())
+    }
+    /// When it was placed.
+    async fn order_date(&self) -> DateTime<Utc> {
+        self.0.order_date
+    }
+    /// Number of items.
+    async fn product_count(&self) -> i32 {
+        self.0.product_count
+    }
+    /// Order state; only completed orders are revenue.
+    async fn order_status(&self) -> OrderStatus {
+        self.0.order_status.into()
+    }
+    /// Whether the order is attributed to an email of the campaign.
+    async fn attributed_to_email(&self) -> bool {
+        self.0.attributed_to_email
+    }
+    /// When it was recorded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The campaign credited with it.
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
+        campaign(ctx, self.0.campaign_id).await
+    }
+    /// The retailer who placed it.
+    async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        retailer(ctx, self.0.retailer_id).await
+    }
+}

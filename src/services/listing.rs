@@ -1,0 +1,223 @@
+//! Keyset-paginated listings of any table: one trait says how a table is filtered within a
+//! scope and sorted; the functions here page through it (`page`, `count`) or through the
+//! children of many parents at once (`pages_by_parent`, `counts_by_parent`), each in one
+//! SQL statement. Pages start after a cursor (sort value + id), never at an OFFSET, so they
+//! stay valid when rows are inserted.
+
+use super::page::{Direction, Page};
+use crate::auth::Scope;
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityName, EntityTrait, FromQueryResult, Iden, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+};
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+use uuid::Uuid;
+
+/// The type of a sort column, which says how a cursor's text turns back into a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    Text,
+    Time,
+}
+
+/// A position in an ordering: the sort value (text; `None` for a null) and the row id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageCursor {
+    pub value: Option<String>,
+    pub id: Uuid,
+}
+
+/// What page to read: ordering, size and start.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageSpec<S> {
+    pub sort: S,
+    pub direction: Direction,
+    pub first: u64,
+    pub after: Option<PageCursor>,
+}
+
+pub type ColumnOf<L> = <<L as Listing>::Entity as EntityTrait>::Column;
+pub type ModelOf<L> = <<L as Listing>::Entity as EntityTrait>::Model;
+
+/// How one table is listed.
+pub trait Listing: Send + Sync + 'static {
+    type Entity: EntityTrait<Model: Send + Sync> + Default;
+    /// Conditions a client may set.
+    type Filter: Clone + Debug + Hash + Eq + Default + Send + Sync + 'static;
+    /// Columns a client may sort by.
+    type Sort: Copy + Debug + Hash + Eq + Send + Sync + 'static;
+    /// Relations by which rows are listed under a parent (`Infallible` for none).
+    type Parent: Copy + Debug + Hash + Eq + Send + Sync + 'static;
+
+    /// The rows `scope` may see that match `filter`.
+    fn select(scope: Scope, filter: &Self::Filter) -> Select<Self::Entity>;
+    fn sort_column(sort: Self::Sort) -> (ColumnOf<Self>, SortKind);
+    fn id_column() -> ColumnOf<Self>;
+    fn id(model: &ModelOf<Self>) -> Uuid;
+    /// The row's sort value as text (what a cursor keeps); `None` for a null.
+    fn sort_value(sort: Self::Sort, model: &ModelOf<Self>) -> Option<String>;
+    fn parent_column(parent: Self::Parent) -> ColumnOf<Self>;
+    fn parent_of(parent: Self::Parent, model: &ModelOf<Self>) -> Option<Uuid>;
+}
+
+/// Formats a time the way cursors keep it.
+pub fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+fn parse_value(kind: SortKind, text: &str) -> AppResult<Value> {
+    match kind {
+        SortKind::Text => Ok(text.to_owned().into()),
+        SortKind::Time => DateTime::parse_from_rfc3339(text)
+            .map(|d| d.with_timezone(&Utc).into())
+            .map_err(|_| AppError::invalid("after", "not a cursor returned by this API")),
+    }
+}
+
+/// "After the cursor" in the order `col` (nulls last) then id, in `direction`.
+fn after_condition<C: ColumnTrait>(
+    col: C,
+    id: C,
+    kind: SortKind,
+    direction: Direction,
+    cursor: &PageCursor,
+) -> AppResult<Condition> {
+    let (beyond, id_beyond): (fn(C, Value) -> SimpleExpr, SimpleExpr) = match direction {
+        Direction::Asc => (|c, v| c.gt(v), id.gt(cursor.id)),
+        Direction::Desc => (|c, v| c.lt(v), id.lt(cursor.id)),
+    };
+    Ok(match &cursor.value {
+        Some(text) => {
+            let value = parse_value(kind, text)?;
+            Condition::any()
+                .add(beyond(col, value.clone()))
+                .add(Condition::all().add(col.eq(value)).add(id_beyond))
+                .add(col.is_null())
+        }
+        None => Condition::all().add(col.is_null()).add(id_beyond),
+    })
+}
+
+fn order_of(direction: Direction) -> Order {
+    match direction {
+        Direction::Asc => Order::Asc,
+        Direction::Desc => Order::Desc,
+    }
+}
+
+fn started<L: Listing>(scope: Scope, filter: &L::Filter, spec: &PageSpec<L::Sort>) -> AppResult<Select<L::Entity>> {
+    let (col, kind) = L::sort_column(spec.sort);
+    let mut select = L::select(scope, filter);
+    if let Some(cursor) = &spec.after {
+        select = select.filter(after_condition(col, L::id_column(), kind, spec.direction, cursor)?);
+    }
+    Ok(select)
+}
+
+/// One page of the rows `scope` may see matching `filter`.
+pub async fn page<L: Listing>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &L::Filter,
+    spec: &PageSpec<L::Sort>,
+) -> AppResult<Page<ModelOf<L>>> {
+    let (col, _) = L::sort_column(spec.sort);
+    let order = order_of(spec.direction);
+    let rows = started::<L>(scope, filter, spec)?
+        .order_by_with_nulls(col, order.clone(), NullOrdering::Last)
+        .order_by(L::id_column(), order)
+        .limit(spec.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, spec.first))
+}
+
+/// How many rows `scope` may see match `filter`.
+pub async fn count<L: Listing>(db: &impl ConnectionTrait, scope: Scope, filter: &L::Filter) -> AppResult<u64> {
+    Ok(L::select(scope, filter).count(db).await?)
+}
+
+fn quoted<L: Listing>(col: ColumnOf<L>) -> String {
+    format!("\"{}\".\"{}\"", L::Entity::default().table_name(), col.to_string())
+}
+
+/// The same page (`spec`) of the children of every parent in `parents`, in one statement:
+/// rows are numbered per parent with `ROW_NUMBER() OVER (PARTITION BY parent …)` and the
+/// first `first + 1` of each kept.
+pub async fn pages_by_parent<L: Listing>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &L::Filter,
+    parent: L::Parent,
+    parents: &[Uuid],
+    spec: &PageSpec<L::Sort>,
+) -> AppResult<HashMap<Uuid, Page<ModelOf<L>>>> {
+    let mut grouped: HashMap<Uuid, Vec<ModelOf<L>>> = parents.iter().map(|p| (*p, Vec::new())).collect();
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let parent_col = L::parent_column(parent);
+    let (sort_col, _) = L::sort_column(spec.sort);
+    let dir = match spec.direction {
+        Direction::Asc => "ASC",
+        Direction::Desc => "DESC",
+    };
+    let (sort, id, by) = (quoted::<L>(sort_col), quoted::<L>(L::id_column()), quoted::<L>(parent_col));
+    let window = format!(
+        "ROW_NUMBER() OVER (PARTITION BY {by} ORDER BY CASE WHEN {sort} IS NULL THEN 1 ELSE 0 END, {sort} {dir}, {id} {dir})"
+    );
+    let inner = started::<L>(scope, filter, spec)?
+        .filter(parent_col.is_in(parents.iter().copied()))
+        .expr_as(Expr::cust(window), "cp_row")
+        .into_query();
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("paged"))
+        .and_where(Expr::col((Alias::new("paged"), Alias::new("cp_row"))).lte(spec.first as i64 + 1))
+        .order_by((Alias::new("paged"), Alias::new("cp_row")), Order::Asc)
+        .to_owned();
+    let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
+    for row in rows {
+        if let Some(p) = L::parent_of(parent, &row) {
+            grouped.entry(p).or_default().push(row);
+        }
+    }
+    Ok(grouped.into_iter().map(|(p, rows)| (p, Page::from_overfetch(rows, spec.first))).collect())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ParentCount {
+    parent: Uuid,
+    n: i64,
+}
+
+/// How many children each parent has that `scope` may see and match `filter`: one statement.
+pub async fn counts_by_parent<L: Listing>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &L::Filter,
+    parent: L::Parent,
+    parents: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    let mut counts: HashMap<Uuid, u64> = parents.iter().map(|p| (*p, 0)).collect();
+    if parents.is_empty() {
+        return Ok(counts);
+    }
+    let parent_col = L::parent_column(parent);
+    let stmt = L::select(scope, filter)
+        .select_only()
+        .column_as(parent_col, "parent")
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .filter(parent_col.is_in(parents.iter().copied()))
+        .group_by(parent_col)
+        .into_query();
+    for row in ParentCount::find_by_statement(db.get_database_backend().build(&stmt)).all(db).await? {
+        counts.insert(row.parent, row.n as u64);
+    }
+    Ok(counts)
+}

@@ -1,0 +1,123 @@
+//! Email sends as a listing: filtered by status, retailer, engagement and time, under an
+//! email campaign or a retailer. A retailer sees only their own sends.
+
+use super::listing::{Listing, SortKind, time_text};
+use super::visibility;
+use crate::auth::Scope;
+use chrono::{DateTime, Utc};
+use entity::email_sends::{self, Column};
+use entity::enums::SendStatus;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+/// Which sends to list. All conditions must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SendQuery {
+    pub statuses: Vec<SendStatus>,
+    pub retailer: Option<Uuid>,
+    /// Opened (an open or a click), or not.
+    pub opened: Option<bool>,
+    /// Clicked, or not.
+    pub clicked: Option<bool>,
+    pub sent_from: Option<DateTime<Utc>>,
+    pub sent_to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SendSort {
+    #[default]
+    SentAt,
+    DeliveredAt,
+    OpenedAt,
+    ClickedAt,
+    RecipientEmail,
+}
+
+/// The relations sends are listed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SendParent {
+    EmailCampaign,
+    Retailer,
+}
+
+pub struct SendListing;
+
+impl Listing for SendListing {
+    type Entity = email_sends::Entity;
+    type Filter = SendQuery;
+    type Sort = SendSort;
+    type Parent = SendParent;
+
+    fn select(scope: Scope, q: &SendQuery) -> Select<email_sends::Entity> {
+        let mut select = email_sends::Entity::find();
+        if let Some(own) = visibility::own_rows(scope, "email_sends.retailer_id") {
+            select = select.filter(own);
+        }
+        if !q.statuses.is_empty() {
+            select = select.filter(Column::Status.is_in(q.statuses.iter().copied()));
+        }
+        if let Some(r) = q.retailer {
+            select = select.filter(Column::RetailerId.eq(r));
+        }
+        let opened = Condition::any().add(Column::OpenedAt.is_not_null()).add(Column::ClickedAt.is_not_null());
+        match q.opened {
+            Some(true) => select = select.filter(opened),
+            Some(false) => select = select.filter(opened.not()),
+            None => {}
+        }
+        match q.clicked {
+            Some(true) => select = select.filter(Column::ClickedAt.is_not_null()),
+            Some(false) => select = select.filter(Column::ClickedAt.is_null()),
+            None => {}
+        }
+        if let Some(from) = q.sent_from {
+            select = select.filter(Column::SentAt.gte(from));
+        }
+        if let Some(to) = q.sent_to {
+            select = select.filter(Column::SentAt.lte(to));
+        }
+        select
+    }
+
+    fn sort_column(sort: SendSort) -> (Column, SortKind) {
+        match sort {
+            SendSort::SentAt => (Column::SentAt, SortKind::Time),
+            SendSort::DeliveredAt => (Column::DeliveredAt, SortKind::Time),
+            SendSort::OpenedAt => (Column::OpenedAt, SortKind::Time),
+            SendSort::ClickedAt => (Column::ClickedAt, SortKind::Time),
+            SendSort::RecipientEmail => (Column::RecipientEmail, SortKind::Text),
+        }
+    }
+
+    fn id_column() -> Column {
+        Column::Id
+    }
+
+    fn id(s: &email_sends::Model) -> Uuid {
+        s.id
+    }
+
+    fn sort_value(sort: SendSort, s: &email_sends::Model) -> Option<String> {
+        match sort {
+            SendSort::SentAt => Some(time_text(s.sent_at)),
+            SendSort::DeliveredAt => s.delivered_at.map(time_text),
+            SendSort::OpenedAt => s.opened_at.map(time_text),
+            SendSort::ClickedAt => s.clicked_at.map(time_text),
+            SendSort::RecipientEmail => Some(s.recipient_email.clone()),
+        }
+    }
+
+    fn parent_column(parent: SendParent) -> Column {
+        match parent {
+            SendParent::EmailCampaign => Column::EmailCampaignId,
+            SendParent::Retailer => Column::RetailerId,
+        }
+    }
+
+    fn parent_of(parent: SendParent, s: &email_sends::Model) -> Option<Uuid> {
+        match parent {
+            SendParent::EmailCampaign => s.email_campaign_id,
+            SendParent::Retailer => s.retailer_id,
+        }
+    }
+}
