@@ -18,7 +18,7 @@ pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 5;
 pub const DEFAULT_MAX_DEPTH: usize = 10;
 /// Largest query cost: each field costs 1, and a paginated field multiplies the cost of its
 /// children by its page size.
-pub const DEFAULT_MAX_COMPLEXITY: usize = 20_000;
+pub const DEFAULT_MAX_COMPLEXITY: usize = 50_000;
 /// Most aliases one request may use.
 pub const DEFAULT_MAX_ALIASES: usize = 50;
 /// Most operations in one batched request; 0 turns batching off.
@@ -29,6 +29,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Requests per minute one token (or, without one, one client address) may make.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+/// How long a request's data loads must stay quiet before a batch runs (milliseconds).
+pub const DEFAULT_BATCH_WINDOW_MS: u64 = 1;
 /// Lifetime of tokens printed at the demo start and minted by `token`.
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
@@ -168,6 +170,10 @@ pub struct Limits {
     /// Requests per minute per token, or per client address without one (429 above it).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
+    /// Milliseconds a request's loads must stay quiet before a batch of them runs: longer
+    /// batches more under load, shorter answers sooner.
+    #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = DEFAULT_BATCH_WINDOW_MS)]
+    pub batch_window_ms: u64,
     /// Turn GraphQL introspection off (production); `schema.graphql` serves codegen.
     #[arg(long, env = "DISABLE_INTROSPECTION")]
     pub disable_introspection: bool,
@@ -186,6 +192,7 @@ impl Default for Limits {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            batch_window_ms: DEFAULT_BATCH_WINDOW_MS,
             disable_introspection: false,
             cors_allowed_origins: Vec::new(),
         }

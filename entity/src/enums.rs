@@ -1,6 +1,6 @@
-//! The spec's enumerated columns, stored as the spec's lower-case strings.
-//! Each set of values is also enforced by a CHECK constraint in the migrations
-//! (`migration::checks` lists them from these enums' `db_values()`).
+//! The spec's enumerated columns, stored as the spec's strings and serialized (REST, logs)
+//! as the same strings. The migrations hold their own frozen copy of each value list in a
+//! CHECK constraint.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `users.user_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+#[serde(rename_all = "lowercase")]
 pub enum UserType {
     #[sea_orm(string_value = "retailer")]
     Retailer,
@@ -38,6 +39,7 @@ pub enum Region {
 /// `campaigns.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+#[serde(rename_all = "lowercase")]
 pub enum CampaignStatus {
     #[sea_orm(string_value = "draft")]
     Draft,
@@ -52,6 +54,7 @@ pub enum CampaignStatus {
 /// `email_sends.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+#[serde(rename_all = "lowercase")]
 pub enum SendStatus {
     #[sea_orm(string_value = "sent")]
     Sent,
@@ -66,6 +69,7 @@ pub enum SendStatus {
 /// `crm_conversions.conversion_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+#[serde(rename_all = "snake_case")]
 pub enum ConversionType {
     #[sea_orm(string_value = "sale")]
     Sale,
@@ -94,6 +98,7 @@ pub enum ProductCategory {
 /// `ecommerce_orders.order_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(50))")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
     #[sea_orm(string_value = "completed")]
     Completed,

@@ -95,6 +95,18 @@ fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
     format!("{sort:?}_{direction:?}").to_uppercase()
 }
 
+/// The cursor of the last row of a page (what `pageInfo.endCursor` says).
+pub fn end_cursor<L: Listing>(page: &Page<ModelOf<L>>, spec: &PageSpec<L::Sort>) -> Option<String> {
+    page.items.last().map(|row| {
+        Cursor {
+            ordering: ordering_key(spec.sort, spec.direction),
+            value: L::sort_value(spec.sort, row),
+            id: L::id(row),
+        }
+        .encode()
+    })
+}
+
 /// A connection over one page of a listing.
 pub fn connection<L: Listing, N: OutputType>(
     page: &Page<ModelOf<L>>,

@@ -5,7 +5,7 @@
 
 mod campaign;
 mod commerce;
-mod connection;
+pub mod connection;
 mod email;
 mod enums;
 mod inputs;
@@ -61,14 +61,16 @@ pub fn sdl() -> String {
 }
 
 /// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh
-/// per request, so nothing is cached between requests).
+/// per request, so nothing is cached between requests), batching after `batch_window` of
+/// quiet.
 pub fn prepare_request(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     viewer: Viewer,
+    batch_window: std::time::Duration,
 ) -> async_graphql::Request {
     let request = match viewer.scope() {
-        Some(scope) => request.data(Arc::new(Loaders::new(db, scope))),
+        Some(scope) => request.data(Arc::new(Loaders::new(db, scope, batch_window))),
         None => request,
     };
     request.data(viewer)

@@ -5,9 +5,11 @@ use crate::analytics::metrics::{self, EmailCounts, PerformanceTier as Tier, Reve
 use async_graphql::{Enum, SimpleObject};
 use entity::Money;
 use rust_decimal::Decimal;
+use serde::Serialize;
 
 /// A campaign's class by ROI; it follows `roiPercentage` (not ROAS).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[graphql(remote = "Tier")]
 pub enum PerformanceTier {
     /// ROI of 100% or more.
@@ -19,9 +21,12 @@ pub enum PerformanceTier {
 }
 
 /// How a campaign performs: email funnel counts and rates, revenue, ROI and ROAS.
-#[derive(SimpleObject, Clone, Debug, PartialEq)]
+/// (REST serves the same struct, so both carry the same figures.)
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CampaignPerformance {
     #[graphql(flatten)]
+    #[serde(flatten)]
     pub email: EmailPerformance,
     /// Revenue: conversionRevenue + orderRevenue. Pending, cancelled and refunded orders are
     /// not revenue.
@@ -60,7 +65,8 @@ impl CampaignPerformance {
 
 /// Email funnel counts and rates, of one email campaign or (within `CampaignPerformance`)
 /// of all the emails of a campaign.
-#[derive(SimpleObject, Clone, Debug, PartialEq)]
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EmailPerformance {
     /// Distinct retailers that were sent at least one of these emails.
     pub total_retailers: i64,

@@ -1,24 +1,22 @@
 //! `POST /graphql` executes; `GET /graphql` serves GraphiQL (and never executes).
 //!
 //! Before GraphQL runs: the body size (413), the content type (CSRF: only
-//! `application/json`), batching (off unless configured), the caller's token (401 with
-//! `UNAUTHENTICATED`) and the rate limit (429 with `Retry-After`). Then the request runs
-//! under the request timeout.
+//! `application/json`), batching (off unless configured), then the gate: the caller's token
+//! (401 with `UNAUTHENTICATED`) and rate limit (429 with `Retry-After`). Then the request
+//! runs under the request timeout.
 
 use super::error_body;
-use super::rate_limit::RateKey;
+use super::gate::admit;
 use crate::AppState;
-use crate::auth::{self, Viewer};
 use crate::graphql::{RequestId, prepare_request};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use std::net::SocketAddr;
 use std::time::Duration;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -44,13 +42,12 @@ pub async fn execute(
     let request_id = RequestId(Uuid::new_v4().to_string());
     // Everything logged while serving this request (database errors included) carries its id.
     let span = tracing::info_span!("graphql", request_id = %request_id.0);
-    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let mut response = async {
         let body = match read_body(&headers, body, state.limits.max_body_bytes).await {
             Ok(bytes) => bytes,
             Err(refusal) => return refusal,
         };
-        run(&state, peer, &headers, body, request_id.clone()).await
+        run(&state, &extensions, &headers, body, request_id.clone()).await
     }
     .instrument(span)
     .await;
@@ -75,7 +72,7 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
-async fn run(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {
+async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {
     let limits = &state.limits;
     if !is_json(headers) {
         return refuse(
@@ -108,35 +105,16 @@ async fn run(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap, bo
         }
     }
 
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
+    let viewer = match admit(state, extensions, headers).await {
         Ok(v) => v,
-        Err(crate::error::AppError::Unauthenticated) => {
-            let mut r =
-                refuse(StatusCode::UNAUTHORIZED, "the bearer token is invalid, expired or revoked", "UNAUTHENTICATED");
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return r;
-        }
-        Err(e) => return refuse(e.status(), &e.to_string(), e.code()),
+        Err(refusal) => return refusal,
     };
 
-    let key = match (&viewer, peer) {
-        (Viewer::User(c), _) => RateKey::User(c.user.id),
-        (Viewer::Anonymous, Some(addr)) => RateKey::Address(addr.ip()),
-        (Viewer::Anonymous, None) => RateKey::Unknown,
-    };
-    if let Err(wait) = state.rate_limiter.check(&key) {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut r =
-            refuse(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests; retry in {secs} s"), "RATE_LIMITED");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        return r;
-    }
-
+    let window = Duration::from_millis(limits.batch_window_ms);
     let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer)),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer, window)),
         BatchRequest::Batch(items) => {
-            BatchRequest::Batch(items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone())).collect())
+            BatchRequest::Batch(items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone(), window)).collect())
         }
     };
     let timeout = Duration::from_secs(limits.request_timeout_secs);

@@ -1,9 +1,11 @@
 //! HTTP routes. Handlers do transport only: read the request, attach per-request data
 //! (caller, request id), execute, reply.
 
+mod gate;
 mod graphql;
 mod health;
 mod rate_limit;
+mod rest;
 
 pub use rate_limit::RateLimiter;
 
@@ -22,6 +24,8 @@ pub fn app(state: AppState) -> Router {
     let cors = cors(&state.limits.cors_allowed_origins);
     let router = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/api/campaigns", get(rest::list))
+        .route("/api/campaigns/{id}", get(rest::one))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(TraceLayer::new_for_http())
@@ -51,6 +55,11 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 /// A GraphQL-shaped error body with a code, for refusals made before GraphQL runs.
 pub(crate) fn error_body(message: &str, code: &str) -> serde_json::Value {
     json!({ "errors": [ { "message": message, "extensions": { "code": code } } ] })
+}
+
+/// An `AppError` as an HTTP response: its status, and a body with its code.
+pub(crate) fn error_response(err: &crate::error::AppError) -> Response {
+    (err.status(), axum::Json(error_body(&err.to_string(), err.code()))).into_response()
 }
 
 fn internal_error() -> Response {

@@ -1,7 +1,8 @@
 //! Batched look-ups, one file per loader. Each runs one SQL statement per batch of keys
 //! (`is_in(keys)`), returns early on an empty key set and fills zero totals for keys that
 //! have no rows. Loaders are made per request (`Loaders::new`), so nothing is cached
-//! across requests and a later request never sees stale figures.
+//! across requests and a later request never sees stale figures; their batches wait for the
+//! request to go quiet (`Batched`), so a request makes one batch per loader and level.
 
 mod campaign_totals;
 mod campaigns_by_id;
@@ -26,10 +27,12 @@ use crate::error::AppError;
 use crate::services::conversions::ConversionListing;
 use crate::services::orders::OrderListing;
 use crate::services::sends::SendListing;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// A campaign's id, as a loader key.
@@ -57,34 +60,34 @@ fn load_error(err: sea_orm::DbErr) -> LoadError {
 
 /// Every loader of one request.
 pub struct Loaders {
-    pub campaign_by_id: DataLoader<CampaignByIdLoader>,
-    pub campaign_totals: DataLoader<CampaignTotalsLoader>,
-    pub email_campaign_totals: DataLoader<EmailCampaignTotalsLoader>,
-    pub email_campaigns_by_campaign: DataLoader<EmailCampaignsByCampaignLoader>,
-    pub user_by_id: DataLoader<UserByIdLoader>,
-    pub email_campaign_by_id: DataLoader<EmailCampaignByIdLoader>,
-    pub send_by_id: DataLoader<SendByIdLoader>,
-    pub send_pages: DataLoader<ChildPagesLoader<SendListing>>,
-    pub send_counts: DataLoader<ChildCountsLoader<SendListing>>,
-    pub conversion_pages: DataLoader<ChildPagesLoader<ConversionListing>>,
-    pub conversion_counts: DataLoader<ChildCountsLoader<ConversionListing>>,
-    pub order_pages: DataLoader<ChildPagesLoader<OrderListing>>,
-    pub order_counts: DataLoader<ChildCountsLoader<OrderListing>>,
+    pub campaign_by_id: Batched<CampaignByIdLoader>,
+    pub campaign_totals: Batched<CampaignTotalsLoader>,
+    pub email_campaign_totals: Batched<EmailCampaignTotalsLoader>,
+    pub email_campaigns_by_campaign: Batched<EmailCampaignsByCampaignLoader>,
+    pub user_by_id: Batched<UserByIdLoader>,
+    pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
+    pub send_by_id: Batched<SendByIdLoader>,
+    pub send_pages: Batched<ChildPagesLoader<SendListing>>,
+    pub send_counts: Batched<ChildCountsLoader<SendListing>>,
+    pub conversion_pages: Batched<ChildPagesLoader<ConversionListing>>,
+    pub conversion_counts: Batched<ChildCountsLoader<ConversionListing>>,
+    pub order_pages: Batched<ChildPagesLoader<OrderListing>>,
+    pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
 }
 
 /// The two loaders of one child listing: its pages and its counts.
 pub trait ChildLoaders<L: crate::services::listing::Listing> {
-    fn pages(&self) -> &DataLoader<ChildPagesLoader<L>>;
-    fn counts(&self) -> &DataLoader<ChildCountsLoader<L>>;
+    fn pages(&self) -> &Batched<ChildPagesLoader<L>>;
+    fn counts(&self) -> &Batched<ChildCountsLoader<L>>;
 }
 
 macro_rules! child_loaders {
     ($listing:ty, $pages:ident, $counts:ident) => {
         impl ChildLoaders<$listing> for Loaders {
-            fn pages(&self) -> &DataLoader<ChildPagesLoader<$listing>> {
+            fn pages(&self) -> &Batched<ChildPagesLoader<$listing>> {
                 &self.$pages
             }
-            fn counts(&self) -> &DataLoader<ChildCountsLoader<$listing>> {
+            fn counts(&self) -> &Batched<ChildCountsLoader<$listing>> {
                 &self.$counts
             }
         }
@@ -103,22 +106,76 @@ pub struct LoaderContext {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, scope: Scope) -> Self {
+    /// Loaders for one request; a batch runs once the request's loads have been quiet for
+    /// `quiet` (see `Batched`).
+    pub fn new(db: &DatabaseConnection, scope: Scope, quiet: Duration) -> Self {
         let cx = LoaderContext { db: db.clone(), scope };
+        let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet };
+        let b = |_: ()| activity.clone();
         Loaders {
-            campaign_by_id: DataLoader::new(CampaignByIdLoader(cx.clone()), tokio::spawn),
-            campaign_totals: DataLoader::new(CampaignTotalsLoader(cx.clone()), tokio::spawn),
-            email_campaign_totals: DataLoader::new(EmailCampaignTotalsLoader(cx.clone()), tokio::spawn),
-            email_campaigns_by_campaign: DataLoader::new(EmailCampaignsByCampaignLoader(cx.clone()), tokio::spawn),
-            user_by_id: DataLoader::new(UserByIdLoader(cx.clone()), tokio::spawn),
-            email_campaign_by_id: DataLoader::new(EmailCampaignByIdLoader(cx.clone()), tokio::spawn),
-            send_by_id: DataLoader::new(SendByIdLoader(cx.clone()), tokio::spawn),
-            send_pages: DataLoader::new(ChildPagesLoader(cx.clone(), PhantomData), tokio::spawn),
-            send_counts: DataLoader::new(ChildCountsLoader(cx.clone(), PhantomData), tokio::spawn),
-            conversion_pages: DataLoader::new(ChildPagesLoader(cx.clone(), PhantomData), tokio::spawn),
-            conversion_counts: DataLoader::new(ChildCountsLoader(cx.clone(), PhantomData), tokio::spawn),
-            order_pages: DataLoader::new(ChildPagesLoader(cx.clone(), PhantomData), tokio::spawn),
-            order_counts: DataLoader::new(ChildCountsLoader(cx, PhantomData), tokio::spawn),
+            campaign_by_id: Batched::new(CampaignByIdLoader(cx.clone()), b(())),
+            campaign_totals: Batched::new(CampaignTotalsLoader(cx.clone()), b(())),
+            email_campaign_totals: Batched::new(EmailCampaignTotalsLoader(cx.clone()), b(())),
+            email_campaigns_by_campaign: Batched::new(EmailCampaignsByCampaignLoader(cx.clone()), b(())),
+            user_by_id: Batched::new(UserByIdLoader(cx.clone()), b(())),
+            email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
+            send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
+            send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
+            send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
+            conversion_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
+            conversion_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
+            order_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
+            order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
         }
+    }
+}
+
+/// The loads of one request, and how long they must stay quiet before a batch runs.
+#[derive(Clone)]
+struct Activity {
+    loads: Arc<AtomicU64>,
+    quiet: Duration,
+}
+
+/// A `DataLoader` whose batches wait until the request has stopped asking for keys.
+///
+/// A plain dataloader runs its batch a fixed delay after the first key. Resolving a big page
+/// (2,500 sends, each asking for its retailer) can take longer than that, so the keys would
+/// split over several batches, and the statement count would grow with the page. Here every
+/// load of the request counts as activity, and a batch starts only once a quiet period passes
+/// with no new load, so one pass of the resolver makes one batch per loader.
+pub struct Batched<T> {
+    inner: DataLoader<T>,
+    activity: Arc<AtomicU64>,
+}
+
+impl<T: Send + Sync + 'static> Batched<T> {
+    fn new(loader: T, activity: Activity) -> Self {
+        let Activity { loads, quiet } = activity;
+        let watched = loads.clone();
+        let inner = DataLoader::new(loader, move |batch| {
+            let watched = watched.clone();
+            tokio::spawn(async move {
+                loop {
+                    let seen = watched.load(AtomicOrdering::SeqCst);
+                    tokio::time::sleep(quiet).await;
+                    if watched.load(AtomicOrdering::SeqCst) == seen {
+                        break;
+                    }
+                }
+                batch.await
+            })
+        })
+        .delay(Duration::ZERO);
+        Batched { inner, activity: loads }
+    }
+
+    pub async fn load_one<K>(&self, key: K) -> Result<Option<<T as Loader<K>>::Value>, <T as Loader<K>>::Error>
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        T: Loader<K>,
+    {
+        self.activity.fetch_add(1, AtomicOrdering::SeqCst);
+        self.inner.load_one(key).await
     }
 }

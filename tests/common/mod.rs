@@ -153,11 +153,17 @@ pub async fn gql_response(db: &DatabaseConnection, query: &str, variables: Value
 }
 
 /// Runs a GraphQL query as `user` (or anonymously) and returns the whole response.
-pub async fn gql_response_as(
+pub async fn gql_response_as(db: &DatabaseConnection, user: Option<&users::Model>, query: &str, variables: Value) -> Value {
+    gql_with_window(db, user, query, variables, StdDuration::from_millis(Limits::default().batch_window_ms)).await
+}
+
+/// Runs a GraphQL query with a given batching window (see `loaders::Batched`).
+pub async fn gql_with_window(
     db: &DatabaseConnection,
     user: Option<&users::Model>,
     query: &str,
     variables: Value,
+    window: StdDuration,
 ) -> Value {
     let schema = campaign_performance::graphql::build_schema(db.clone(), &Limits::default());
     let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
@@ -165,7 +171,7 @@ pub async fn gql_response_as(
         Some(u) => Viewer::User(Caller { user: u.clone() }),
         None => Viewer::Anonymous,
     };
-    let request = campaign_performance::graphql::prepare_request(request, db, viewer);
+    let request = campaign_performance::graphql::prepare_request(request, db, viewer, window);
     let response = schema.execute(request).await;
     serde_json::to_value(&response).expect("response serializes")
 }

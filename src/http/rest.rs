@@ -1,0 +1,180 @@
+//! `GET /api/campaigns` and `GET /api/campaigns/{id}`: the spec's REST endpoints for the
+//! dashboard. They read through the same services, aggregate queries and figure functions as
+//! GraphQL (`CampaignPerformance::compute`), so both answer the same figures.
+
+use super::error_response;
+use super::gate::{Gate, gate};
+use crate::AppState;
+use crate::analytics::metrics;
+use crate::analytics::totals::{self, EmailGrouping};
+use crate::auth::Scope;
+use crate::error::{AppError, AppResult};
+use crate::graphql::CampaignPerformance;
+use crate::graphql::connection::page_spec;
+use crate::services::campaigns::{CampaignListing, CampaignQuery, CampaignSort, find_campaigns};
+use crate::services::listing;
+use crate::services::page::Direction;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{Extensions, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use entity::campaigns;
+use entity::enums::CampaignStatus;
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Query string of `GET /api/campaigns`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListParams {
+    /// Comma-separated statuses: `active,paused`.
+    status: Option<String>,
+    name_contains: Option<String>,
+    first: Option<i32>,
+    after: Option<String>,
+}
+
+/// One campaign with its figures.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignJson {
+    id: Uuid,
+    name: String,
+    description: Option<String>,
+    status: CampaignStatus,
+    start_date: Option<DateTime<Utc>>,
+    end_date: Option<DateTime<Utc>>,
+    budget_allocated: Option<Decimal>,
+    budget_spent: Decimal,
+    budget_remaining: Option<Decimal>,
+    budget_utilization: Option<f64>,
+    performance: CampaignPerformance,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfoJson {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CampaignListJson {
+    campaigns: Vec<CampaignJson>,
+    page_info: PageInfoJson,
+    total_count: u64,
+}
+
+/// Campaigns with their figures: one statement per fact table for the whole page.
+async fn with_figures(
+    db: &DatabaseConnection,
+    scope: Scope,
+    rows: Vec<campaigns::Model>,
+) -> AppResult<Vec<CampaignJson>> {
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+    let (email, revenue) = tokio::try_join!(
+        totals::email_counts(db, scope, EmailGrouping::Campaign, &ids),
+        totals::revenue_by_campaign(db, scope, &ids),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let performance = CampaignPerformance::compute(
+                &email.get(&c.id).copied().unwrap_or_default(),
+                &revenue.get(&c.id).copied().unwrap_or_default(),
+                c.budget_spent,
+            );
+            CampaignJson {
+                id: c.id,
+                budget_remaining: metrics::budget_remaining(c.budget_allocated, c.budget_spent),
+                budget_utilization: metrics::budget_utilization(c.budget_allocated, c.budget_spent),
+                name: c.name,
+                description: c.description,
+                status: c.status,
+                start_date: c.start_date,
+                end_date: c.end_date,
+                budget_allocated: c.budget_allocated.map(|m| m.amount()),
+                budget_spent: c.budget_spent.amount(),
+                performance,
+            }
+        })
+        .collect())
+}
+
+fn parse_statuses(text: Option<&str>) -> AppResult<Vec<CampaignStatus>> {
+    let Some(text) = text else { return Ok(Vec::new()) };
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| match s.trim().to_lowercase().as_str() {
+            "draft" => Ok(CampaignStatus::Draft),
+            "active" => Ok(CampaignStatus::Active),
+            "paused" => Ok(CampaignStatus::Paused),
+            "completed" => Ok(CampaignStatus::Completed),
+            other => {
+                Err(AppError::invalid("status", format!("{other:?} is not one of draft, active, paused, completed")))
+            }
+        })
+        .collect()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let scope = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c) => c.scope(),
+        Gate::Refused(r) => return r,
+    };
+    let result = async {
+        let Query(params) = params.map_err(|e| AppError::InvalidInput(e.body_text()))?;
+        let query = CampaignQuery {
+            statuses: parse_statuses(params.status.as_deref())?,
+            name_contains: params.name_contains,
+            ..CampaignQuery::default()
+        };
+        let spec = page_spec(CampaignSort::CreatedAt, Direction::Asc, params.first, params.after.as_deref())?;
+        let page = listing::page::<CampaignListing>(&state.db, scope, &query, &spec).await?;
+        let total_count = listing::count::<CampaignListing>(&state.db, scope, &query).await?;
+        let end_cursor = crate::graphql::connection::end_cursor::<CampaignListing>(&page, &spec);
+        let campaigns = with_figures(&state.db, scope, page.items).await?;
+        Ok::<_, AppError>(CampaignListJson {
+            campaigns,
+            page_info: PageInfoJson { has_next_page: page.has_next, end_cursor },
+            total_count,
+        })
+    }
+    .await;
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let scope = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c) => c.scope(),
+        Gate::Refused(r) => return r,
+    };
+    let result = async {
+        let id: Uuid = id.parse().map_err(|_| AppError::invalid("id", format!("{id:?} is not a UUID")))?;
+        let found = find_campaigns(&state.db, scope, [id]).await?;
+        let mut campaigns = with_figures(&state.db, scope, found).await?;
+        campaigns.pop().ok_or_else(|| AppError::NotFound(format!("campaign {id}")))
+    }
+    .await;
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(e) => error_response(&e),
+    }
+}

@@ -1,0 +1,104 @@
+//! No N+1: a nested request costs the same number of SQL statements for 1 campaign as for
+//! 50 campaigns with 10,000 sends, on both backends.
+
+mod common;
+
+use common::*;
+use entity::enums::{OrderStatus, Region};
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use uuid::Uuid;
+
+const NESTED: &str = r#"query($name: String) {
+  campaigns(filter: { nameContains: $name }, first: 50) {
+    edges { node {
+      name
+      emailCampaigns {
+        subject
+        sends(first: 50) { totalCount edges { node { recipientEmail retailer { name region } } } }
+      }
+      conversions(first: 10) { totalCount edges { node { conversionValue conversionType } } }
+      orders(first: 10) { totalCount edges { node { orderValue orderStatus } } }
+    } }
+  }
+}"#;
+
+/// Runs `NESTED` and returns how many statements reached the database, and the response.
+async fn count_statements(db: &TestDb, name: Option<&str>) -> (usize, serde_json::Value) {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let mut conn = db.conn.clone();
+    let c = counter.clone();
+    conn.set_metric_callback(move |info| {
+        c.fetch_add(1, Ordering::SeqCst);
+        if std::env::var_os("SHOW_SQL").is_some() {
+            println!("SQL: {}", &info.statement.sql[..info.statement.sql.len().min(150)]);
+        }
+    });
+    // A wide batching window, so that a test machine's scheduling hiccups cannot split a
+    // batch: what is measured is how the statements are shaped, not the timing.
+    let window = std::time::Duration::from_millis(25);
+    let data = gql_with_window(&conn, Some(&brand_caller()), NESTED, json!({ "name": name }), window).await;
+    assert!(data["errors"].is_null(), "{data}");
+    let data = data["data"].clone();
+    (counter.load(Ordering::SeqCst), data)
+}
+
+db_test!(a_nested_request_costs_the_same_statements_for_1_or_50_campaigns, |db| {
+    let retailers: Vec<_> = {
+        let mut v = Vec::new();
+        for i in 0..10 {
+            v.push(retailer(&format!("Shop {i}"), Region::Central).insert(&*db).await);
+        }
+        v
+    };
+    let mut sends = Vec::new();
+    for c in 0..50 {
+        let camp = campaign(&format!("Campaign {c:02}")).insert(&*db).await;
+        let email = email_campaign(&*db, &camp, &format!("Mail {c}")).await;
+        for i in 0..200 {
+            let r = &retailers[(c + i) % 10];
+            sends.push(entity::email_sends::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                email_campaign_id: Set(Some(email.id)),
+                retailer_id: Set(Some(r.id)),
+                recipient_email: Set(format!("p{c}-{i}@shop.example")),
+                recipient_name: Set(None),
+                sent_at: Set(at(2025, 1, 14, 0) + chrono::Duration::seconds(i as i64)),
+                delivered_at: Set(None),
+                opened_at: Set(None),
+                clicked_at: Set(None),
+                status: Set(entity::enums::SendStatus::Sent),
+                bounce_reason: Set(None),
+            });
+        }
+        conversion(&*db, &camp, &retailers[c % 10], "100.00").await;
+        conversion(&*db, &camp, &retailers[(c + 1) % 10], "50.00").await;
+        order(&*db, &camp, &retailers[c % 10], "75.00", OrderStatus::Completed).await;
+        order(&*db, &camp, &retailers[(c + 2) % 10], "25.00", OrderStatus::Pending).await;
+    }
+    for chunk in sends.chunks(1000) {
+        entity::email_sends::Entity::insert_many(chunk.to_vec()).exec_without_returning(&*db).await.unwrap();
+    }
+
+    let (one, data_one) = count_statements(&db, Some("Campaign 07")).await;
+    let (fifty, data_fifty) = count_statements(&db, None).await;
+    let edges = data_fifty["campaigns"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 50);
+    assert_eq!(data_one["campaigns"]["edges"].as_array().unwrap().len(), 1);
+    // Every campaign got its own first 50 of 200 sends, with their retailers.
+    for e in edges {
+        let sends = &e["node"]["emailCampaigns"][0]["sends"];
+        assert_eq!(sends["totalCount"], 200);
+        assert_eq!(sends["edges"].as_array().unwrap().len(), 50);
+        assert!(sends["edges"][0]["node"]["retailer"]["name"].as_str().unwrap().starts_with("Shop "));
+        assert_eq!(e["node"]["conversions"]["totalCount"], 2);
+        assert_eq!(e["node"]["orders"]["edges"].as_array().unwrap().len(), 2);
+    }
+    // campaigns, email campaigns, send pages, send counts, send retailers, conversion pages,
+    // conversion counts, order pages, order counts: 9, whatever the number of campaigns.
+    println!("statements: 1 campaign = {one}, 50 campaigns = {fifty}");
+    assert_eq!(one, fifty, "statement count grows with the number of campaigns");
+    assert_eq!(fifty, 9, "one statement per loader and level");
+});
