@@ -94,6 +94,13 @@ impl Extension for ErrorCodes {
         let mut response = next.run(ctx).await;
         for err in &mut response.errors {
             let ext = err.extensions.get_or_insert_with(Default::default);
+            // An argument that parsed badly (a malformed UUID or date) is reported with the
+            // field it was given to, and the input types it sat in.
+            if err.message.starts_with("Failed to parse")
+                && let Some(async_graphql::PathSegment::Field(field)) = err.path.last()
+            {
+                err.message = format!("invalid argument of `{field}`: {}", err.message);
+            }
             if ext.get("code").is_none() {
                 let m = err.message.to_lowercase();
                 let code = if m.contains("nested too deep") || m.contains("too complex") {
