@@ -70,7 +70,12 @@ db_test!(malformed_arguments_get_bad_user_input_naming_the_argument, |db| {
     // A cursor of one ordering is refused in another.
     let data = gql(&db, "{ campaigns(first: 1) { pageInfo { endCursor } } }", json!({})).await;
     let cursor = data["campaigns"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
-    let body = gql_response(&db, "query($a: String) { campaigns(orderBy: { field: NAME }, after: $a) { totalCount } }", json!({ "a": cursor })).await;
+    let body = gql_response(
+        &db,
+        "query($a: String) { campaigns(orderBy: { field: NAME }, after: $a) { totalCount } }",
+        json!({ "a": cursor }),
+    )
+    .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 });
 
@@ -98,12 +103,15 @@ db_test!(rest_answers_the_same_figures_as_graphql, |db| {
         json!({}),
     )
     .await;
-    for (rest, gq) in list["campaigns"].as_array().unwrap().iter().zip(graphql["campaigns"]["edges"].as_array().unwrap()) {
+    for (rest, gq) in
+        list["campaigns"].as_array().unwrap().iter().zip(graphql["campaigns"]["edges"].as_array().unwrap())
+    {
         assert_eq!(rest["id"], gq["node"]["id"]);
         assert_eq!(rest["performance"], gq["node"]["performance"]);
         assert_eq!(rest["budgetRemaining"], gq["node"]["budgetRemaining"]);
     }
-    let active: Value = get("/api/campaigns?status=active".into(), Some(token.clone())).await.unwrap().json().await.unwrap();
+    let active: Value =
+        get("/api/campaigns?status=active".into(), Some(token.clone())).await.unwrap().json().await.unwrap();
     let id = active["campaigns"][0]["id"].as_str().unwrap().to_owned();
     let one = get(format!("/api/campaigns/{id}"), Some(token.clone())).await.unwrap();
     assert_eq!(one.status(), 200);

@@ -41,14 +41,20 @@ db_test!(walking_1000_sends_page_by_page_finds_each_once_despite_inserts, |db| {
     let query = r#"query($id: UUID!, $o: EmailSendOrder, $a: String) { campaign(id: $id) { emailCampaigns {
         sends(orderBy: $o, first: 100, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } } }"#;
     let mut extra = 0;
-    for (field, direction) in [("SENT_AT", "ASC"), ("RECIPIENT_EMAIL", "DESC"), ("OPENED_AT", "ASC"), ("OPENED_AT", "DESC")] {
+    for (field, direction) in
+        [("SENT_AT", "ASC"), ("RECIPIENT_EMAIL", "DESC"), ("OPENED_AT", "ASC"), ("OPENED_AT", "DESC")]
+    {
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         let mut pages = 0;
         loop {
-            let data = gql(&db, query, json!({ "id": c.id, "o": { "field": field, "direction": direction }, "a": after })).await;
+            let data =
+                gql(&db, query, json!({ "id": c.id, "o": { "field": field, "direction": direction }, "a": after }))
+                    .await;
             let sends = &data["campaign"]["emailCampaigns"][0]["sends"];
-            seen.extend(sends["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()));
+            seen.extend(
+                sends["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()),
+            );
             pages += 1;
             // Between page reads, new sends arrive (some sort before, some after the cursor).
             let new: Vec<_> = (0..3).map(|k| send_row(email.id, r.id, 1000 + extra + k)).collect();
@@ -68,10 +74,13 @@ db_test!(walking_1000_sends_page_by_page_finds_each_once_despite_inserts, |db| {
 });
 
 db_test!(retailers_filter_and_page_and_their_relations_answer, |db| {
-    for (name, region, active) in [("Alpha", Region::East, true), ("Beta", Region::East, false), ("Gamma", Region::West, true)] {
+    for (name, region, active) in
+        [("Alpha", Region::East, true), ("Beta", Region::East, false), ("Gamma", Region::West, true)]
+    {
         retailer(name, region).active(active).insert(&*db).await;
     }
-    let q = "query($f: RetailerFilter) { retailers(filter: $f) { totalCount edges { node { name region isActive } } } }";
+    let q =
+        "query($f: RetailerFilter) { retailers(filter: $f) { totalCount edges { node { name region isActive } } } }";
     let data = gql(&db, q, json!({ "f": { "region": ["EAST"] } })).await;
     assert_eq!(
         data["retailers"],

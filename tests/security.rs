@@ -166,6 +166,52 @@ db_test!(each_role_sees_exactly_its_rows_and_bad_tokens_are_refused, |db| {
     .await;
     assert_eq!(body, json!({ "data": { "campaign": null } }));
 
+    // Nested connections: a retailer's sends, conversions and orders only.
+    let nested = "query($id: UUID!) { campaign(id: $id) { emailCampaigns { sends { totalCount edges { node { retailer { id } } } } }
+        conversions { totalCount edges { node { retailer { id } } } } orders { totalCount } } }";
+    for (token, sends, conversions, orders, only) in
+        [(&brand, 5, 2, 2, None), (&a, 2, 1, 1, Some(w.a.id)), (&b, 3, 1, 1, Some(w.b.id))]
+    {
+        let (_, body) = post(&base, Some(token), nested, json!({ "id": w.x })).await;
+        let c = &body["data"]["campaign"];
+        assert_eq!(c["emailCampaigns"][0]["sends"]["totalCount"], sends, "{body}");
+        assert_eq!(c["conversions"]["totalCount"], conversions);
+        assert_eq!(c["orders"]["totalCount"], orders);
+        if let Some(me) = only {
+            for e in c["emailCampaigns"][0]["sends"]["edges"].as_array().unwrap() {
+                assert_eq!(e["node"]["retailer"]["id"], json!(me));
+            }
+        }
+    }
+
+    // Retailers: everyone for admin and brand; a retailer sees only themselves.
+    let retailers = "{ retailers { totalCount edges { node { id } } } }";
+    for (token, n) in [(&admin, 3), (&brand, 3), (&a, 1), (&b, 1)] {
+        let (_, body) = post(&base, Some(token), retailers, json!({})).await;
+        assert_eq!(body["data"]["retailers"]["totalCount"], n, "{body}");
+    }
+    let (_, body) =
+        post(&base, Some(&a), "query($id: UUID!) { retailer(id: $id) { id } }", json!({ "id": w.b.id })).await;
+    assert_eq!(body, json!({ "data": { "retailer": null } }));
+    let (_, body) = post(&base, None, retailers, json!({})).await;
+    assert_eq!(code(&body), "UNAUTHENTICATED");
+
+    // REST: the same visibility, and 401 without a valid token.
+    let client = reqwest::Client::new();
+    for (token, n) in [(Some(&admin), 3), (Some(&brand), 3), (Some(&a), 1), (Some(&b), 2)] {
+        let res = client.get(format!("{base}/api/campaigns")).bearer_auth(token.unwrap()).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap()["totalCount"], n);
+    }
+    let res = client.get(format!("{base}/api/campaigns/{}", w.y)).bearer_auth(&a).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = client.get(format!("{base}/api/campaigns/{}", w.x)).bearer_auth(&a).send().await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["performance"]["totalEmailsSent"], 2);
+    assert_eq!(client.get(format!("{base}/api/campaigns")).send().await.unwrap().status(), 401);
+    for bad in [&expired, &tampered, &inactive] {
+        let res = client.get(format!("{base}/api/campaigns")).bearer_auth(bad).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+
     // me: each caller is themselves.
     for (token, user) in [(&admin, &w.admin), (&brand, &w.brand), (&a, &w.a), (&b, &w.b)] {
         let (_, body) = post(&base, Some(token), "{ me { id email userType } }", json!({})).await;

@@ -113,9 +113,9 @@ async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, bod
     let window = Duration::from_millis(limits.batch_window_ms);
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, viewer, window)),
-        BatchRequest::Batch(items) => {
-            BatchRequest::Batch(items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone(), window)).collect())
-        }
+        BatchRequest::Batch(items) => BatchRequest::Batch(
+            items.into_iter().map(|r| prepare_request(r, &state.db, viewer.clone(), window)).collect(),
+        ),
     };
     let timeout = Duration::from_secs(limits.request_timeout_secs);
     match tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await {

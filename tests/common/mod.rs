@@ -153,7 +153,12 @@ pub async fn gql_response(db: &DatabaseConnection, query: &str, variables: Value
 }
 
 /// Runs a GraphQL query as `user` (or anonymously) and returns the whole response.
-pub async fn gql_response_as(db: &DatabaseConnection, user: Option<&users::Model>, query: &str, variables: Value) -> Value {
+pub async fn gql_response_as(
+    db: &DatabaseConnection,
+    user: Option<&users::Model>,
+    query: &str,
+    variables: Value,
+) -> Value {
     gql_with_window(db, user, query, variables, StdDuration::from_millis(Limits::default().batch_window_ms)).await
 }
 
