@@ -21,7 +21,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// The seed behind every id, time and name of the demo data.
-pub const SEED: u64 = 2025_01_14;
+pub const SEED: u64 = 20_250_114;
 /// Rows per multi-row INSERT: well under both backends' bind-parameter limits.
 const INSERT_CHUNK: usize = 1000;
 
@@ -33,9 +33,12 @@ pub const ADMIN_EMAIL: &str = "admin@campaign-performance.example";
 pub const RETAILER_EMAIL: &str = "partners@cartierrodeodrive.example";
 pub const SAMPLE_CAMPAIGN: &str = "Marco Bicego New 2025 Campaign";
 
+/// A retailer of the sample campaign: name, region, sends, delivered, opened, clicked.
+pub type RetailerFigures = (&'static str, Region, i64, i64, i64, i64);
+
 /// Per retailer of the sample campaign: name, region, sends, delivered, opened, clicked.
 /// Chosen so the campaign's totals and the top three click rates are exactly the errata's.
-pub const RETAILERS: [(&str, Region, i64, i64, i64, i64); 15] = [
+pub const RETAILERS: [RetailerFigures; 15] = [
     ("Betteridge NY", Region::East, 1803, 1764, 824, 74), // open 46.71% click 4.20%
     ("Tourneau Times Square", Region::East, 1803, 1766, 735, 62), // open 41.62% click 3.51%
     ("Manfredi Jewels", Region::East, 1803, 1763, 698, 46), // open 39.59% click 2.61%
@@ -438,7 +441,7 @@ mod tests {
 
     #[test]
     fn the_retailer_table_adds_up_to_the_errata_totals() {
-        let sum = |f: fn(&(&str, Region, i64, i64, i64, i64)) -> i64| RETAILERS.iter().map(f).sum::<i64>();
+        let sum = |f: fn(&RetailerFigures) -> i64| RETAILERS.iter().map(f).sum::<i64>();
         assert_eq!(sum(|r| r.2), 27_037);
         assert_eq!(sum(|r| r.3), 26_496);
         assert_eq!(sum(|r| r.4), 11_393);

@@ -114,7 +114,7 @@ db_test!(demo_campaign_shows_the_errata_figures, |db| {
         })
         .collect();
     assert_eq!(rows.len(), 15);
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let top: Vec<(&str, String, String)> =
         rows.iter().take(3).map(|(n, r, v)| (n.as_str(), r.to_string(), v.to_string())).collect();
     assert_eq!(

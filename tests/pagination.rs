@@ -22,7 +22,7 @@ fn send_row(email: Uuid, retailer: Uuid, i: usize) -> email_sends::ActiveModel {
         recipient_name: Set(None),
         sent_at: Set(sent),
         delivered_at: Set(None),
-        opened_at: Set((i % 3 == 0).then(|| sent + chrono::Duration::minutes((i % 7) as i64))),
+        opened_at: Set(i.is_multiple_of(3).then(|| sent + chrono::Duration::minutes((i % 7) as i64))),
         clicked_at: Set(None),
         status: Set(SendStatus::Sent),
         bounce_reason: Set(None),

@@ -14,6 +14,9 @@ use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+/// The two ends of a range, either open.
+pub type TimeBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// A time range; either end may be left open. Both ends are inclusive.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DateRange {
@@ -25,7 +28,7 @@ pub struct DateRange {
 
 impl DateRange {
     /// Checks that `from` is not after `to`; `argument` names the input in the error.
-    pub fn checked(&self, argument: &str) -> AppResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    pub fn checked(&self, argument: &str) -> AppResult<TimeBounds> {
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {

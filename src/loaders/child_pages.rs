@@ -65,6 +65,9 @@ impl<L: Listing> Hash for ChildCountKey<L> {
     }
 }
 
+/// Keys that one statement answers: the same relation, filter and page.
+type PageGroup<L> = (<L as Listing>::Parent, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
+
 /// Pages of children: one statement per distinct (relation, filter, page) in the batch.
 pub struct ChildPagesLoader<L>(pub LoaderContext, pub std::marker::PhantomData<L>);
 
@@ -76,7 +79,7 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[ChildPageKey<L>]) -> Result<HashMap<ChildPageKey<L>, Self::Value>, LoadError> {
-        let mut groups: HashMap<(L::Parent, L::Filter, PageSpec<L::Sort>), Vec<Uuid>> = HashMap::new();
+        let mut groups: HashMap<PageGroup<L>, Vec<Uuid>> = HashMap::new();
         for k in keys {
             groups.entry((k.parent, k.filter.clone(), k.spec.clone())).or_default().push(k.parent_id);
         }
