@@ -1,7 +1,9 @@
 //! The figures: pure decimal maths (`metrics`) over counts and amounts that batched
 //! aggregate queries (`totals`) read from the database.
 
+pub mod breakdown;
 pub mod metrics;
+pub mod ranking;
 pub mod sql;
 pub mod totals;
 

@@ -8,10 +8,12 @@ use super::inputs::{
     CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
 };
 use super::loaders;
-use super::performance::CampaignPerformance;
+use super::performance::{
+    CampaignPerformance, EmailPerformance, RegionPerformance, RetailerPerformance, RetailerRanking,
+};
 use super::user::User;
-use crate::analytics::metrics;
-use crate::error::gql;
+use crate::analytics::{metrics, ranking};
+use crate::error::{AppError, gql};
 use crate::loaders::{CampaignId, UserId};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
@@ -122,6 +124,60 @@ impl Campaign {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
         let spec = EcommerceOrderOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
         children::<OrderListing, _>(ctx, self.0.id, OrderParent::Campaign, query, spec, EcommerceOrder).await
+    }
+
+    /// The retailer leaderboard: one row per retailer with sends, conversions or orders in
+    /// the campaign, ranked (default: click rate, then revenue, then name). A retailer sees
+    /// only their own row.
+    async fn retailer_performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to rank by; default CLICK_RATE.")] order_by: Option<RetailerRanking>,
+        #[graphql(desc = "How many rows, from the top; all when omitted.")] first: Option<i32>,
+    ) -> Result<Vec<RetailerPerformance>> {
+        if first.is_some_and(|n| n < 0) {
+            return Err(gql(AppError::invalid("first", "must not be negative")));
+        }
+        let loaders = loaders(ctx)?;
+        let figures =
+            loaders.retailer_breakdown.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let users = loaders.user_by_id.load_many(figures.keys().map(|id| UserId(*id))).await.map_err(gql)?;
+        let mut rows: Vec<_> = figures
+            .iter()
+            .map(|(id, f)| (users.get(&UserId(*id)).map(|u| u.name.clone()).unwrap_or_default(), *f, *id))
+            .collect();
+        ranking::rank(&mut rows, order_by.unwrap_or_default().into());
+        let take = first.map_or(rows.len(), |n| n as usize);
+        Ok(rows
+            .iter()
+            .take(take)
+            .enumerate()
+            .map(|(i, (_, f, id))| RetailerPerformance::compute(*id, i as i32 + 1, f))
+            .collect())
+    }
+
+    /// The campaign's figures per region (sums of the retailers' rows), in the order East,
+    /// West, Central, North, South. A
+    /// retailer sees only their own region, and only when at least three retailers make it up.
+    async fn regional_performance(&self, ctx: &Context<'_>) -> Result<Vec<RegionPerformance>> {
+        let regions =
+            loaders(ctx)?.regional_breakdown.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        Ok(regions
+            .iter()
+            .map(|r| {
+                let mut email = EmailPerformance::compute(&r.figures.email);
+                email.total_retailers = r.figures.email.retailers;
+                RegionPerformance {
+                    region: r.region.into(),
+                    retailer_count: r.figures.email.retailers,
+                    email,
+                    revenue: r.figures.revenue.total().amount(),
+                    pending_revenue: r.figures.revenue.pending.amount(),
+                    conversions: r.figures.conversions,
+                    orders: r.figures.orders,
+                }
+            })
+            .collect())
     }
 
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.

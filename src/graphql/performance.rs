@@ -107,3 +107,99 @@ impl EmailPerformance {
         }
     }
 }
+
+/// What a retailer leaderboard ranks by: the figure, largest first (`NAME`: A to Z); ties
+/// go to the higher revenue, then to the name.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::analytics::ranking::Ranking")]
+pub enum RetailerRanking {
+    /// Unique clicks ÷ delivered (the default).
+    #[default]
+    ClickRate,
+    /// Unique opens ÷ delivered.
+    OpenRate,
+    /// Delivered ÷ sent.
+    DeliveryRate,
+    /// Unique clicks ÷ unique opens.
+    ClickToOpenRate,
+    /// Conversions plus completed orders.
+    Revenue,
+    /// Emails sent.
+    EmailsSent,
+    /// Unique clicks.
+    EmailsClicked,
+    /// CRM conversions.
+    Conversions,
+    /// Completed orders.
+    Orders,
+    /// The retailer's name.
+    Name,
+}
+
+/// One retailer's figures in a campaign, with their place on the leaderboard.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct RetailerPerformance {
+    #[graphql(skip)]
+    pub retailer_id: uuid::Uuid,
+    /// Place on the leaderboard, from 1, in the order asked for (among the rows the caller
+    /// may see).
+    pub rank: i32,
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// The retailer's revenue: their conversions plus their completed orders.
+    pub revenue: Decimal,
+    /// Their pending orders' value (not revenue yet).
+    pub pending_revenue: Decimal,
+    /// Their CRM conversions.
+    pub conversions: i64,
+    /// Their completed orders.
+    pub orders: i64,
+}
+
+impl RetailerPerformance {
+    pub fn compute(retailer_id: uuid::Uuid, rank: i32, f: &crate::analytics::breakdown::RetailerFigures) -> Self {
+        RetailerPerformance {
+            retailer_id,
+            rank,
+            email: EmailPerformance::compute(&f.email),
+            revenue: f.revenue.total().amount(),
+            pending_revenue: f.revenue.pending.amount(),
+            conversions: f.conversions,
+            orders: f.orders,
+        }
+    }
+}
+
+/// A region's figures in a campaign: the sum of its retailers' rows.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RegionPerformance {
+    /// The region.
+    pub region: super::enums::Region,
+    /// Retailers of the region with sends, conversions or orders in the campaign.
+    pub retailer_count: i64,
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// The region's revenue: conversions plus completed orders.
+    pub revenue: Decimal,
+    /// Its pending orders' value.
+    pub pending_revenue: Decimal,
+    /// Its CRM conversions.
+    pub conversions: i64,
+    /// Its completed orders.
+    pub orders: i64,
+}
+
+#[async_graphql::ComplexObject]
+impl RetailerPerformance {
+    /// The retailer.
+    async fn retailer(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<super::user::User> {
+        let user = super::loaders(ctx)?
+            .user_by_id
+            .load_one(crate::loaders::UserId(self.retailer_id))
+            .await
+            .map_err(crate::error::gql)?;
+        user.map(super::user::User)
+            .ok_or_else(|| crate::error::gql(crate::error::AppError::NotFound("retailer".into())))
+    }
+}

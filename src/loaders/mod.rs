@@ -10,6 +10,7 @@ mod child_pages;
 mod email_campaign_totals;
 mod email_campaigns_by_campaign;
 mod email_campaigns_by_id;
+mod retailer_breakdown;
 mod sends_by_id;
 mod users_by_id;
 
@@ -19,6 +20,9 @@ pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPages
 pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
+pub use retailer_breakdown::{
+    MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader,
+};
 pub use sends_by_id::SendByIdLoader;
 pub use users_by_id::UserByIdLoader;
 
@@ -67,6 +71,8 @@ pub struct Loaders {
     pub user_by_id: Batched<UserByIdLoader>,
     pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
     pub send_by_id: Batched<SendByIdLoader>,
+    pub retailer_breakdown: Batched<RetailerBreakdownLoader>,
+    pub regional_breakdown: Batched<RegionalBreakdownLoader>,
     pub send_pages: Batched<ChildPagesLoader<SendListing>>,
     pub send_counts: Batched<ChildCountsLoader<SendListing>>,
     pub conversion_pages: Batched<ChildPagesLoader<ConversionListing>>,
@@ -120,6 +126,8 @@ impl Loaders {
             user_by_id: Batched::new(UserByIdLoader(cx.clone()), b(())),
             email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
             send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
+            retailer_breakdown: Batched::new(RetailerBreakdownLoader(cx.clone()), b(())),
+            regional_breakdown: Batched::new(RegionalBreakdownLoader(cx.clone()), b(())),
             send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
             conversion_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
@@ -177,5 +185,17 @@ impl<T: Send + Sync + 'static> Batched<T> {
     {
         self.activity.fetch_add(1, AtomicOrdering::SeqCst);
         self.inner.load_one(key).await
+    }
+
+    pub async fn load_many<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<std::collections::HashMap<K, <T as Loader<K>>::Value>, <T as Loader<K>>::Error>
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        T: Loader<K>,
+    {
+        self.activity.fetch_add(1, AtomicOrdering::SeqCst);
+        self.inner.load_many(keys).await
     }
 }

@@ -1,0 +1,178 @@
+//! Per-retailer figures of campaigns (the leaderboard) and their sums per region: three
+//! grouped statements per batch of campaigns (sends, conversions, orders), each fact table
+//! aggregated on its own (errata E1).
+
+use super::metrics::{EmailCounts, RevenueTotals};
+use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
+use entity::Money;
+use entity::enums::Region;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Which retailers' rows a breakdown reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    All,
+    /// One retailer's own rows.
+    Retailer(Uuid),
+    /// The rows of the retailers of one region.
+    Region(Region),
+}
+
+/// One retailer's figures in one campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetailerFigures {
+    pub email: EmailCounts,
+    pub conversions: i64,
+    pub orders: i64,
+    pub revenue: RevenueTotals,
+}
+
+impl RetailerFigures {
+    /// Adds another retailer's figures (for regional sums).
+    pub fn add(&mut self, o: &RetailerFigures) {
+        let (a, b) = (&mut self.email, &o.email);
+        a.retailers += b.retailers;
+        a.sent += b.sent;
+        a.delivered += b.delivered;
+        a.opened += b.opened;
+        a.clicked += b.clicked;
+        a.bounced += b.bounced;
+        self.conversions += o.conversions;
+        self.orders += o.orders;
+        self.revenue.conversions = self.revenue.conversions + o.revenue.conversions;
+        self.revenue.orders = self.revenue.orders + o.revenue.orders;
+        self.revenue.pending = self.revenue.pending + o.revenue.pending;
+    }
+}
+
+#[derive(FromQueryResult)]
+struct EmailRow {
+    campaign: Uuid,
+    retailer: Uuid,
+    sent: i64,
+    delivered: i64,
+    opened: i64,
+    clicked: i64,
+    bounced: i64,
+}
+
+#[derive(FromQueryResult)]
+struct MoneyRow {
+    campaign: Uuid,
+    retailer: Uuid,
+    n: i64,
+    cents: i64,
+    pending_cents: i64,
+}
+
+fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
+    match rows {
+        Rows::All => {}
+        Rows::Retailer(r) => {
+            stmt.and_where(Expr::cust(retailer_column.to_owned()).eq(r));
+        }
+        Rows::Region(region) => {
+            stmt.and_where(Expr::cust("users.region").eq(sea_orm::ActiveEnum::to_value(&region)));
+        }
+    }
+}
+
+/// Figures per (campaign, retailer) for the campaigns in `keys`: every retailer with sends,
+/// conversions or orders in a campaign has a row, so rows add up to the campaign's totals.
+pub async fn by_retailer(
+    db: &impl ConnectionTrait,
+    rows: Rows,
+    keys: &[Uuid],
+) -> Result<HashMap<Uuid, HashMap<Uuid, RetailerFigures>>, DbErr> {
+    let mut out: HashMap<Uuid, HashMap<Uuid, RetailerFigures>> = keys.iter().map(|k| (*k, HashMap::new())).collect();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    let ids = || keys.iter().copied();
+
+    let mut email = Query::select()
+        .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("campaign"))
+        .expr_as(Expr::cust("email_sends.retailer_id"), Alias::new("retailer"))
+        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("sent"))
+        .expr_as(Expr::cust(count_if(DELIVERED)), Alias::new("delivered"))
+        .expr_as(Expr::cust(count_if(OPENED)), Alias::new("opened"))
+        .expr_as(Expr::cust(count_if(CLICKED)), Alias::new("clicked"))
+        .expr_as(Expr::cust(count_if(&bounced())), Alias::new("bounced"))
+        .from(Alias::new("email_sends"))
+        .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
+        .inner_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
+        .and_where(Expr::cust("email_campaigns.campaign_id").is_in(ids()))
+        .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")])
+        .to_owned();
+    restrict(&mut email, rows, "email_sends.retailer_id");
+    for r in EmailRow::find_by_statement(backend.build(&email)).all(db).await? {
+        let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
+        f.email = EmailCounts {
+            retailers: 1,
+            sent: r.sent,
+            delivered: r.delivered,
+            opened: r.opened,
+            clicked: r.clicked,
+            bounced: r.bounced,
+        };
+    }
+
+    let mut conversions = Query::select()
+        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign"))
+        .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer"))
+        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
+        .expr_as(
+            Expr::cust(sum_cents(
+                backend,
+                "crm_conversions.conversion_value",
+                "crm_conversions.conversion_value IS NOT NULL",
+            )),
+            Alias::new("cents"),
+        )
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("pending_cents"))
+        .from(Alias::new("crm_conversions"))
+        .inner_join(Alias::new("users"), Expr::cust("users.id = crm_conversions.retailer_id"))
+        .and_where(Expr::cust("crm_conversions.campaign_id").is_in(ids()))
+        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.retailer_id")])
+        .to_owned();
+    restrict(&mut conversions, rows, "crm_conversions.retailer_id");
+    for r in MoneyRow::find_by_statement(backend.build(&conversions)).all(db).await? {
+        let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
+        f.conversions = r.n;
+        f.revenue.conversions = Money::from_cents(r.cents);
+    }
+
+    let mut orders = Query::select()
+        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign"))
+        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer"))
+        .expr_as(Expr::cust(count_if("ecommerce_orders.order_status = 'completed'")), Alias::new("n"))
+        .expr_as(
+            Expr::cust(sum_cents(
+                backend,
+                "ecommerce_orders.order_value",
+                "ecommerce_orders.order_status = 'completed'",
+            )),
+            Alias::new("cents"),
+        )
+        .expr_as(
+            Expr::cust(sum_cents(backend, "ecommerce_orders.order_value", "ecommerce_orders.order_status = 'pending'")),
+            Alias::new("pending_cents"),
+        )
+        .from(Alias::new("ecommerce_orders"))
+        .inner_join(Alias::new("users"), Expr::cust("users.id = ecommerce_orders.retailer_id"))
+        .and_where(Expr::cust("ecommerce_orders.campaign_id").is_in(ids()))
+        .add_group_by([Expr::cust("ecommerce_orders.campaign_id"), Expr::cust("ecommerce_orders.retailer_id")])
+        .to_owned();
+    restrict(&mut orders, rows, "ecommerce_orders.retailer_id");
+    for r in MoneyRow::find_by_statement(backend.build(&orders)).all(db).await? {
+        let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
+        f.orders = r.n;
+        f.revenue.orders = Money::from_cents(r.cents);
+        f.revenue.pending = Money::from_cents(r.pending_cents);
+    }
+    Ok(out)
+}

@@ -1,0 +1,102 @@
+use super::{CampaignId, LoadError, LoaderContext, load_error};
+use crate::analytics::breakdown::{self, RetailerFigures, Rows};
+use crate::auth::Scope;
+use async_graphql::dataloader::Loader;
+use entity::enums::Region;
+use entity::users;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Retailers a region needs before a retailer may see its aggregate: fewer, and the sum
+/// would give away the others' figures.
+pub const MIN_RETAILERS_FOR_REGION: i64 = 3;
+
+/// Figures per retailer of each campaign; a retailer's scope reads only their own row.
+pub struct RetailerBreakdownLoader(pub LoaderContext);
+
+impl Loader<CampaignId> for RetailerBreakdownLoader {
+    type Value = Arc<HashMap<Uuid, RetailerFigures>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = match self.0.scope {
+            Scope::All => Rows::All,
+            Scope::Retailer(r) => Rows::Retailer(r),
+        };
+        let by = breakdown::by_retailer(&self.0.db, rows, &ids).await.map_err(load_error)?;
+        Ok(by.into_iter().map(|(c, m)| (CampaignId(c), Arc::new(m))).collect())
+    }
+}
+
+/// One region's sum in one campaign.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionFigures {
+    pub region: Region,
+    pub figures: RetailerFigures,
+}
+
+/// Figures per region of each campaign. A retailer sees only their own region, and only
+/// when it spans at least `MIN_RETAILERS_FOR_REGION` retailers.
+pub struct RegionalBreakdownLoader(pub LoaderContext);
+
+impl Loader<CampaignId> for RegionalBreakdownLoader {
+    type Value = Arc<Vec<RegionFigures>>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let db = &self.0.db;
+        let (rows, own_region) = match self.0.scope {
+            Scope::All => (Rows::All, None),
+            Scope::Retailer(r) => {
+                let me = users::Entity::find_by_id(r).one(db).await.map_err(load_error)?;
+                match me.and_then(|u| u.region) {
+                    Some(region) => (Rows::Region(region), Some(region)),
+                    None => return Ok(ids.iter().map(|id| (CampaignId(*id), Arc::new(Vec::new()))).collect()),
+                }
+            }
+        };
+        let by = breakdown::by_retailer(db, rows, &ids).await.map_err(load_error)?;
+        let retailer_ids: Vec<Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
+        let regions: HashMap<Uuid, Option<Region>> = if retailer_ids.is_empty() {
+            HashMap::new()
+        } else {
+            users::Entity::find()
+                .filter(users::Column::Id.is_in(retailer_ids))
+                .all(db)
+                .await
+                .map_err(load_error)?
+                .into_iter()
+                .map(|u| (u.id, u.region))
+                .collect()
+        };
+        Ok(by
+            .into_iter()
+            .map(|(campaign, per_retailer)| {
+                let mut sums: BTreeMap<Region, RetailerFigures> = BTreeMap::new();
+                for (retailer, figures) in &per_retailer {
+                    if let Some(Some(region)) = regions.get(retailer) {
+                        let sum = sums.entry(*region).or_default();
+                        sum.add(figures);
+                        // Count every retailer with activity, sends or not.
+                        if figures.email.retailers == 0 {
+                            sum.email.retailers += 1;
+                        }
+                    }
+                }
+                let visible: Vec<RegionFigures> = sums
+                    .into_iter()
+                    .filter(|(region, f)| match own_region {
+                        None => true,
+                        Some(own) => *region == own && f.email.retailers >= MIN_RETAILERS_FOR_REGION,
+                    })
+                    .map(|(region, figures)| RegionFigures { region, figures })
+                    .collect();
+                (CampaignId(campaign), Arc::new(visible))
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,144 @@
+//! The retailer leaderboard and the regional view: the errata's top three, rows that add up
+//! to the campaign, and what a retailer may see of them.
+
+mod common;
+
+use campaign_performance::demo;
+use campaign_performance::services::users::find_by_email;
+use common::*;
+use entity::enums::{OrderStatus, Region};
+use serde_json::{Value, json};
+
+const PAGE: &str = r#"query($id: UUID!, $by: RetailerRanking, $first: Int) { campaign(id: $id) {
+    performance { totalEmailsSent emailsDelivered emailsOpened emailsClicked emailsBounced totalRevenue pendingRevenue }
+    retailerPerformance(orderBy: $by, first: $first) { rank retailer { name region } totalEmailsSent emailsDelivered
+        emailsOpened emailsClicked emailsBounced clickRate revenue pendingRevenue conversions orders }
+    regionalPerformance { region retailerCount totalEmailsSent emailsDelivered emailsOpened emailsClicked emailsBounced
+        clickRate revenue pendingRevenue conversions orders } } }"#;
+
+fn sum(rows: &Value, field: &str) -> i64 {
+    rows.as_array().unwrap().iter().map(|r| r[field].as_i64().unwrap()).sum()
+}
+
+fn money_sum(rows: &Value, field: &str) -> rust_decimal::Decimal {
+    rows.as_array().unwrap().iter().map(|r| r[field].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()).sum()
+}
+
+db_test!(the_demo_leaderboard_shows_the_errata_top_three_and_adds_up, |db| {
+    demo::load(&*db, false).await.unwrap();
+    let data = gql(&db, "{ campaigns(filter: { status: [ACTIVE] }) { edges { node { id } } } }", json!({})).await;
+    let id = data["campaigns"]["edges"][0]["node"]["id"].clone();
+    let page = gql(&db, PAGE, json!({ "id": id })).await;
+    let c = &page["campaign"];
+    let rows = &c["retailerPerformance"];
+    assert_eq!(rows.as_array().unwrap().len(), 15);
+    let top: Vec<(i64, &str, f64, &str)> = rows.as_array().unwrap()[..3]
+        .iter()
+        .map(|r| {
+            (
+                r["rank"].as_i64().unwrap(),
+                r["retailer"]["name"].as_str().unwrap(),
+                r["clickRate"].as_f64().unwrap(),
+                r["revenue"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        top,
+        [
+            (1, "Cartier Rodeo Drive", 4.8, "8500.00"),
+            (2, "Betteridge NY", 4.2, "7200.00"),
+            (3, "Tiffany & Co Fifth Ave", 3.9, "6800.00")
+        ]
+    );
+    for view in [rows, &c["regionalPerformance"]] {
+        for (field, total) in [
+            ("totalEmailsSent", "totalEmailsSent"),
+            ("emailsDelivered", "emailsDelivered"),
+            ("emailsOpened", "emailsOpened"),
+            ("emailsClicked", "emailsClicked"),
+            ("emailsBounced", "emailsBounced"),
+        ] {
+            assert_eq!(json!(sum(view, field)), c["performance"][total], "{field}");
+        }
+        assert_eq!(money_sum(view, "revenue").to_string(), c["performance"]["totalRevenue"].as_str().unwrap());
+        assert_eq!(money_sum(view, "pendingRevenue").to_string(), c["performance"]["pendingRevenue"].as_str().unwrap());
+    }
+    let regions: Vec<(&str, i64)> = c["regionalPerformance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["region"].as_str().unwrap(), r["retailerCount"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(regions, [("EAST", 5), ("WEST", 5), ("CENTRAL", 5)]);
+    // East engages most (the spec's regional breakdown).
+    let east = &c["regionalPerformance"][0];
+    assert!(
+        c["regionalPerformance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["emailsClicked"].as_i64() <= east["emailsClicked"].as_i64())
+    );
+
+    // Other orderings: by revenue, and the first N.
+    let by_revenue = gql(&db, PAGE, json!({ "id": id, "by": "REVENUE", "first": 2 })).await;
+    let names: Vec<&str> = by_revenue["campaign"]["retailerPerformance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["retailer"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Cartier Rodeo Drive", "Betteridge NY"]);
+
+    // A retailer sees their own row and their region's sum (five retailers make it up).
+    let cartier = find_by_email(&*db, demo::RETAILER_EMAIL).await.unwrap().unwrap();
+    let own = gql_as(&db, &cartier, PAGE, json!({ "id": id })).await;
+    let rows = own["campaign"]["retailerPerformance"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["rank"].as_i64(), rows[0]["retailer"]["name"].as_str()),
+        (Some(1), Some("Cartier Rodeo Drive"))
+    );
+    assert_eq!(rows[0]["clickRate"], 4.8);
+    let regions = own["campaign"]["regionalPerformance"].as_array().unwrap();
+    assert_eq!(regions.len(), 1);
+    assert_eq!(regions[0]["region"], "WEST");
+    assert_eq!(regions[0]["retailerCount"], 5);
+});
+
+db_test!(a_retailer_sees_no_regional_sum_of_fewer_than_three_retailers, |db| {
+    let c = campaign("Small region").insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Hello").await;
+    let (n1, n2) = (
+        retailer("North One", Region::North).insert(&*db).await,
+        retailer("North Two", Region::North).insert(&*db).await,
+    );
+    let south: Vec<_> = {
+        let mut v = Vec::new();
+        for i in 0..3 {
+            v.push(retailer(&format!("South {i}"), Region::South).insert(&*db).await);
+        }
+        v
+    };
+    for r in [&n1, &n2].into_iter().chain(south.iter()) {
+        send(&*db, &email, r, SendOutcome { delivered: true, opened: true, clicked: true, ..Default::default() }).await;
+    }
+    order(&*db, &c, &n1, "10.00", OrderStatus::Completed).await;
+    let own_regions = |data: Value| data["campaign"]["regionalPerformance"].clone();
+    let as_north = gql_as(&db, &n1, PAGE, json!({ "id": c.id })).await;
+    assert_eq!(own_regions(as_north), json!([]), "two retailers: the sum would reveal the other one");
+    let as_south = gql_as(&db, &south[0], PAGE, json!({ "id": c.id })).await;
+    let south_rows = own_regions(as_south);
+    assert_eq!(south_rows.as_array().unwrap().len(), 1);
+    assert_eq!(south_rows[0]["retailerCount"], 3);
+    // The brand sees both regions; their rows add up to the campaign.
+    let brand = gql(&db, PAGE, json!({ "id": c.id })).await;
+    let regions = &brand["campaign"]["regionalPerformance"];
+    assert_eq!(
+        regions.as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["NORTH", "SOUTH"]
+    );
+    assert_eq!(sum(regions, "totalEmailsSent"), 5);
+    assert_eq!(regions[0]["revenue"], "10.00");
+});
