@@ -30,6 +30,9 @@ pub struct RevenueTotals {
     pub orders: Money,
     /// Sum of pending orders: not revenue yet.
     pub pending: Money,
+    /// Revenue attributed to email: conversions linked to a send, plus completed orders
+    /// attributed to email.
+    pub email_attributed: Money,
 }
 
 impl RevenueTotals {

@@ -106,6 +106,7 @@ pub async fn email_counts(
 struct ConversionRow {
     key: Uuid,
     cents: i64,
+    linked_cents: i64,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -113,6 +114,7 @@ struct OrderRow {
     key: Uuid,
     completed_cents: i64,
     pending_cents: i64,
+    attributed_cents: i64,
 }
 
 /// Revenue per campaign (E6): conversions, completed orders and pending orders, each table
@@ -138,6 +140,14 @@ pub async fn revenue_by_campaign(
             )),
             Alias::new("cents"),
         )
+        .expr_as(
+            Expr::cust(sum_cents(
+                backend,
+                "crm_conversions.conversion_value",
+                "crm_conversions.email_send_id IS NOT NULL",
+            )),
+            Alias::new("linked_cents"),
+        )
         .from(Alias::new("crm_conversions"))
         .and_where(key_filter("crm_conversions.campaign_id", keys))
         .add_group_by([Expr::cust("crm_conversions.campaign_id")])
@@ -146,7 +156,9 @@ pub async fn revenue_by_campaign(
         conversions.and_where(own);
     }
     for row in fetch::<ConversionRow>(db, &conversions).await? {
-        totals.entry(row.key).or_default().conversions = Money::from_cents(row.cents);
+        let entry = totals.entry(row.key).or_default();
+        entry.conversions = Money::from_cents(row.cents);
+        entry.email_attributed = entry.email_attributed + Money::from_cents(row.linked_cents);
     }
 
     let mut orders = Query::select()
@@ -163,6 +175,14 @@ pub async fn revenue_by_campaign(
             Expr::cust(sum_cents(backend, "ecommerce_orders.order_value", "ecommerce_orders.order_status = 'pending'")),
             Alias::new("pending_cents"),
         )
+        .expr_as(
+            Expr::cust(sum_cents(
+                backend,
+                "ecommerce_orders.order_value",
+                "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email",
+            )),
+            Alias::new("attributed_cents"),
+        )
         .from(Alias::new("ecommerce_orders"))
         .and_where(key_filter("ecommerce_orders.campaign_id", keys))
         .and_where(Expr::cust("ecommerce_orders.order_value IS NOT NULL"))
@@ -175,6 +195,121 @@ pub async fn revenue_by_campaign(
         let entry = totals.entry(row.key).or_default();
         entry.orders = Money::from_cents(row.completed_cents);
         entry.pending = Money::from_cents(row.pending_cents);
+        entry.email_attributed = entry.email_attributed + Money::from_cents(row.attributed_cents);
     }
     Ok(totals)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    key: Uuid,
+    n: i64,
+}
+
+/// The funnel's last steps per campaign: sends that led to a CRM conversion (through
+/// `email_send_id`), and retailers that converted (a conversion, or an email-attributed order
+/// that is completed or pending).
+pub async fn conversions_by_campaign(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    keys: &[Uuid],
+) -> Result<HashMap<Uuid, (i64, i64)>, DbErr> {
+    let mut out: HashMap<Uuid, (i64, i64)> = keys.iter().map(|k| (*k, (0, 0))).collect();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let mut converted = Query::select()
+        .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("key"))
+        .expr_as(Expr::cust("CAST(COUNT(DISTINCT crm_conversions.email_send_id) AS BIGINT)"), Alias::new("n"))
+        .from(Alias::new("crm_conversions"))
+        .inner_join(Alias::new("email_sends"), Expr::cust("email_sends.id = crm_conversions.email_send_id"))
+        .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
+        .and_where(key_filter("email_campaigns.campaign_id", keys))
+        .add_group_by([Expr::cust("email_campaigns.campaign_id")])
+        .to_owned();
+    if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
+        converted.and_where(own);
+    }
+    for row in fetch::<CountRow>(db, &converted).await? {
+        out.entry(row.key).or_default().0 = row.n;
+    }
+
+    let mut retailers = Query::select()
+        .expr_as(Expr::cust("converting.campaign_id"), Alias::new("key"))
+        .expr_as(Expr::cust("CAST(COUNT(DISTINCT converting.retailer_id) AS BIGINT)"), Alias::new("n"))
+        .from_subquery(
+            Query::select()
+                .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign_id"))
+                .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
+                .from(Alias::new("crm_conversions"))
+                .and_where(key_filter("crm_conversions.campaign_id", keys))
+                .union(
+                    sea_orm::sea_query::UnionType::Distinct,
+                    Query::select()
+                        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign_id"))
+                        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer_id"))
+                        .from(Alias::new("ecommerce_orders"))
+                        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
+                        .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
+                        .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"))
+                        .to_owned(),
+                )
+                .to_owned(),
+            Alias::new("converting"),
+        )
+        .and_where(Expr::cust("converting.retailer_id IS NOT NULL"))
+        .add_group_by([Expr::cust("converting.campaign_id")])
+        .to_owned();
+    if let Some(own) = own_rows(scope, "converting.retailer_id") {
+        retailers.and_where(own);
+    }
+    for row in fetch::<CountRow>(db, &retailers).await? {
+        out.entry(row.key).or_default().1 = row.n;
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CategoryRow {
+    key: Uuid,
+    category: Option<String>,
+    n: i64,
+    cents: i64,
+}
+
+/// Conversions and their revenue per product category, per campaign (a category of `None`
+/// gathers the conversions without one).
+pub async fn categories_by_campaign(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    keys: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(Option<String>, i64, Money)>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<(Option<String>, i64, Money)>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    let mut stmt = Query::select()
+        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
+        .expr_as(Expr::cust("crm_conversions.product_category"), Alias::new("category"))
+        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
+        .expr_as(
+            Expr::cust(sum_cents(
+                backend,
+                "crm_conversions.conversion_value",
+                "crm_conversions.conversion_value IS NOT NULL",
+            )),
+            Alias::new("cents"),
+        )
+        .from(Alias::new("crm_conversions"))
+        .and_where(key_filter("crm_conversions.campaign_id", keys))
+        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.product_category")])
+        .to_owned();
+    if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
+        stmt.and_where(own);
+    }
+    for row in fetch::<CategoryRow>(db, &stmt).await? {
+        out.entry(row.key).or_default().push((row.category, row.n, Money::from_cents(row.cents)));
+    }
+    Ok(out)
 }

@@ -9,7 +9,8 @@ use super::inputs::{
 };
 use super::loaders;
 use super::performance::{
-    CampaignPerformance, EmailPerformance, RegionPerformance, RetailerPerformance, RetailerRanking,
+    CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, RegionPerformance, RetailerPerformance,
+    RetailerRanking,
 };
 use super::user::User;
 use crate::analytics::{metrics, ranking};
@@ -157,8 +158,8 @@ impl Campaign {
     }
 
     /// The campaign's figures per region (sums of the retailers' rows), in the order East,
-    /// West, Central, North, South. A
-    /// retailer sees only their own region, and only when at least three retailers make it up.
+    /// West, Central, North, South. A retailer sees only their own region, and only when at
+    /// least three retailers make it up.
     async fn regional_performance(&self, ctx: &Context<'_>) -> Result<Vec<RegionPerformance>> {
         let regions =
             loaders(ctx)?.regional_breakdown.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
@@ -178,6 +179,38 @@ impl Campaign {
                 }
             })
             .collect())
+    }
+
+    /// Sent → delivered → opened → clicked → converted, with step-to-step rates.
+    async fn funnel(&self, ctx: &Context<'_>) -> Result<Funnel> {
+        let loaders = loaders(ctx)?;
+        let id = CampaignId(self.0.id);
+        let (totals, conversions) =
+            tokio::try_join!(loaders.campaign_totals.load_one(id), loaders.campaign_conversions.load_one(id))
+                .map_err(gql)?;
+        let (converted, retailers) = conversions.unwrap_or_default();
+        Ok(Funnel::compute(&totals.unwrap_or_default().email, converted, retailers))
+    }
+
+    /// Conversions and revenue per product category, largest revenue first.
+    async fn product_categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryPerformance>> {
+        let rows =
+            loaders(ctx)?.campaign_categories.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let mut out: Vec<CategoryPerformance> = rows
+            .iter()
+            .map(|(category, n, revenue)| CategoryPerformance {
+                category: category
+                    .as_deref()
+                    .and_then(|c| {
+                        <entity::enums::ProductCategory as sea_orm::ActiveEnum>::try_from_value(&c.to_owned()).ok()
+                    })
+                    .map(Into::into),
+                conversions: *n,
+                revenue: revenue.amount(),
+            })
+            .collect();
+        out.sort_by(|a, b| b.revenue.cmp(&a.revenue).then(b.conversions.cmp(&a.conversions)));
+        Ok(out)
     }
 
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.

@@ -37,6 +37,9 @@ pub struct CampaignPerformance {
     pub order_revenue: Decimal,
     /// Sum of the values of the campaign's pending orders (not yet revenue).
     pub pending_revenue: Decimal,
+    /// The part of totalRevenue attributed to email: conversions linked to an email send,
+    /// plus completed orders attributed to email.
+    pub email_attributed_revenue: Decimal,
     /// ROI in percent: (totalRevenue − budgetSpent) ÷ budgetSpent × 100, rounded half away
     /// from zero to 1 decimal; 0 when nothing was spent.
     pub roi_percentage: f64,
@@ -56,6 +59,7 @@ impl CampaignPerformance {
             conversion_revenue: revenue.conversions.amount(),
             order_revenue: revenue.orders.amount(),
             pending_revenue: revenue.pending.amount(),
+            email_attributed_revenue: revenue.email_attributed.amount(),
             roi_percentage: metrics::roi_percentage(total, spent),
             roas: metrics::roas(total, spent),
             performance_tier: metrics::performance_tier(total, spent).into(),
@@ -202,4 +206,59 @@ impl RetailerPerformance {
         user.map(super::user::User)
             .ok_or_else(|| crate::error::gql(crate::error::AppError::NotFound("retailer".into())))
     }
+}
+
+/// The email-to-conversion funnel of a campaign, with step-to-step rates (each a percentage
+/// of the step before, rounded half away from zero to 2 decimals, 0 when the step before is 0).
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Funnel {
+    /// Emails sent.
+    pub sent: i64,
+    /// Emails delivered (an open or a click proves delivery).
+    pub delivered: i64,
+    /// Emails opened (a click implies an open).
+    pub opened: i64,
+    /// Emails clicked.
+    pub clicked: i64,
+    /// Sends that led to a CRM conversion (through the conversion's email send).
+    pub converted: i64,
+    /// delivered ÷ sent × 100.
+    pub delivery_rate: f64,
+    /// opened ÷ delivered × 100.
+    pub open_rate: f64,
+    /// clicked ÷ opened × 100.
+    pub click_through_rate: f64,
+    /// converted ÷ clicked × 100.
+    pub conversion_rate: f64,
+    /// Retailers with a conversion, or with a completed or pending order attributed to email.
+    pub converting_retailers: i64,
+}
+
+impl Funnel {
+    pub fn compute(email: &EmailCounts, converted: i64, converting_retailers: i64) -> Self {
+        Funnel {
+            sent: email.sent,
+            delivered: email.delivered,
+            opened: email.opened,
+            clicked: email.clicked,
+            converted,
+            delivery_rate: metrics::rate(email.delivered, email.sent),
+            open_rate: metrics::rate(email.opened, email.delivered),
+            click_through_rate: metrics::rate(email.clicked, email.opened),
+            conversion_rate: metrics::rate(converted, email.clicked),
+            converting_retailers,
+        }
+    }
+}
+
+/// Conversions of one product category in a campaign.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct CategoryPerformance {
+    /// The category; null gathers the conversions recorded without one.
+    pub category: Option<super::enums::ProductCategory>,
+    /// Number of conversions.
+    pub conversions: i64,
+    /// Their value.
+    pub revenue: Decimal,
 }

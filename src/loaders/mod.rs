@@ -4,6 +4,8 @@
 //! across requests and a later request never sees stale figures; their batches wait for the
 //! request to go quiet (`Batched`), so a request makes one batch per loader and level.
 
+mod campaign_categories;
+mod campaign_conversions;
 mod campaign_totals;
 mod campaigns_by_id;
 mod child_pages;
@@ -14,6 +16,8 @@ mod retailer_breakdown;
 mod sends_by_id;
 mod users_by_id;
 
+pub use campaign_categories::CampaignCategoriesLoader;
+pub use campaign_conversions::CampaignConversionsLoader;
 pub use campaign_totals::{CampaignTotals, CampaignTotalsLoader};
 pub use campaigns_by_id::CampaignByIdLoader;
 pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPagesLoader};
@@ -72,6 +76,8 @@ pub struct Loaders {
     pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
     pub send_by_id: Batched<SendByIdLoader>,
     pub retailer_breakdown: Batched<RetailerBreakdownLoader>,
+    pub campaign_conversions: Batched<CampaignConversionsLoader>,
+    pub campaign_categories: Batched<CampaignCategoriesLoader>,
     pub regional_breakdown: Batched<RegionalBreakdownLoader>,
     pub send_pages: Batched<ChildPagesLoader<SendListing>>,
     pub send_counts: Batched<ChildCountsLoader<SendListing>>,
@@ -127,6 +133,8 @@ impl Loaders {
             email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
             send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
             retailer_breakdown: Batched::new(RetailerBreakdownLoader(cx.clone()), b(())),
+            campaign_conversions: Batched::new(CampaignConversionsLoader(cx.clone()), b(())),
+            campaign_categories: Batched::new(CampaignCategoriesLoader(cx.clone()), b(())),
             regional_breakdown: Batched::new(RegionalBreakdownLoader(cx.clone()), b(())),
             send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
