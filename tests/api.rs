@@ -99,7 +99,8 @@ db_test!(rest_answers_the_same_figures_as_graphql, |db| {
         &db,
         r#"{ campaigns { edges { node { id budgetRemaining budgetUtilization performance {
             totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsClicked emailsBounced deliveryRate openRate
-            clickRate clickToOpenRate totalRevenue conversionRevenue orderRevenue pendingRevenue roiPercentage roas performanceTier } } } } }"#,
+            clickRate clickToOpenRate totalRevenue conversionRevenue orderRevenue pendingRevenue emailAttributedRevenue roiPercentage
+            roas performanceTier } } } } }"#,
         json!({}),
     )
     .await;

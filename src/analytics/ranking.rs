@@ -71,7 +71,7 @@ mod tests {
     fn click_rate_first_exactly_then_revenue_then_name() {
         // 4.804% vs 4.796%: equal when rounded to 2 places, still ordered.
         let mut rows =
-            vec![row("B", 10_000, 4_796, 0), row("A", 10_000, 4_804, 0), row("C", 100, 5, 10), row("D", 100, 5, 10)];
+            vec![row("B", 100_000, 4_796, 0), row("A", 100_000, 4_804, 0), row("C", 100, 5, 10), row("D", 100, 5, 10)];
         rank(&mut rows, Ranking::ClickRate);
         let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(names, ["C", "D", "A", "B"]);
