@@ -5,6 +5,7 @@ pub mod breakdown;
 pub mod metrics;
 pub mod ranking;
 pub mod sql;
+pub mod timeline;
 pub mod totals;
 
 pub use metrics::{EmailCounts, PerformanceTier, RevenueTotals};

@@ -9,11 +9,11 @@ use super::inputs::{
 };
 use super::loaders;
 use super::performance::{
-    CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, RegionPerformance, RetailerPerformance,
-    RetailerRanking,
+    CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, Interval, RegionPerformance,
+    RetailerPerformance, RetailerRanking, TimelinePoint,
 };
 use super::user::User;
-use crate::analytics::{metrics, ranking};
+use crate::analytics::{metrics, ranking, timeline};
 use crate::error::{AppError, gql};
 use crate::loaders::{CampaignId, UserId};
 use crate::services::campaigns::CampaignListing;
@@ -211,6 +211,42 @@ impl Campaign {
             .collect();
         out.sort_by(|a, b| b.revenue.cmp(&a.revenue).then(b.conversions.cmp(&a.conversions)));
         Ok(out)
+    }
+
+    /// The campaign's activity per hour, day or ISO week, from `from` to `to` (default: the
+    /// campaign's dates widened to all its events), empty buckets included, in the IANA time
+    /// zone `timeZone` (default UTC).
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Bucket size.")] interval: Interval,
+        #[graphql(desc = "Start of the range (inclusive).")] from: Option<DateTime<Utc>>,
+        #[graphql(desc = "End of the range (inclusive).")] to: Option<DateTime<Utc>>,
+        #[graphql(desc = "IANA time zone whose hours, days and weeks the buckets follow, e.g. America/New_York.")]
+        time_zone: Option<String>,
+    ) -> Result<Vec<TimelinePoint>> {
+        let tz: chrono_tz::Tz = match time_zone.as_deref() {
+            None => chrono_tz::UTC,
+            Some(name) => name
+                .parse()
+                .map_err(|_| gql(AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name"))))?,
+        };
+        let rows =
+            loaders(ctx)?.campaign_timeline.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let data = timeline::span(&rows);
+        let earliest = [self.0.start_date, data.map(|d| d.0)].into_iter().flatten().min();
+        let latest = [self.0.end_date, data.map(|d| d.1)].into_iter().flatten().max();
+        let (Some(from), Some(to)) = (from.or(earliest), to.or(latest)) else { return Ok(Vec::new()) };
+        if from > to {
+            return Err(gql(AppError::invalid("from", format!("{from} is after `to` ({to})"))));
+        }
+        let points = timeline::buckets(&rows, interval.into(), &tz, from, to).map_err(|max| {
+            gql(AppError::invalid(
+                "interval",
+                format!("the range holds more than {max} buckets; narrow it or use a larger interval"),
+            ))
+        })?;
+        Ok(points.into_iter().map(Into::into).collect())
     }
 
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.

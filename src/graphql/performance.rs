@@ -262,3 +262,48 @@ pub struct CategoryPerformance {
     /// Their value.
     pub revenue: Decimal,
 }
+
+/// The size of a timeline's buckets.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::analytics::timeline::Interval")]
+pub enum Interval {
+    /// Wall-clock hours.
+    Hour,
+    /// Days, from local midnight.
+    Day,
+    /// ISO weeks, from Monday 00:00 local time.
+    Week,
+}
+
+/// What happened in one bucket of time: each event counted when it happened.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct TimelinePoint {
+    /// When the bucket starts (its local start, as an instant).
+    pub bucket_start: chrono::DateTime<chrono::Utc>,
+    /// Emails sent in the bucket.
+    pub emails_sent: i64,
+    /// Deliveries in the bucket (at the delivery, or the open or click that proved it).
+    pub emails_delivered: i64,
+    /// First opens in the bucket (a click without an open counts as an open at the click).
+    pub emails_opened: i64,
+    /// First clicks in the bucket.
+    pub emails_clicked: i64,
+    /// CRM conversions in the bucket.
+    pub conversions: i64,
+    /// Revenue in the bucket: conversions (by conversion date) and completed orders (by order date).
+    pub revenue: Decimal,
+}
+
+impl From<crate::analytics::timeline::Point> for TimelinePoint {
+    fn from(p: crate::analytics::timeline::Point) -> Self {
+        TimelinePoint {
+            bucket_start: p.start,
+            emails_sent: p.sent,
+            emails_delivered: p.delivered,
+            emails_opened: p.opened,
+            emails_clicked: p.clicked,
+            conversions: p.conversions,
+            revenue: p.revenue.amount(),
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 mod campaign_categories;
 mod campaign_conversions;
+mod campaign_timeline;
 mod campaign_totals;
 mod campaigns_by_id;
 mod child_pages;
@@ -18,6 +19,7 @@ mod users_by_id;
 
 pub use campaign_categories::CampaignCategoriesLoader;
 pub use campaign_conversions::CampaignConversionsLoader;
+pub use campaign_timeline::CampaignTimelineLoader;
 pub use campaign_totals::{CampaignTotals, CampaignTotalsLoader};
 pub use campaigns_by_id::CampaignByIdLoader;
 pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPagesLoader};
@@ -78,6 +80,7 @@ pub struct Loaders {
     pub retailer_breakdown: Batched<RetailerBreakdownLoader>,
     pub campaign_conversions: Batched<CampaignConversionsLoader>,
     pub campaign_categories: Batched<CampaignCategoriesLoader>,
+    pub campaign_timeline: Batched<CampaignTimelineLoader>,
     pub regional_breakdown: Batched<RegionalBreakdownLoader>,
     pub send_pages: Batched<ChildPagesLoader<SendListing>>,
     pub send_counts: Batched<ChildCountsLoader<SendListing>>,
@@ -135,6 +138,7 @@ impl Loaders {
             retailer_breakdown: Batched::new(RetailerBreakdownLoader(cx.clone()), b(())),
             campaign_conversions: Batched::new(CampaignConversionsLoader(cx.clone()), b(())),
             campaign_categories: Batched::new(CampaignCategoriesLoader(cx.clone()), b(())),
+            campaign_timeline: Batched::new(CampaignTimelineLoader(cx.clone()), b(())),
             regional_breakdown: Batched::new(RegionalBreakdownLoader(cx.clone()), b(())),
             send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),

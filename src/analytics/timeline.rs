@@ -1,0 +1,300 @@
+//! Campaign activity over time. The database counts each kind of event per 15-minute UTC
+//! slot (every time zone in use today is a whole number of quarter hours from UTC); the slots
+//! are then gathered into hour, day or ISO-week buckets of the caller's time zone, so a user
+//! in New York gets New York days, with 23- and 25-hour days at the DST changes.
+
+use super::sql::cents;
+use super::totals::own_rows_for;
+use crate::auth::Scope;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use entity::Money;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Seconds per slot.
+pub const SLOT_SECS: i64 = 900;
+/// The most buckets one timeline may have.
+pub const MAX_BUCKETS: usize = 5000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Hour,
+    Day,
+    /// ISO weeks, from Monday 00:00.
+    Week,
+}
+
+/// What happened in one slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Sent = 0,
+    Delivered = 1,
+    Opened = 2,
+    Clicked = 3,
+    Conversion = 4,
+    CompletedOrder = 5,
+}
+
+/// Events of one kind in one slot of one campaign.
+#[derive(Debug, Clone, Copy, FromQueryResult)]
+pub struct SlotRow {
+    pub campaign: Uuid,
+    pub kind: i32,
+    pub slot: i64,
+    pub n: i64,
+    pub cents: i64,
+}
+
+/// One bucket of a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Point {
+    pub start: DateTime<Utc>,
+    pub sent: i64,
+    pub delivered: i64,
+    pub opened: i64,
+    pub clicked: i64,
+    pub conversions: i64,
+    /// Conversions' value plus completed orders' value.
+    pub revenue: Money,
+}
+
+fn slot_expr(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Sqlite => format!("(CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECS})"),
+        _ => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {SLOT_SECS}) AS BIGINT)"),
+    }
+}
+
+/// Every event of the campaigns in `keys`, counted per kind and slot: one statement.
+/// Deliveries count at their time (or, missing, at the open or click that proves them); opens
+/// at the open (or the click); clicks at the click (errata E5).
+pub async fn slots(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    keys: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<SlotRow>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<SlotRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let backend = db.get_database_backend();
+    let p = |i: usize| match backend {
+        DbBackend::Sqlite => "?".to_owned(),
+        _ => format!("${i}"),
+    };
+    let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
+    let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
+    let (send_own, conv_own, order_own) = match own_rows_for(scope) {
+        Some(r) => {
+            values.push(r.into());
+            let at = p(values.len());
+            (
+                format!(" AND email_sends.retailer_id = {at}"),
+                format!(" AND crm_conversions.retailer_id = {at}"),
+                format!(" AND ecommerce_orders.retailer_id = {at}"),
+            )
+        }
+        None => (String::new(), String::new(), String::new()),
+    };
+    let send_part = |kind: EventKind, time: &str| {
+        format!(
+            "SELECT email_campaigns.campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, 0 AS cents
+             FROM email_sends JOIN email_campaigns ON email_campaigns.id = email_sends.email_campaign_id
+             WHERE email_campaigns.campaign_id IN ({list}) AND {time} IS NOT NULL{send_own}
+             GROUP BY email_campaigns.campaign_id, {slot}",
+            k = kind as i32,
+            slot = slot_expr(backend, time),
+        )
+    };
+    let sql = [
+        send_part(EventKind::Sent, "email_sends.sent_at"),
+        send_part(
+            EventKind::Delivered,
+            "COALESCE(email_sends.delivered_at, email_sends.opened_at, email_sends.clicked_at)",
+        ),
+        send_part(EventKind::Opened, "COALESCE(email_sends.opened_at, email_sends.clicked_at)"),
+        send_part(EventKind::Clicked, "email_sends.clicked_at"),
+        format!(
+            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, COALESCE(SUM({c}), 0) AS cents
+             FROM crm_conversions WHERE campaign_id IN ({list}){conv_own} GROUP BY campaign_id, {slot}",
+            k = EventKind::Conversion as i32,
+            slot = slot_expr(backend, "crm_conversions.conversion_date"),
+            c = cents(backend, "crm_conversions.conversion_value"),
+        ),
+        format!(
+            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, COALESCE(SUM({c}), 0) AS cents
+             FROM ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{order_own}
+             GROUP BY campaign_id, {slot}",
+            k = EventKind::CompletedOrder as i32,
+            slot = slot_expr(backend, "ecommerce_orders.order_date"),
+            c = cents(backend, "ecommerce_orders.order_value"),
+        ),
+    ]
+    .join("\nUNION ALL\n");
+    // Every part uses the same parameters; PostgreSQL numbers them once, SQLite needs each
+    // `?` bound in order.
+    let bound: Vec<Value> = match backend {
+        DbBackend::Sqlite => (0..6).flat_map(|_| values.clone()).collect(),
+        _ => values,
+    };
+    let wrapped = format!(
+        "SELECT campaign, CAST(kind AS INTEGER) AS kind, CAST(slot AS BIGINT) AS slot, CAST(n AS BIGINT) AS n,
+                CAST(cents AS BIGINT) AS cents FROM ({sql}) AS events"
+    );
+    let rows = SlotRow::find_by_statement(Statement::from_sql_and_values(backend, wrapped, bound)).all(db).await?;
+    for row in rows {
+        out.entry(row.campaign).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// The UTC instant of a local wall-clock time; in a DST gap, the first instant after it;
+/// when ambiguous, the earlier one.
+fn instant(tz: &Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let mut probe = local;
+    for _ in 0..8 {
+        if let Some(t) = tz.from_local_datetime(&probe).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        probe += Duration::minutes(15);
+    }
+    Utc.from_utc_datetime(&local)
+}
+
+fn midnight(date: NaiveDate) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default()
+}
+
+/// The start of the bucket that holds `t`, in `tz`.
+pub fn bucket_start(t: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<Utc> {
+    let local = t.with_timezone(tz).naive_local();
+    match interval {
+        Interval::Hour => {
+            let wall = local.date().and_hms_opt(local.hour(), 0, 0).unwrap_or(local);
+            // In zones with half-hour offsets, an hour of wall clock starts mid UTC hour; the
+            // bucket is the wall-clock hour.
+            let start = instant(tz, wall);
+            if start > t { t - Duration::seconds(i64::from(t.minute() * 60 + t.second())) } else { start }
+        }
+        Interval::Day => instant(tz, midnight(local.date())),
+        Interval::Week => {
+            let monday = local.date() - Duration::days(i64::from(local.weekday().num_days_from_monday()));
+            instant(tz, midnight(monday))
+        }
+    }
+}
+
+/// The start of the bucket after the one starting at `start`.
+fn next_bucket(start: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<Utc> {
+    match interval {
+        Interval::Hour => bucket_start(start + Duration::hours(1), interval, tz),
+        Interval::Day => {
+            let date = start.with_timezone(tz).naive_local().date();
+            instant(tz, midnight(date + Duration::days(1)))
+        }
+        Interval::Week => {
+            let date = start.with_timezone(tz).naive_local().date();
+            instant(tz, midnight(date + Duration::days(7)))
+        }
+    }
+}
+
+/// Gathers slots into buckets from the bucket of `from` to the bucket of `to`, inclusive,
+/// empty buckets included. `Err` when that would be more than `MAX_BUCKETS`.
+pub fn buckets(
+    rows: &[SlotRow],
+    interval: Interval,
+    tz: &Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Point>, usize> {
+    let mut points: BTreeMap<DateTime<Utc>, Point> = BTreeMap::new();
+    let last = bucket_start(to, interval, tz);
+    let mut b = bucket_start(from, interval, tz);
+    while b <= last {
+        points.insert(b, Point { start: b, ..Point::default() });
+        if points.len() > MAX_BUCKETS {
+            return Err(MAX_BUCKETS);
+        }
+        b = next_bucket(b, interval, tz);
+    }
+    for row in rows {
+        let Some(t) = DateTime::from_timestamp(row.slot * SLOT_SECS, 0) else { continue };
+        if t < from || t > to {
+            continue;
+        }
+        let Some(p) = points.get_mut(&bucket_start(t, interval, tz)) else { continue };
+        match row.kind {
+            0 => p.sent += row.n,
+            1 => p.delivered += row.n,
+            2 => p.opened += row.n,
+            3 => p.clicked += row.n,
+            4 => {
+                p.conversions += row.n;
+                p.revenue = p.revenue + Money::from_cents(row.cents);
+            }
+            _ => p.revenue = p.revenue + Money::from_cents(row.cents),
+        }
+    }
+    Ok(points.into_values().collect())
+}
+
+/// The span of the data: first and last slot, if any.
+pub fn span(rows: &[SlotRow]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let first = rows.iter().map(|r| r.slot).min()?;
+    let last = rows.iter().map(|r| r.slot).max()?;
+    Some((
+        DateTime::from_timestamp(first * SLOT_SECS, 0)?,
+        DateTime::from_timestamp(last * SLOT_SECS + SLOT_SECS - 1, 0)?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ny() -> Tz {
+        "America/New_York".parse().unwrap()
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn new_york_days_start_at_local_midnight_and_dst_days_are_23_and_25_hours() {
+        let tz = ny();
+        assert_eq!(bucket_start(utc("2025-01-15T03:00:00Z"), Interval::Day, &tz), utc("2025-01-14T05:00:00Z"));
+        let spring = bucket_start(utc("2025-03-09T12:00:00Z"), Interval::Day, &tz);
+        assert_eq!(next_bucket(spring, Interval::Day, &tz) - spring, Duration::hours(23));
+        let fall = bucket_start(utc("2025-11-02T12:00:00Z"), Interval::Day, &tz);
+        assert_eq!(next_bucket(fall, Interval::Day, &tz) - fall, Duration::hours(25));
+    }
+
+    #[test]
+    fn weeks_are_iso_weeks_from_monday() {
+        let utc_tz: Tz = "UTC".parse().unwrap();
+        // 2025-01-01 is a Wednesday; its ISO week starts Monday 2024-12-30.
+        assert_eq!(bucket_start(utc("2025-01-01T10:00:00Z"), Interval::Week, &utc_tz), utc("2024-12-30T00:00:00Z"));
+        assert_eq!(bucket_start(utc("2025-01-05T23:59:59Z"), Interval::Week, &utc_tz), utc("2024-12-30T00:00:00Z"));
+        assert_eq!(bucket_start(utc("2025-01-06T00:00:00Z"), Interval::Week, &utc_tz), utc("2025-01-06T00:00:00Z"));
+    }
+
+    #[test]
+    fn empty_buckets_are_present_and_events_land_in_theirs() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let slot = |t: &str| utc(t).timestamp() / SLOT_SECS;
+        let rows = [
+            SlotRow { campaign: Uuid::nil(), kind: 0, slot: slot("2025-01-01T10:15:00Z"), n: 2, cents: 0 },
+            SlotRow { campaign: Uuid::nil(), kind: 4, slot: slot("2025-01-03T23:45:00Z"), n: 1, cents: 1050 },
+        ];
+        let points =
+            buckets(&rows, Interval::Day, &tz, utc("2025-01-01T00:00:00Z"), utc("2025-01-04T00:00:00Z")).unwrap();
+        assert_eq!(points.len(), 4);
+        assert_eq!((points[0].sent, points[1].sent, points[2].conversions), (2, 0, 1));
+        assert_eq!(points[2].revenue.to_string(), "10.50");
+        assert!(buckets(&rows, Interval::Hour, &tz, utc("2000-01-01T00:00:00Z"), utc("2025-01-01T00:00:00Z")).is_err());
+    }
+}
