@@ -3,6 +3,7 @@
 
 pub mod breakdown;
 pub mod metrics;
+pub mod portfolio;
 pub mod ranking;
 pub mod sql;
 pub mod timeline;

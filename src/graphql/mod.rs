@@ -11,6 +11,7 @@ mod enums;
 mod inputs;
 mod limits;
 mod performance;
+mod portfolio;
 mod retailer;
 mod user;
 
@@ -28,7 +29,7 @@ use std::sync::Arc;
 
 /// Every root query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(campaign::CampaignQuery, retailer::RetailerQuery, user::UserQuery);
+pub struct QueryRoot(campaign::CampaignQuery, portfolio::PortfolioQuery, retailer::RetailerQuery, user::UserQuery);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]

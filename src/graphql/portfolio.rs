@@ -1,0 +1,182 @@
+//! `portfolioSummary`: figures over every campaign the caller may see that matches a filter.
+
+use super::campaign::Campaign;
+use super::enums::{CampaignStatus, Region};
+use super::inputs::CampaignFilter;
+use super::performance::EmailPerformance;
+use super::{db, scope};
+use crate::analytics::breakdown::{self, RetailerFigures, Rows};
+use crate::analytics::{portfolio, totals};
+use crate::auth::Scope;
+use crate::error::{AppError, gql};
+use crate::services::campaigns::CampaignListing;
+use crate::services::listing::Listing;
+use async_graphql::{Context, Object, Result, SimpleObject};
+use entity::users;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How many campaigns have one status.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct StatusCount {
+    /// The status.
+    pub status: CampaignStatus,
+    /// Campaigns in it.
+    pub count: i64,
+}
+
+/// One region's part of a portfolio.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RegionSummary {
+    /// The region.
+    pub region: Region,
+    /// Campaigns with activity (sends, conversions or orders) of the region's retailers.
+    pub campaigns: i64,
+    /// The region's retailers with activity.
+    pub retailer_count: i64,
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// The region's revenue: conversions plus completed orders.
+    pub revenue: Decimal,
+}
+
+/// Figures over a set of campaigns.
+pub struct PortfolioSummary {
+    summary: portfolio::Portfolio,
+    campaigns: Vec<entity::campaigns::Model>,
+    regions: Vec<RegionSummary>,
+}
+
+#[Object]
+impl PortfolioSummary {
+    /// Number of campaigns.
+    async fn campaign_count(&self) -> i64 {
+        self.summary.campaigns as i64
+    }
+    /// Campaigns per status (every status listed, zeros included).
+    async fn by_status(&self) -> Vec<StatusCount> {
+        self.summary.by_status.iter().map(|(s, n)| StatusCount { status: (*s).into(), count: *n as i64 }).collect()
+    }
+    /// Sum of the budgets allocated.
+    async fn total_budget_allocated(&self) -> Decimal {
+        self.summary.budget_allocated.amount()
+    }
+    /// Sum of the budgets spent.
+    async fn total_budget_spent(&self) -> Decimal {
+        self.summary.budget_spent.amount()
+    }
+    /// Sum of the campaigns' revenue (conversions plus completed orders).
+    async fn total_revenue(&self) -> Decimal {
+        self.summary.revenue.amount()
+    }
+    /// Sum of the campaigns' pending orders.
+    async fn pending_revenue(&self) -> Decimal {
+        self.summary.pending_revenue.amount()
+    }
+    /// Mean of the campaigns' ROIs, over campaigns with spend, rounded to 1 decimal.
+    async fn average_roi(&self) -> f64 {
+        self.summary.average_roi
+    }
+    /// ROI of the whole portfolio: (total revenue − total spent) ÷ total spent × 100, 1 decimal.
+    async fn overall_roi(&self) -> f64 {
+        self.summary.overall_roi
+    }
+    /// The campaigns with the best ROI (campaigns with spend only), best first.
+    async fn top_campaigns(
+        &self,
+        #[graphql(desc = "How many; default 5, at most 100.", default = 5)] first: i32,
+    ) -> Result<Vec<Campaign>> {
+        if !(0..=100).contains(&first) {
+            return Err(gql(AppError::invalid("first", "must be between 0 and 100")));
+        }
+        let by_id: HashMap<_, _> = self.campaigns.iter().map(|c| (c.id, c)).collect();
+        Ok(self
+            .summary
+            .by_roi
+            .iter()
+            .take(first as usize)
+            .filter_map(|id| by_id.get(id))
+            .map(|c| Campaign((*c).clone()))
+            .collect())
+    }
+    /// The same, per region of the retailers (a retailer sees their own region only).
+    async fn regions(&self) -> &[RegionSummary] {
+        &self.regions
+    }
+}
+
+/// Per region: campaigns reached, retailers, and their summed figures.
+async fn regions(
+    db: &sea_orm::DatabaseConnection,
+    scope: Scope,
+    ids: &[uuid::Uuid],
+) -> Result<Vec<RegionSummary>, AppError> {
+    let rows = match scope {
+        Scope::All => Rows::All,
+        Scope::Retailer(r) => Rows::Retailer(r),
+    };
+    let by = breakdown::by_retailer(db, rows, ids).await?;
+    let retailer_ids: HashSet<uuid::Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
+    let region_of: HashMap<uuid::Uuid, entity::enums::Region> = if retailer_ids.is_empty() {
+        HashMap::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(retailer_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|u| u.region.map(|r| (u.id, r)))
+            .collect()
+    };
+    let mut sums: BTreeMap<entity::enums::Region, (HashSet<uuid::Uuid>, HashSet<uuid::Uuid>, RetailerFigures)> =
+        BTreeMap::new();
+    for (campaign, per_retailer) in &by {
+        for (retailer, f) in per_retailer {
+            if let Some(region) = region_of.get(retailer) {
+                let e = sums.entry(*region).or_default();
+                e.0.insert(*campaign);
+                e.1.insert(*retailer);
+                e.2.add(f);
+            }
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(region, (campaigns, retailers, f))| {
+            let mut email = EmailPerformance::compute(&f.email);
+            email.total_retailers = retailers.len() as i64;
+            RegionSummary {
+                region: region.into(),
+                campaigns: campaigns.len() as i64,
+                retailer_count: retailers.len() as i64,
+                email,
+                revenue: f.revenue.total().amount(),
+            }
+        })
+        .collect())
+}
+
+#[derive(Default)]
+pub struct PortfolioQuery;
+
+#[Object]
+impl PortfolioQuery {
+    /// Totals over every campaign the caller may see that matches `filter`: counts by status,
+    /// budgets, revenue, ROI, the best campaigns, and the same per region. A retailer's
+    /// revenue and regions count their own rows only.
+    async fn portfolio_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which campaigns to include.")] filter: Option<CampaignFilter>,
+    ) -> Result<PortfolioSummary> {
+        let scope = scope(ctx)?;
+        let db = db(ctx);
+        let query = filter.unwrap_or_default().to_query().map_err(gql)?;
+        let campaigns = CampaignListing::select(scope, &query).all(db).await.map_err(gql)?;
+        let ids: Vec<uuid::Uuid> = campaigns.iter().map(|c| c.id).collect();
+        let revenue = totals::revenue_by_campaign(db, scope, &ids).await.map_err(gql)?;
+        let regions = regions(db, scope, &ids).await.map_err(gql)?;
+        Ok(PortfolioSummary { summary: portfolio::summarize(&campaigns, &revenue), campaigns, regions })
+    }
+}
