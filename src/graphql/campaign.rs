@@ -10,12 +10,12 @@ use super::inputs::{
 use super::loaders;
 use super::performance::{
     CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, Interval, RegionPerformance,
-    RetailerPerformance, RetailerRanking, TimelinePoint,
+    RetailerPerformance, RetailerRanking, SubjectLineResult, TimelinePoint,
 };
 use super::user::User;
 use crate::analytics::{metrics, ranking, timeline};
 use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, UserId};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
@@ -247,6 +247,24 @@ impl Campaign {
             ))
         })?;
         Ok(points.into_iter().map(Into::into).collect())
+    }
+
+    /// Subject-line analysis: the campaign's emails side by side, each with the p-value of
+    /// its open and click rates against the best email's (a two-proportion z-test).
+    async fn subject_lines(&self, ctx: &Context<'_>) -> Result<Vec<SubjectLineResult>> {
+        let loaders = loaders(ctx)?;
+        let emails =
+            loaders.email_campaigns_by_campaign.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let counts =
+            loaders.email_campaign_totals.load_many(emails.iter().map(|e| EmailCampaignId(e.id))).await.map_err(gql)?;
+        let rows = emails
+            .into_iter()
+            .map(|e| {
+                let c = counts.get(&EmailCampaignId(e.id)).copied().unwrap_or_default();
+                (e, c)
+            })
+            .collect();
+        Ok(SubjectLineResult::compare(rows))
     }
 
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign.

@@ -307,3 +307,73 @@ impl From<crate::analytics::timeline::Point> for TimelinePoint {
         }
     }
 }
+
+/// One email of a campaign beside its siblings: its rates, and how likely a difference as
+/// large as the one from the best email would be by chance alone.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct SubjectLineResult {
+    #[graphql(skip)]
+    pub email_campaign: entity::email_campaigns::Model,
+    /// The subject line.
+    pub subject: String,
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// Two-sided p-value of the two-proportion z-test of this email's open rate against the
+    /// best open rate among the campaign's emails (1 for the best itself). Below 0.05, the
+    /// difference is unlikely to be noise.
+    pub open_rate_p_value: f64,
+    /// The same for the click rate.
+    pub click_rate_p_value: f64,
+    /// Whether this email has the best open rate.
+    pub best_open_rate: bool,
+    /// Whether this email has the best click rate.
+    pub best_click_rate: bool,
+}
+
+#[async_graphql::ComplexObject]
+impl SubjectLineResult {
+    /// The email campaign.
+    async fn email_campaign(&self) -> super::email::EmailCampaign {
+        super::email::EmailCampaign(self.email_campaign.clone())
+    }
+}
+
+impl SubjectLineResult {
+    /// Compares each email with the best one by open rate and by click rate (of delivered).
+    pub fn compare(emails: Vec<(entity::email_campaigns::Model, EmailCounts)>) -> Vec<SubjectLineResult> {
+        use crate::analytics::significance::two_proportion_p_value as p_value;
+        let better = |x: &EmailCounts, y: &EmailCounts, f: fn(&EmailCounts) -> i64| {
+            // x/xd > y/yd, exactly.
+            i128::from(f(x)) * i128::from(y.delivered) > i128::from(f(y)) * i128::from(x.delivered)
+        };
+        let best = |f: fn(&EmailCounts) -> i64| {
+            emails.iter().map(|(_, c)| *c).reduce(|a, b| if better(&b, &a, f) { b } else { a }).unwrap_or_default()
+        };
+        let (best_open, best_click) = (best(|c| c.opened), best(|c| c.clicked));
+        emails
+            .into_iter()
+            .map(|(model, c)| {
+                let is_best_open = !better(&best_open, &c, |c| c.opened);
+                let is_best_click = !better(&best_click, &c, |c| c.clicked);
+                SubjectLineResult {
+                    subject: model.subject.clone(),
+                    email: EmailPerformance::compute(&c),
+                    open_rate_p_value: if is_best_open {
+                        1.0
+                    } else {
+                        p_value(c.opened, c.delivered, best_open.opened, best_open.delivered)
+                    },
+                    click_rate_p_value: if is_best_click {
+                        1.0
+                    } else {
+                        p_value(c.clicked, c.delivered, best_click.clicked, best_click.delivered)
+                    },
+                    best_open_rate: is_best_open,
+                    best_click_rate: is_best_click,
+                    email_campaign: model,
+                }
+            })
+            .collect()
+    }
+}
