@@ -14,7 +14,7 @@ use entity::{Money, crm_conversions, ecommerce_orders, email_sends};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -359,7 +359,7 @@ async fn check(db: &TestDb, w: &World) {
             }))
         };
 
-        let answer = gql(&**db, QUERY, json!({ "id": c.id })).await;
+        let answer = gql(db, QUERY, json!({ "id": c.id })).await;
         let got = &answer["campaign"];
         assert_eq!(
             got["performance"],
