@@ -427,6 +427,54 @@ async fn check(db: &TestDb, w: &World) {
         let want_cats: HashMap<String, (i64, String)> =
             cats.iter().map(|(k, n, c)| (k.clone(), (*n, Money::from_cents(*c).to_string()))).collect();
         assert_eq!(got_cats, want_cats);
+        // A window: emails sent inside it (with their whole fate), conversions and orders
+        // dated inside it.
+        let (wf, wt) = (t(3 * 1440), t(9 * 1440 + 17));
+        let inside = |at: DateTime<Utc>| at >= wf && at <= wt;
+        let mut want = [0i64; 6];
+        for s in spec.sends.iter().filter(|s| inside(t(s.sent_min))) {
+            let delivered =
+                s.delivered.is_some() || s.opened.is_some() || s.clicked.is_some() || s.status == SendStatus::Delivered;
+            want[0] += 1;
+            want[1] += i64::from(delivered);
+            want[2] += i64::from(s.opened.is_some() || s.clicked.is_some());
+            want[3] += i64::from(s.clicked.is_some());
+        }
+        want[4] = spec.conversions.iter().filter(|c| inside(t(c.at_min))).map(|c| c.cents).sum::<i64>()
+            + spec
+                .orders
+                .iter()
+                .filter(|o| o.status == OrderStatus::Completed && inside(t(o.at_min)))
+                .map(|o| o.cents)
+                .sum::<i64>();
+        want[5] = spec
+            .orders
+            .iter()
+            .filter(|o| o.status == OrderStatus::Pending && inside(t(o.at_min)))
+            .map(|o| o.cents)
+            .sum();
+        let windowed = gql(
+            db,
+            "query($id: UUID!, $f: DateTime, $t: DateTime) { campaign(id: $id) { performance(from: $f, to: $t) {
+                totalEmailsSent emailsDelivered emailsOpened emailsClicked totalRevenue pendingRevenue }
+                retailerPerformance(from: $f, to: $t) { totalEmailsSent } } }",
+            json!({ "id": c.id, "f": wf, "t": wt }),
+        )
+        .await;
+        assert_eq!(
+            windowed["campaign"]["performance"],
+            json!({ "totalEmailsSent": want[0], "emailsDelivered": want[1], "emailsOpened": want[2], "emailsClicked": want[3],
+                    "totalRevenue": money(want[4]), "pendingRevenue": money(want[5]) }),
+            "window of {spec:?}"
+        );
+        let rows_sent: i64 = windowed["campaign"]["retailerPerformance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["totalEmailsSent"].as_i64().unwrap())
+            .sum();
+        assert_eq!(rows_sent, want[0]);
+
         let timeline = got["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 32);
         for (i, point) in timeline.iter().enumerate() {

@@ -105,6 +105,24 @@ db_test!(the_demo_leaderboard_shows_the_errata_top_three_and_adds_up, |db| {
     assert_eq!(regions.len(), 1);
     assert_eq!(regions[0]["region"], "WEST");
     assert_eq!(regions[0]["retailerCount"], 5);
+    // Periods of a regional sum could be subtracted to single out a retailer: brand only.
+    let period = gql_response_as(
+        &db,
+        Some(&cartier),
+        r#"query($id: UUID!) { campaign(id: $id) { regionalPerformance(from: "2025-01-20T00:00:00Z") { region } } }"#,
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(period["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // And a retailer's ROI is not their revenue against the brand's whole spend.
+    let perf = gql_as(
+        &db,
+        &cartier,
+        "query($id: UUID!) { campaign(id: $id) { performance { roiPercentage roas } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(perf["campaign"]["performance"], json!({ "roiPercentage": 0.0, "roas": 0.0 }));
 });
 
 db_test!(a_retailer_sees_no_regional_sum_of_fewer_than_three_retailers, |db| {

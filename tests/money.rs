@@ -55,7 +55,14 @@ db_test!(sums_of_millions_of_amounts_are_exact_to_the_cent, |db| {
     let expected_cents: i64 = (1..=ROWS).map(cents_of).sum::<i64>() + 1;
     let expected = Decimal::new(expected_cents, 2);
 
-    let totals = totals::revenue_by_campaign(&*db, campaign_performance::auth::Scope::All, &[c.id]).await.unwrap();
+    let totals = totals::revenue_by_campaign(
+        &*db,
+        campaign_performance::auth::Scope::All,
+        campaign_performance::analytics::Window::ALL,
+        &[c.id],
+    )
+    .await
+    .unwrap();
     assert_eq!(totals[&c.id].orders.amount(), expected);
     assert_eq!(totals[&c.id].orders.amount().to_string(), expected.to_string());
 });

@@ -62,4 +62,12 @@ db_test!(the_demo_subject_lines_differ_beyond_noise_and_small_samples_do_not, |d
     assert_eq!(a["bestClickRate"], false);
     assert!((f(a, "clickRatePValue") - p_value(10.0, 100.0, 12.0, 100.0)).abs() < 1e-12);
     assert!(f(a, "clickRatePValue") > 0.5);
+
+    // An email that reached nobody is never the best one.
+    email_campaign(&*db, &c, "Undelivered").await;
+    let lines = gql(&db, QUERY, json!({ "id": c.id })).await;
+    let rows = lines["campaign"]["subjectLines"].as_array().unwrap();
+    let best: Vec<&str> =
+        rows.iter().filter(|r| r["bestClickRate"] == true).map(|r| r["subject"].as_str().unwrap()).collect();
+    assert_eq!(best, ["B"]);
 });

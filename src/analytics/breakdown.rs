@@ -2,6 +2,7 @@
 //! grouped statements per batch of campaigns (sends, conversions, orders), each fact table
 //! aggregated on its own (errata E1).
 
+use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
 use entity::Money;
@@ -85,6 +86,7 @@ fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
 pub async fn by_retailer(
     db: &impl ConnectionTrait,
     rows: Rows,
+    window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, HashMap<Uuid, RetailerFigures>>, DbErr> {
     let mut out: HashMap<Uuid, HashMap<Uuid, RetailerFigures>> = keys.iter().map(|k| (*k, HashMap::new())).collect();
@@ -109,6 +111,9 @@ pub async fn by_retailer(
         .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")])
         .to_owned();
     restrict(&mut email, rows, "email_sends.retailer_id");
+    if let Some(within) = window.condition("email_sends.sent_at") {
+        email.and_where(within);
+    }
     for r in EmailRow::find_by_statement(backend.build(&email)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.email = EmailCounts {
@@ -140,6 +145,9 @@ pub async fn by_retailer(
         .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.retailer_id")])
         .to_owned();
     restrict(&mut conversions, rows, "crm_conversions.retailer_id");
+    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+        conversions.and_where(within);
+    }
     for r in MoneyRow::find_by_statement(backend.build(&conversions)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.conversions = r.n;
@@ -168,6 +176,9 @@ pub async fn by_retailer(
         .add_group_by([Expr::cust("ecommerce_orders.campaign_id"), Expr::cust("ecommerce_orders.retailer_id")])
         .to_owned();
     restrict(&mut orders, rows, "ecommerce_orders.retailer_id");
+    if let Some(within) = window.condition("ecommerce_orders.order_date") {
+        orders.and_where(within);
+    }
     for r in MoneyRow::find_by_statement(backend.build(&orders)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.orders = r.n;

@@ -29,8 +29,8 @@ fn cmp_fraction(a: i64, b: i64, c: i64, d: i64) -> Ordering {
 }
 
 /// Orders `rows` (name, figures) for `ranking`: best first.
-pub fn rank<T>(rows: &mut [(String, RetailerFigures, T)], ranking: Ranking) {
-    rows.sort_by(|(an, a, _), (bn, b, _)| {
+pub fn rank<T: Ord>(rows: &mut [(String, RetailerFigures, T)], ranking: Ranking) {
+    rows.sort_by(|(an, a, aid), (bn, b, bid)| {
         let (ea, eb) = (&a.email, &b.email);
         let primary = match ranking {
             Ranking::ClickRate => cmp_fraction(ea.clicked, ea.delivered, eb.clicked, eb.delivered),
@@ -50,6 +50,7 @@ pub fn rank<T>(rows: &mut [(String, RetailerFigures, T)], ranking: Ranking) {
                 if ranking == Ranking::Name { Ordering::Equal } else { b.revenue.total().cmp(&a.revenue.total()) }
             })
             .then_with(|| an.cmp(bn))
+            .then_with(|| aid.cmp(bid))
     });
 }
 

@@ -171,12 +171,11 @@ fn midnight(date: NaiveDate) -> NaiveDateTime {
 pub fn bucket_start(t: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<Utc> {
     let local = t.with_timezone(tz).naive_local();
     match interval {
+        // The wall-clock hour that holds `t`, taken with `t`'s own offset, so the repeated
+        // hour of a fall-back change is two buckets and never ambiguous.
         Interval::Hour => {
-            let wall = local.date().and_hms_opt(local.hour(), 0, 0).unwrap_or(local);
-            // In zones with half-hour offsets, an hour of wall clock starts mid UTC hour; the
-            // bucket is the wall-clock hour.
-            let start = instant(tz, wall);
-            if start > t { t - Duration::seconds(i64::from(t.minute() * 60 + t.second())) } else { start }
+            let into_hour = i64::from(local.minute()) * 60 + i64::from(local.second());
+            t - Duration::seconds(into_hour) - Duration::nanoseconds(i64::from(t.nanosecond()))
         }
         Interval::Day => instant(tz, midnight(local.date())),
         Interval::Week => {
@@ -186,19 +185,15 @@ pub fn bucket_start(t: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<U
     }
 }
 
-/// The start of the bucket after the one starting at `start`.
+/// The start of the bucket after the one starting at `start` (always later than `start`).
 fn next_bucket(start: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<Utc> {
-    match interval {
+    let date = start.with_timezone(tz).naive_local().date();
+    let next = match interval {
         Interval::Hour => bucket_start(start + Duration::hours(1), interval, tz),
-        Interval::Day => {
-            let date = start.with_timezone(tz).naive_local().date();
-            instant(tz, midnight(date + Duration::days(1)))
-        }
-        Interval::Week => {
-            let date = start.with_timezone(tz).naive_local().date();
-            instant(tz, midnight(date + Duration::days(7)))
-        }
-    }
+        Interval::Day => instant(tz, midnight(date + Duration::days(1))),
+        Interval::Week => instant(tz, midnight(date + Duration::days(7))),
+    };
+    if next > start { next } else { start + Duration::hours(1) }
 }
 
 /// Gathers slots into buckets from the bucket of `from` to the bucket of `to`, inclusive,
@@ -222,7 +217,8 @@ pub fn buckets(
     }
     for row in rows {
         let Some(t) = DateTime::from_timestamp(row.slot * SLOT_SECS, 0) else { continue };
-        if t < from || t > to {
+        // A slot counts when it overlaps the range: `from` and `to` hold to 15 minutes.
+        if t + Duration::seconds(SLOT_SECS) <= from || t > to {
             continue;
         }
         let Some(p) = points.get_mut(&bucket_start(t, interval, tz)) else { continue };
@@ -271,6 +267,19 @@ mod tests {
         assert_eq!(next_bucket(spring, Interval::Day, &tz) - spring, Duration::hours(23));
         let fall = bucket_start(utc("2025-11-02T12:00:00Z"), Interval::Day, &tz);
         assert_eq!(next_bucket(fall, Interval::Day, &tz) - fall, Duration::hours(25));
+    }
+
+    #[test]
+    fn hours_across_the_fall_back_change_are_25_distinct_buckets() {
+        let tz = ny();
+        let rows = [];
+        let points =
+            buckets(&rows, Interval::Hour, &tz, utc("2025-11-02T04:00:00Z"), utc("2025-11-03T04:59:59Z")).unwrap();
+        assert_eq!(points.len(), 25);
+        assert!(points.windows(2).all(|w| w[1].start - w[0].start == Duration::hours(1)));
+        let spring =
+            buckets(&rows, Interval::Hour, &tz, utc("2025-03-09T05:00:00Z"), utc("2025-03-10T03:59:59Z")).unwrap();
+        assert_eq!(spring.len(), 23);
     }
 
     #[test]

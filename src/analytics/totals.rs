@@ -1,6 +1,7 @@
 //! Batched aggregate queries: one statement per batch of keys, grouped by the key, with
 //! zero totals filled in for keys that have no rows.
 
+use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
 use crate::auth::Scope;
@@ -53,6 +54,7 @@ async fn fetch<R: FromQueryResult>(db: &impl ConnectionTrait, stmt: &impl Statem
 pub async fn email_counts(
     db: &impl ConnectionTrait,
     scope: Scope,
+    window: Window,
     grouping: EmailGrouping,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, EmailCounts>, DbErr> {
@@ -85,6 +87,9 @@ pub async fn email_counts(
         .to_owned();
     if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
         stmt.and_where(own);
+    }
+    if let Some(within) = window.condition("email_sends.sent_at") {
+        stmt.and_where(within);
     }
     for row in fetch::<EmailCountsRow>(db, &stmt).await? {
         totals.insert(
@@ -122,6 +127,7 @@ struct OrderRow {
 pub async fn revenue_by_campaign(
     db: &impl ConnectionTrait,
     scope: Scope,
+    window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, RevenueTotals>, DbErr> {
     let mut totals: HashMap<Uuid, RevenueTotals> = keys.iter().map(|k| (*k, RevenueTotals::default())).collect();
@@ -154,6 +160,9 @@ pub async fn revenue_by_campaign(
         .to_owned();
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         conversions.and_where(own);
+    }
+    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+        conversions.and_where(within);
     }
     for row in fetch::<ConversionRow>(db, &conversions).await? {
         let entry = totals.entry(row.key).or_default();
@@ -191,6 +200,9 @@ pub async fn revenue_by_campaign(
     if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
         orders.and_where(own);
     }
+    if let Some(within) = window.condition("ecommerce_orders.order_date") {
+        orders.and_where(within);
+    }
     for row in fetch::<OrderRow>(db, &orders).await? {
         let entry = totals.entry(row.key).or_default();
         entry.orders = Money::from_cents(row.completed_cents);
@@ -212,6 +224,7 @@ struct CountRow {
 pub async fn conversions_by_campaign(
     db: &impl ConnectionTrait,
     scope: Scope,
+    window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, (i64, i64)>, DbErr> {
     let mut out: HashMap<Uuid, (i64, i64)> = keys.iter().map(|k| (*k, (0, 0))).collect();
@@ -230,6 +243,9 @@ pub async fn conversions_by_campaign(
     if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
         converted.and_where(own);
     }
+    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+        converted.and_where(within);
+    }
     for row in fetch::<CountRow>(db, &converted).await? {
         out.entry(row.key).or_default().0 = row.n;
     }
@@ -243,6 +259,7 @@ pub async fn conversions_by_campaign(
                 .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
                 .from(Alias::new("crm_conversions"))
                 .and_where(key_filter("crm_conversions.campaign_id", keys))
+                .and_where(window.condition("crm_conversions.conversion_date").unwrap_or_else(|| Expr::cust("1 = 1")))
                 .union(
                     sea_orm::sea_query::UnionType::Distinct,
                     Query::select()
@@ -252,6 +269,9 @@ pub async fn conversions_by_campaign(
                         .and_where(key_filter("ecommerce_orders.campaign_id", keys))
                         .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
                         .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"))
+                        .and_where(
+                            window.condition("ecommerce_orders.order_date").unwrap_or_else(|| Expr::cust("1 = 1")),
+                        )
                         .to_owned(),
                 )
                 .to_owned(),
@@ -282,6 +302,7 @@ struct CategoryRow {
 pub async fn categories_by_campaign(
     db: &impl ConnectionTrait,
     scope: Scope,
+    window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(Option<String>, i64, Money)>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<(Option<String>, i64, Money)>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -308,6 +329,9 @@ pub async fn categories_by_campaign(
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         stmt.and_where(own);
     }
+    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+        stmt.and_where(within);
+    }
     for row in fetch::<CategoryRow>(db, &stmt).await? {
         out.entry(row.key).or_default().push((row.category, row.n, Money::from_cents(row.cents)));
     }
@@ -320,4 +344,35 @@ pub fn own_rows_for(scope: Scope) -> Option<Uuid> {
         Scope::All => None,
         Scope::Retailer(r) => Some(r),
     }
+}
+
+/// Everything a campaign's performance is computed from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignTotals {
+    pub email: EmailCounts,
+    pub revenue: RevenueTotals,
+}
+
+/// Email counts and revenue per campaign: three statements (sends, conversions, orders).
+/// GraphQL's loader and the REST endpoints both read through here.
+pub async fn campaign_totals(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    window: Window,
+    keys: &[Uuid],
+) -> Result<HashMap<Uuid, CampaignTotals>, DbErr> {
+    let (email, revenue) = tokio::try_join!(
+        email_counts(db, scope, window, EmailGrouping::Campaign, keys),
+        revenue_by_campaign(db, scope, window, keys),
+    )?;
+    Ok(keys
+        .iter()
+        .map(|id| {
+            let totals = CampaignTotals {
+                email: email.get(id).copied().unwrap_or_default(),
+                revenue: revenue.get(id).copied().unwrap_or_default(),
+            };
+            (*id, totals)
+        })
+        .collect())
 }

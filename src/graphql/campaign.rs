@@ -7,15 +7,17 @@ use super::enums::CampaignStatus;
 use super::inputs::{
     CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
 };
-use super::loaders;
 use super::performance::{
     CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, Interval, RegionPerformance,
     RetailerPerformance, RetailerRanking, SubjectLineResult, TimelinePoint,
 };
 use super::user::User;
+use super::{loaders, scope};
+use crate::analytics::Window;
 use crate::analytics::{metrics, ranking, timeline};
+use crate::auth::Scope;
 use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, EmailCampaignId, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
@@ -130,18 +132,22 @@ impl Campaign {
     /// The retailer leaderboard: one row per retailer with sends, conversions or orders in
     /// the campaign, ranked (default: click rate, then revenue, then name). A retailer sees
     /// only their own row.
+    #[graphql(complexity = "first.map_or(100, |n| n.max(0) as usize).saturating_mul(child_complexity.max(1))")]
     async fn retailer_performance(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to rank by; default CLICK_RATE.")] order_by: Option<RetailerRanking>,
         #[graphql(desc = "How many rows, from the top; all when omitted.")] first: Option<i32>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<RetailerPerformance>> {
+        let key = self.in_window(from, to)?;
         if first.is_some_and(|n| n < 0) {
             return Err(gql(AppError::invalid("first", "must not be negative")));
         }
         let loaders = loaders(ctx)?;
-        let figures =
-            loaders.retailer_breakdown.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let figures = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
         let users = loaders.user_by_id.load_many(figures.keys().map(|id| UserId(*id))).await.map_err(gql)?;
         let mut rows: Vec<_> = figures
             .iter()
@@ -160,9 +166,20 @@ impl Campaign {
     /// The campaign's figures per region (sums of the retailers' rows), in the order East,
     /// West, Central, North, South. A retailer sees only their own region, and only when at
     /// least three retailers make it up.
-    async fn regional_performance(&self, ctx: &Context<'_>) -> Result<Vec<RegionPerformance>> {
-        let regions =
-            loaders(ctx)?.regional_breakdown.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+    async fn regional_performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<RegionPerformance>> {
+        let key = self.in_window(from, to)?;
+        if matches!(scope(ctx)?, Scope::Retailer(_)) && key.window != Window::ALL {
+            // Two overlapping periods of a region's sum, subtracted, could single out one
+            // retailer; a retailer gets the whole campaign's regional figure only.
+            return Err(gql(AppError::Forbidden("regional figures of a period are for brand users".into())));
+        }
+        let regions = loaders(ctx)?.regional_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
         Ok(regions
             .iter()
             .map(|r| {
@@ -182,9 +199,15 @@ impl Campaign {
     }
 
     /// Sent → delivered → opened → clicked → converted, with step-to-step rates.
-    async fn funnel(&self, ctx: &Context<'_>) -> Result<Funnel> {
+    async fn funnel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<Funnel> {
         let loaders = loaders(ctx)?;
-        let id = CampaignId(self.0.id);
+        let id = self.in_window(from, to)?;
         let (totals, conversions) =
             tokio::try_join!(loaders.campaign_totals.load_one(id), loaders.campaign_conversions.load_one(id))
                 .map_err(gql)?;
@@ -193,9 +216,15 @@ impl Campaign {
     }
 
     /// Conversions and revenue per product category, largest revenue first.
-    async fn product_categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryPerformance>> {
-        let rows =
-            loaders(ctx)?.campaign_categories.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+    async fn product_categories(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<CategoryPerformance>> {
+        let key = self.in_window(from, to)?;
+        let rows = loaders(ctx)?.campaign_categories.load_one(key).await.map_err(gql)?.unwrap_or_default();
         let mut out: Vec<CategoryPerformance> = rows
             .iter()
             .map(|(category, n, revenue)| CategoryPerformance {
@@ -209,13 +238,19 @@ impl Campaign {
                 revenue: revenue.amount(),
             })
             .collect();
-        out.sort_by(|a, b| b.revenue.cmp(&a.revenue).then(b.conversions.cmp(&a.conversions)));
+        out.sort_by(|a, b| {
+            b.revenue
+                .cmp(&a.revenue)
+                .then(b.conversions.cmp(&a.conversions))
+                .then_with(|| format!("{:?}", a.category).cmp(&format!("{:?}", b.category)))
+        });
         Ok(out)
     }
 
     /// The campaign's activity per hour, day or ISO week, from `from` to `to` (default: the
     /// campaign's dates widened to all its events), empty buckets included, in the IANA time
     /// zone `timeZone` (default UTC).
+    #[graphql(complexity = "500 + 10 * child_complexity")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
@@ -251,28 +286,73 @@ impl Campaign {
 
     /// Subject-line analysis: the campaign's emails side by side, each with the p-value of
     /// its open and click rates against the best email's (a two-proportion z-test).
-    async fn subject_lines(&self, ctx: &Context<'_>) -> Result<Vec<SubjectLineResult>> {
+    async fn subject_lines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<SubjectLineResult>> {
+        let window = self.in_window(from, to)?.window;
         let loaders = loaders(ctx)?;
         let emails =
             loaders.email_campaigns_by_campaign.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
-        let counts =
-            loaders.email_campaign_totals.load_many(emails.iter().map(|e| EmailCampaignId(e.id))).await.map_err(gql)?;
+        let counts = loaders
+            .email_campaign_totals
+            .load_many(emails.iter().map(|e| InWindow { key: EmailCampaignId(e.id), window }))
+            .await
+            .map_err(gql)?;
         let rows = emails
             .into_iter()
             .map(|e| {
-                let c = counts.get(&EmailCampaignId(e.id)).copied().unwrap_or_default();
+                let c = counts.get(&InWindow { key: EmailCampaignId(e.id), window }).copied().unwrap_or_default();
                 (e, c)
             })
             .collect();
         Ok(SubjectLineResult::compare(rows))
     }
 
-    /// Email funnel, revenue, ROI, ROAS and tier of the campaign.
-    async fn performance(&self, ctx: &Context<'_>) -> Result<CampaignPerformance> {
-        let totals =
-            loaders(ctx)?.campaign_totals.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
-        Ok(CampaignPerformance::compute(&totals.email, &totals.revenue, self.0.budget_spent))
+    /// Email funnel, revenue, ROI, ROAS and tier of the campaign; with `from`/`to`, of that
+    /// period (ROI and ROAS still against the whole budget spent). A retailer sees their own
+    /// figures, and ROI and ROAS of 0 (the spend is the brand's).
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<CampaignPerformance> {
+        let key = self.in_window(from, to)?;
+        let totals = loaders(ctx)?.campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        Ok(CampaignPerformance::compute(&totals.email, &totals.revenue, spend_for(scope(ctx)?, &self.0)))
     }
+}
+
+impl Campaign {
+    /// This campaign as a loader key for figures between `from` and `to`.
+    fn in_window(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<InWindow<CampaignId>> {
+        Ok(InWindow { key: CampaignId(self.0.id), window: window(from, to)? })
+    }
+}
+
+/// The spend that ROI and ROAS are computed against: the campaign's, for those who see the
+/// whole campaign; nothing for a retailer, whose own revenue set against the brand's whole
+/// spend would be a meaningless ROI (so a retailer sees ROI 0, ROAS 0, `STANDARD`).
+pub fn spend_for(scope: Scope, campaign: &campaigns::Model) -> entity::Money {
+    match scope {
+        Scope::All => campaign.budget_spent,
+        Scope::Retailer(_) => entity::Money::ZERO,
+    }
+}
+
+/// A checked time window: `from` must not be after `to`.
+pub(crate) fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<Window> {
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(gql(AppError::invalid("from", format!("{f} is after `to` ({t})"))));
+    }
+    Ok(Window { from, to })
 }
 
 /// `campaigns` and `campaign(id)`.

@@ -7,7 +7,7 @@ use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, Em
 use super::performance::EmailPerformance;
 use super::user::User;
 use super::{Campaign, loaders};
-use crate::loaders::{CampaignId, EmailCampaignId, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, Object, Result};
@@ -47,9 +47,17 @@ impl EmailCampaign {
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }
-    /// Number of recipients: the number of sends of this email.
-    async fn total_recipients(&self) -> i32 {
-        self.0.total_recipients
+    /// Number of recipients: the number of sends of this email (for a retailer, of the
+    /// sends to them).
+    async fn total_recipients(&self, ctx: &Context<'_>) -> Result<i64> {
+        match super::scope(ctx)? {
+            crate::auth::Scope::All => Ok(i64::from(self.0.total_recipients)),
+            crate::auth::Scope::Retailer(_) => {
+                let key = InWindow { key: EmailCampaignId(self.0.id), window: crate::analytics::Window::ALL };
+                let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?;
+                Ok(counts.unwrap_or_default().sent)
+            }
+        }
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -75,14 +83,16 @@ impl EmailCampaign {
         let spec = EmailSendOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
         children::<SendListing, _>(ctx, self.0.id, SendParent::EmailCampaign, query, spec, EmailSend).await
     }
-    /// Delivery, open and click counts and rates of this email.
-    async fn performance(&self, ctx: &Context<'_>) -> Result<EmailPerformance> {
-        let counts = loaders(ctx)?
-            .email_campaign_totals
-            .load_one(EmailCampaignId(self.0.id))
-            .await
-            .map_err(gql)?
-            .unwrap_or_default();
+    /// Delivery, open and click counts and rates of this email; with `from`/`to`, of the
+    /// sends sent in that period.
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count the sends sent from this time on.")] from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count the sends sent up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<EmailPerformance> {
+        let key = InWindow { key: EmailCampaignId(self.0.id), window: super::campaign::window(from, to)? };
+        let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
         Ok(EmailPerformance::compute(&counts))
     }
 }

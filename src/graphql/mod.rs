@@ -15,7 +15,7 @@ mod portfolio;
 mod retailer;
 mod user;
 
-pub use campaign::Campaign;
+pub use campaign::{Campaign, spend_for};
 pub use limits::RequestId;
 pub use performance::CampaignPerformance;
 

@@ -344,8 +344,12 @@ impl SubjectLineResult {
     pub fn compare(emails: Vec<(entity::email_campaigns::Model, EmailCounts)>) -> Vec<SubjectLineResult> {
         use crate::analytics::significance::two_proportion_p_value as p_value;
         let better = |x: &EmailCounts, y: &EmailCounts, f: fn(&EmailCounts) -> i64| {
-            // x/xd > y/yd, exactly.
-            i128::from(f(x)) * i128::from(y.delivered) > i128::from(f(y)) * i128::from(x.delivered)
+            // x/xd > y/yd, exactly; nothing delivered is a rate of 0.
+            match (x.delivered, y.delivered) {
+                (0, _) => false,
+                (_, 0) => f(x) > 0,
+                _ => i128::from(f(x)) * i128::from(y.delivered) > i128::from(f(y)) * i128::from(x.delivered),
+            }
         };
         let best = |f: fn(&EmailCounts) -> i64| {
             emails.iter().map(|(_, c)| *c).reduce(|a, b| if better(&b, &a, f) { b } else { a }).unwrap_or_default()

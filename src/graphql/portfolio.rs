@@ -6,7 +6,7 @@ use super::inputs::CampaignFilter;
 use super::performance::EmailPerformance;
 use super::{db, scope};
 use crate::analytics::breakdown::{self, RetailerFigures, Rows};
-use crate::analytics::{portfolio, totals};
+use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
 use crate::services::campaigns::CampaignListing;
@@ -116,7 +116,7 @@ async fn regions(
         Scope::All => Rows::All,
         Scope::Retailer(r) => Rows::Retailer(r),
     };
-    let by = breakdown::by_retailer(db, rows, ids).await?;
+    let by = breakdown::by_retailer(db, rows, Window::ALL, ids).await?;
     let retailer_ids: HashSet<uuid::Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
     let region_of: HashMap<uuid::Uuid, entity::enums::Region> = if retailer_ids.is_empty() {
         HashMap::new()
@@ -175,8 +175,15 @@ impl PortfolioQuery {
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
         let campaigns = CampaignListing::select(scope, &query).all(db).await.map_err(gql)?;
         let ids: Vec<uuid::Uuid> = campaigns.iter().map(|c| c.id).collect();
-        let revenue = totals::revenue_by_campaign(db, scope, &ids).await.map_err(gql)?;
+        let revenue = totals::revenue_by_campaign(db, scope, Window::ALL, &ids).await.map_err(gql)?;
         let regions = regions(db, scope, &ids).await.map_err(gql)?;
-        Ok(PortfolioSummary { summary: portfolio::summarize(&campaigns, &revenue), campaigns, regions })
+        // ROI needs the spend, which is the brand's: a retailer's portfolio counts none.
+        let spend: Vec<_> = campaigns
+            .iter()
+            .map(|c| entity::campaigns::Model { budget_spent: super::spend_for(scope, c), ..c.clone() })
+            .collect();
+        let mut summary = portfolio::summarize(&spend, &revenue);
+        summary.budget_spent = campaigns.iter().map(|c| c.budget_spent).sum();
+        Ok(PortfolioSummary { summary, campaigns, regions })
     }
 }

@@ -158,7 +158,12 @@ impl UserMutation {
 
     /// Changes a user. Administrators only.
     async fn update_user(&self, ctx: &Context<'_>, id: Uuid, input: UpdateUserInput) -> Result<User> {
-        super::caller(ctx)?.require_admin().map_err(gql)?;
+        let caller = super::caller(ctx)?;
+        caller.require_admin().map_err(gql)?;
+        let demotes = input.user_type.is_some_and(|t| t != UserType::Admin);
+        if caller.user.id == id && (input.is_active == Some(false) || demotes) {
+            return Err(gql(AppError::Conflict("administrators cannot deactivate or demote themselves".into())));
+        }
         let changes = UserChanges {
             email: input.email,
             name: input.name,

@@ -19,7 +19,12 @@ pub enum RateKey {
 pub struct RateLimiter {
     limiter: DefaultKeyedRateLimiter<RateKey>,
     clock: DefaultClock,
+    checks: std::sync::atomic::AtomicU64,
 }
+
+/// Every this many checks, keys whose allowance is full again are forgotten, so the map does
+/// not grow with every client ever seen.
+const PRUNE_EVERY: u64 = 4096;
 
 impl RateLimiter {
     /// `per_minute` requests a minute, in bursts of up to a tenth of that (at least 1).
@@ -29,11 +34,15 @@ impl RateLimiter {
         RateLimiter {
             limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
             clock: DefaultClock::default(),
+            checks: Default::default(),
         }
     }
 
     /// `Ok` when `key` may make a request now; otherwise how long until it may.
     pub fn check(&self, key: &RateKey) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
         self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }

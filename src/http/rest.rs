@@ -5,8 +5,9 @@
 use super::error_response;
 use super::gate::{Gate, gate};
 use crate::AppState;
+use crate::analytics::Window;
 use crate::analytics::metrics;
-use crate::analytics::totals::{self, EmailGrouping};
+use crate::analytics::totals;
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use crate::graphql::CampaignPerformance;
@@ -76,18 +77,12 @@ async fn with_figures(
     rows: Vec<campaigns::Model>,
 ) -> AppResult<Vec<CampaignJson>> {
     let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
-    let (email, revenue) = tokio::try_join!(
-        totals::email_counts(db, scope, EmailGrouping::Campaign, &ids),
-        totals::revenue_by_campaign(db, scope, &ids),
-    )?;
+    let totals = totals::campaign_totals(db, scope, Window::ALL, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|c| {
-            let performance = CampaignPerformance::compute(
-                &email.get(&c.id).copied().unwrap_or_default(),
-                &revenue.get(&c.id).copied().unwrap_or_default(),
-                c.budget_spent,
-            );
+            let t = totals.get(&c.id).copied().unwrap_or_default();
+            let performance = CampaignPerformance::compute(&t.email, &t.revenue, crate::graphql::spend_for(scope, &c));
             CampaignJson {
                 id: c.id,
                 budget_remaining: metrics::budget_remaining(c.budget_allocated, c.budget_spent),

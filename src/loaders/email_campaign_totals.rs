@@ -1,22 +1,27 @@
-use super::{EmailCampaignId, LoadError, LoaderContext, load_error};
+use super::{EmailCampaignId, InWindow, LoadError, LoaderContext, by_window, load_error};
 use crate::analytics::EmailCounts;
 use crate::analytics::totals::{self, EmailGrouping};
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;
-use uuid::Uuid;
 
-/// Email counts per email campaign: one statement per batch.
+/// Email counts per email campaign: one statement per batch and window.
 pub struct EmailCampaignTotalsLoader(pub LoaderContext);
 
-impl Loader<EmailCampaignId> for EmailCampaignTotalsLoader {
+impl Loader<InWindow<EmailCampaignId>> for EmailCampaignTotalsLoader {
     type Value = EmailCounts;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[EmailCampaignId]) -> Result<HashMap<EmailCampaignId, EmailCounts>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let counts = totals::email_counts(&self.0.db, self.0.scope, EmailGrouping::EmailCampaign, &ids)
-            .await
-            .map_err(load_error)?;
-        Ok(counts.into_iter().map(|(id, c)| (EmailCampaignId(id), c)).collect())
+    async fn load(
+        &self,
+        keys: &[InWindow<EmailCampaignId>],
+    ) -> Result<HashMap<InWindow<EmailCampaignId>, EmailCounts>, LoadError> {
+        let mut out = HashMap::new();
+        for (window, ids) in by_window(keys, |k| k.0) {
+            let counts = totals::email_counts(&self.0.db, self.0.scope, window, EmailGrouping::EmailCampaign, &ids)
+                .await
+                .map_err(load_error)?;
+            out.extend(counts.into_iter().map(|(id, c)| (InWindow { key: EmailCampaignId(id), window }, c)));
+        }
+        Ok(out)
     }
 }

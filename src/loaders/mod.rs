@@ -17,10 +17,11 @@ mod retailer_breakdown;
 mod sends_by_id;
 mod users_by_id;
 
+pub use crate::analytics::totals::CampaignTotals;
 pub use campaign_categories::CampaignCategoriesLoader;
 pub use campaign_conversions::CampaignConversionsLoader;
 pub use campaign_timeline::CampaignTimelineLoader;
-pub use campaign_totals::{CampaignTotals, CampaignTotalsLoader};
+pub use campaign_totals::CampaignTotalsLoader;
 pub use campaigns_by_id::CampaignByIdLoader;
 pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPagesLoader};
 pub use email_campaign_totals::EmailCampaignTotalsLoader;
@@ -32,6 +33,7 @@ pub use retailer_breakdown::{
 pub use sends_by_id::SendByIdLoader;
 pub use users_by_id::UserByIdLoader;
 
+use crate::analytics::Window;
 use crate::auth::Scope;
 use crate::error::AppError;
 use crate::services::conversions::ConversionListing;
@@ -39,6 +41,7 @@ use crate::services::orders::OrderListing;
 use crate::services::sends::SendListing;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -56,6 +59,22 @@ pub struct EmailCampaignId(pub Uuid);
 /// An email send's id, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SendId(pub Uuid);
+
+/// A loader key and the time window its figures count within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InWindow<K> {
+    pub key: K,
+    pub window: Window,
+}
+
+/// Keys grouped by window: one statement per window serves a group.
+fn by_window<K: Copy>(keys: &[InWindow<K>], id: impl Fn(K) -> Uuid) -> HashMap<Window, Vec<Uuid>> {
+    let mut groups: HashMap<Window, Vec<Uuid>> = HashMap::new();
+    for k in keys {
+        groups.entry(k.window).or_default().push(id(k.key));
+    }
+    groups
+}
 
 /// A user's id, as a loader key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,4 +1,5 @@
-use super::{CampaignId, LoadError, LoaderContext, load_error};
+use super::{CampaignId, InWindow, LoadError, LoaderContext, by_window, load_error};
+use crate::analytics::Window;
 use crate::analytics::breakdown::{self, RetailerFigures, Rows};
 use crate::auth::Scope;
 use async_graphql::dataloader::Loader;
@@ -16,18 +17,24 @@ pub const MIN_RETAILERS_FOR_REGION: i64 = 3;
 /// Figures per retailer of each campaign; a retailer's scope reads only their own row.
 pub struct RetailerBreakdownLoader(pub LoaderContext);
 
-impl Loader<CampaignId> for RetailerBreakdownLoader {
+impl Loader<InWindow<CampaignId>> for RetailerBreakdownLoader {
     type Value = Arc<HashMap<Uuid, RetailerFigures>>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    async fn load(
+        &self,
+        keys: &[InWindow<CampaignId>],
+    ) -> Result<HashMap<InWindow<CampaignId>, Self::Value>, LoadError> {
         let rows = match self.0.scope {
             Scope::All => Rows::All,
             Scope::Retailer(r) => Rows::Retailer(r),
         };
-        let by = breakdown::by_retailer(&self.0.db, rows, &ids).await.map_err(load_error)?;
-        Ok(by.into_iter().map(|(c, m)| (CampaignId(c), Arc::new(m))).collect())
+        let mut out = HashMap::new();
+        for (window, ids) in by_window(keys, |k| k.0) {
+            let by = breakdown::by_retailer(&self.0.db, rows, window, &ids).await.map_err(load_error)?;
+            out.extend(by.into_iter().map(|(c, m)| (InWindow { key: CampaignId(c), window }, Arc::new(m))));
+        }
+        Ok(out)
     }
 }
 
@@ -42,12 +49,29 @@ pub struct RegionFigures {
 /// when it spans at least `MIN_RETAILERS_FOR_REGION` retailers.
 pub struct RegionalBreakdownLoader(pub LoaderContext);
 
-impl Loader<CampaignId> for RegionalBreakdownLoader {
+impl Loader<InWindow<CampaignId>> for RegionalBreakdownLoader {
     type Value = Arc<Vec<RegionFigures>>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    async fn load(
+        &self,
+        keys: &[InWindow<CampaignId>],
+    ) -> Result<HashMap<InWindow<CampaignId>, Self::Value>, LoadError> {
+        let mut out = HashMap::new();
+        for (window, ids) in by_window(keys, |k| k.0) {
+            let regions = self.regions(window, &ids).await?;
+            out.extend(regions.into_iter().map(|(c, r)| (InWindow { key: c, window }, r)));
+        }
+        Ok(out)
+    }
+}
+
+impl RegionalBreakdownLoader {
+    async fn regions(
+        &self,
+        window: Window,
+        ids: &[Uuid],
+    ) -> Result<HashMap<CampaignId, Arc<Vec<RegionFigures>>>, LoadError> {
         let db = &self.0.db;
         let (rows, own_region) = match self.0.scope {
             Scope::All => (Rows::All, None),
@@ -59,7 +83,7 @@ impl Loader<CampaignId> for RegionalBreakdownLoader {
                 }
             }
         };
-        let by = breakdown::by_retailer(db, rows, &ids).await.map_err(load_error)?;
+        let by = breakdown::by_retailer(db, rows, window, ids).await.map_err(load_error)?;
         let retailer_ids: Vec<Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
         let regions: HashMap<Uuid, Option<Region>> = if retailer_ids.is_empty() {
             HashMap::new()
