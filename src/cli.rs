@@ -1,4 +1,4 @@
-//! The commands: serve, migrate, seed, schema.
+//! The commands: serve, migrate, seed, schema, token.
 
 use crate::auth::Minter;
 use crate::auth::keys::{self, AuthKeys};

@@ -25,7 +25,8 @@ pub const DEFAULT_MAX_ALIASES: usize = 50;
 pub const DEFAULT_MAX_BATCH: usize = 0;
 /// Largest request body, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Longest a request may run; its database statement is cancelled with it.
+/// Longest a request may run; on PostgreSQL its statements are cancelled with it
+/// (`statement_timeout`).
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Requests per minute one token (or, without one, one client address) may make.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
@@ -164,7 +165,7 @@ pub struct Limits {
     /// Largest request body in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
-    /// Seconds a request may run; its database statement is cancelled with it.
+    /// Seconds a request may run; on PostgreSQL its statements are cancelled with it.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout_secs: u64,
     /// Requests per minute per token, or per client address without one (429 above it).
@@ -237,7 +238,8 @@ pub struct SeedArgs {
     #[arg(long, required = true)]
     pub demo: bool,
 
-    /// Load even when the database already holds data (adds to what is there).
+    /// Load even when the database already holds data: replaces the demo's own rows (by their
+    /// fixed ids) and keeps everything else.
     #[arg(long)]
     pub force: bool,
 }

@@ -82,7 +82,8 @@ fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
 }
 
 /// Figures per (campaign, retailer) for the campaigns in `keys`: every retailer with sends,
-/// conversions or orders in a campaign has a row, so rows add up to the campaign's totals.
+/// conversions or orders in a campaign has a row, so rows add up to the campaign's totals
+/// (rows without a retailer, which the schema allows but nothing writes, are left out).
 pub async fn by_retailer(
     db: &impl ConnectionTrait,
     rows: Rows,

@@ -67,7 +67,7 @@ pub fn rate(numerator: i64, denominator: i64) -> f64 {
 }
 
 /// Unrounded ROI in percent: `(revenue − spent) ÷ spent × 100`; `None` when nothing was spent.
-fn roi_exact(revenue: Money, spent: Money) -> Option<Decimal> {
+pub fn roi_exact(revenue: Money, spent: Money) -> Option<Decimal> {
     if spent.amount() <= Decimal::ZERO {
         return None;
     }

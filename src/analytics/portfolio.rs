@@ -26,11 +26,6 @@ pub struct Portfolio {
     pub by_roi: Vec<Uuid>,
 }
 
-fn exact_roi(revenue: Money, spent: Money) -> Option<Decimal> {
-    (spent.amount() > Decimal::ZERO)
-        .then(|| (revenue.amount() - spent.amount()) * Decimal::ONE_HUNDRED / spent.amount())
-}
-
 pub fn summarize(campaigns: &[campaigns::Model], revenue: &HashMap<Uuid, RevenueTotals>) -> Portfolio {
     let rev = |id: &Uuid| revenue.get(id).copied().unwrap_or_default();
     let statuses = [CampaignStatus::Draft, CampaignStatus::Active, CampaignStatus::Paused, CampaignStatus::Completed];
@@ -41,7 +36,9 @@ pub fn summarize(campaigns: &[campaigns::Model], revenue: &HashMap<Uuid, Revenue
     let pending = campaigns.iter().map(|c| rev(&c.id).pending).sum();
     let mut with_roi: Vec<(Decimal, Money, Uuid)> = campaigns
         .iter()
-        .filter_map(|c| exact_roi(rev(&c.id).total(), c.budget_spent).map(|roi| (roi, rev(&c.id).total(), c.id)))
+        .filter_map(|c| {
+            metrics::roi_exact(rev(&c.id).total(), c.budget_spent).map(|roi| (roi, rev(&c.id).total(), c.id))
+        })
         .collect();
     let average_roi = if with_roi.is_empty() {
         0.0

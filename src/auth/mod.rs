@@ -29,10 +29,6 @@ pub enum Scope {
 }
 
 impl Caller {
-    pub fn role(&self) -> UserType {
-        self.user.user_type
-    }
-
     pub fn scope(&self) -> Scope {
         match self.user.user_type {
             UserType::Admin | UserType::Brand => Scope::All,

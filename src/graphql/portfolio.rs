@@ -9,8 +9,7 @@ use crate::analytics::breakdown::{self, RetailerFigures, Rows};
 use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
-use crate::services::campaigns::CampaignListing;
-use crate::services::listing::Listing;
+use crate::services::campaigns;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::users;
 use rust_decimal::Decimal;
@@ -173,7 +172,7 @@ impl PortfolioQuery {
         let scope = scope(ctx)?;
         let db = db(ctx);
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
-        let campaigns = CampaignListing::select(scope, &query).all(db).await.map_err(gql)?;
+        let campaigns = campaigns::all_matching(db, scope, &query).await.map_err(gql)?;
         let ids: Vec<uuid::Uuid> = campaigns.iter().map(|c| c.id).collect();
         let revenue = totals::revenue_by_campaign(db, scope, Window::ALL, &ids).await.map_err(gql)?;
         let regions = regions(db, scope, &ids).await.map_err(gql)?;

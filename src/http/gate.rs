@@ -1,20 +1,15 @@
 //! What every API request passes before it runs: the bearer token (401 when it is bad) and
 //! the caller's rate limit (429 with `Retry-After`).
 
-use super::error_body;
 use super::rate_limit::RateKey;
+use super::refuse;
 use crate::AppState;
 use crate::auth::{self, Caller, Viewer};
 use crate::error::AppError;
-use axum::Json;
 use axum::extract::ConnectInfo;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::net::SocketAddr;
-
-fn refuse(status: StatusCode, message: &str, code: &str) -> Response {
-    (status, Json(error_body(message, code))).into_response()
-}
 
 fn unauthenticated(message: &str) -> Response {
     let mut r = refuse(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED");

@@ -5,14 +5,13 @@
 //! (401 with `UNAUTHENTICATED`) and rate limit (429 with `Retry-After`). Then the request
 //! runs under the request timeout.
 
-use super::error_body;
 use super::gate::admit;
+use super::refuse;
 use crate::AppState;
 use crate::graphql::{RequestId, prepare_request};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLResponse;
-use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
@@ -20,10 +19,6 @@ use axum::response::{Html, IntoResponse, Response};
 use std::time::Duration;
 use tracing::Instrument;
 use uuid::Uuid;
-
-fn refuse(status: StatusCode, message: &str, code: &str) -> Response {
-    (status, Json(error_body(message, code))).into_response()
-}
 
 fn is_json(headers: &HeaderMap) -> bool {
     headers

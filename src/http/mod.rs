@@ -57,6 +57,11 @@ pub(crate) fn error_body(message: &str, code: &str) -> serde_json::Value {
     json!({ "errors": [ { "message": message, "extensions": { "code": code } } ] })
 }
 
+/// A refusal made before GraphQL runs: a status, and a body with a message and a code.
+pub(crate) fn refuse(status: axum::http::StatusCode, message: &str, code: &str) -> Response {
+    (status, axum::Json(error_body(message, code))).into_response()
+}
+
 /// An `AppError` as an HTTP response: its status, and a body with its code.
 pub(crate) fn error_response(err: &crate::error::AppError) -> Response {
     (err.status(), axum::Json(error_body(&err.to_string(), err.code()))).into_response()

@@ -95,6 +95,15 @@ impl Listing for CampaignListing {
     }
 }
 
+/// Every campaign the scope may see that matches `query` (for figures over a portfolio).
+pub async fn all_matching(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    query: &CampaignQuery,
+) -> Result<Vec<campaigns::Model>, DbErr> {
+    CampaignListing::select(scope, query).all(db).await
+}
+
 /// Campaigns by id, those the scope may see (absent and invisible look the same).
 pub async fn find_campaigns(
     db: &impl ConnectionTrait,
