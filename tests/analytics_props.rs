@@ -493,6 +493,62 @@ async fn check(db: &TestDb, w: &World) {
             );
         }
     }
+
+    // Across campaigns: each retailer's `performance`, and the portfolio.
+    let mut want_revenue = 0i64;
+    let mut want_pending = 0i64;
+    for (ri, r) in retailers.iter().enumerate() {
+        let (mut sent, mut delivered, mut opened, mut clicked, mut rev, mut pend, mut convs, mut ords, mut camps) =
+            (0i64, 0i64, 0i64, 0i64, 0i64, 0i64, 0i64, 0i64, 0i64);
+        for spec in &w.campaigns {
+            let mut active = false;
+            for s in spec.sends.iter().filter(|s| s.retailer == ri) {
+                active = true;
+                sent += 1;
+                delivered += i64::from(
+                    s.delivered.is_some()
+                        || s.opened.is_some()
+                        || s.clicked.is_some()
+                        || s.status == SendStatus::Delivered,
+                );
+                opened += i64::from(s.opened.is_some() || s.clicked.is_some());
+                clicked += i64::from(s.clicked.is_some());
+            }
+            for c in spec.conversions.iter().filter(|c| c.retailer == ri) {
+                active = true;
+                convs += 1;
+                rev += c.cents;
+            }
+            for o in spec.orders.iter().filter(|o| o.retailer == ri) {
+                active = true;
+                match o.status {
+                    OrderStatus::Completed => {
+                        ords += 1;
+                        rev += o.cents;
+                    }
+                    OrderStatus::Pending => pend += o.cents,
+                    _ => {}
+                }
+            }
+            camps += i64::from(active);
+        }
+        want_revenue += rev;
+        want_pending += pend;
+        let got = gql(db, "query($id: UUID!) { retailer(id: $id) { performance { campaigns totalEmailsSent emailsDelivered emailsOpened emailsClicked revenue pendingRevenue conversions orders } } }", json!({ "id": r.id })).await;
+        assert_eq!(
+            got["retailer"]["performance"],
+            json!({ "campaigns": camps, "totalEmailsSent": sent, "emailsDelivered": delivered, "emailsOpened": opened,
+                    "emailsClicked": clicked, "revenue": money(rev), "pendingRevenue": money(pend), "conversions": convs, "orders": ords }),
+            "retailer {ri}"
+        );
+    }
+    let portfolio =
+        gql(db, "{ portfolioSummary { campaignCount totalBudgetSpent totalRevenue pendingRevenue } }", json!({})).await;
+    assert_eq!(
+        portfolio["portfolioSummary"],
+        json!({ "campaignCount": w.campaigns.len(), "totalBudgetSpent": money(w.campaigns.iter().map(|c| c.spent_cents).sum()),
+                "totalRevenue": money(want_revenue), "pendingRevenue": money(want_pending) })
+    );
 }
 
 fn run(postgres: bool) {

@@ -81,16 +81,35 @@ fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
     }
 }
 
-/// Figures per (campaign, retailer) for the campaigns in `keys`: every retailer with sends,
+/// Whose rows a breakdown reads: those of some campaigns, or of some retailers (in every
+/// campaign).
+#[derive(Debug, Clone, Copy)]
+pub enum Of<'a> {
+    Campaigns(&'a [Uuid]),
+    Retailers(&'a [Uuid]),
+}
+
+/// Figures per (campaign, retailer) for the campaigns or retailers of `of`: every retailer with sends,
 /// conversions or orders in a campaign has a row, so rows add up to the campaign's totals
 /// (rows without a retailer, which the schema allows but nothing writes, are left out).
 pub async fn by_retailer(
     db: &impl ConnectionTrait,
     rows: Rows,
     window: Window,
-    keys: &[Uuid],
+    of: Of<'_>,
 ) -> Result<HashMap<Uuid, HashMap<Uuid, RetailerFigures>>, DbErr> {
-    let mut out: HashMap<Uuid, HashMap<Uuid, RetailerFigures>> = keys.iter().map(|k| (*k, HashMap::new())).collect();
+    let (keys, [email_key, conversion_key, order_key]) = match of {
+        Of::Campaigns(k) => {
+            (k, ["email_campaigns.campaign_id", "crm_conversions.campaign_id", "ecommerce_orders.campaign_id"])
+        }
+        Of::Retailers(k) => {
+            (k, ["email_sends.retailer_id", "crm_conversions.retailer_id", "ecommerce_orders.retailer_id"])
+        }
+    };
+    let mut out: HashMap<Uuid, HashMap<Uuid, RetailerFigures>> = match of {
+        Of::Campaigns(k) => k.iter().map(|k| (*k, HashMap::new())).collect(),
+        Of::Retailers(_) => HashMap::new(),
+    };
     if keys.is_empty() {
         return Ok(out);
     }
@@ -108,7 +127,7 @@ pub async fn by_retailer(
         .from(Alias::new("email_sends"))
         .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .inner_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
-        .and_where(Expr::cust("email_campaigns.campaign_id").is_in(ids()))
+        .and_where(Expr::cust(email_key).is_in(ids()))
         .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")])
         .to_owned();
     restrict(&mut email, rows, "email_sends.retailer_id");
@@ -142,7 +161,7 @@ pub async fn by_retailer(
         .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("pending_cents"))
         .from(Alias::new("crm_conversions"))
         .inner_join(Alias::new("users"), Expr::cust("users.id = crm_conversions.retailer_id"))
-        .and_where(Expr::cust("crm_conversions.campaign_id").is_in(ids()))
+        .and_where(Expr::cust(conversion_key).is_in(ids()))
         .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.retailer_id")])
         .to_owned();
     restrict(&mut conversions, rows, "crm_conversions.retailer_id");
@@ -173,7 +192,7 @@ pub async fn by_retailer(
         )
         .from(Alias::new("ecommerce_orders"))
         .inner_join(Alias::new("users"), Expr::cust("users.id = ecommerce_orders.retailer_id"))
-        .and_where(Expr::cust("ecommerce_orders.campaign_id").is_in(ids()))
+        .and_where(Expr::cust(order_key).is_in(ids()))
         .add_group_by([Expr::cust("ecommerce_orders.campaign_id"), Expr::cust("ecommerce_orders.retailer_id")])
         .to_owned();
     restrict(&mut orders, rows, "ecommerce_orders.retailer_id");

@@ -381,3 +381,35 @@ impl SubjectLineResult {
             .collect()
     }
 }
+
+/// A retailer's figures across every campaign (of a period, with `from`/`to`).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserPerformance {
+    /// Campaigns the retailer has sends, conversions or orders in.
+    pub campaigns: i64,
+    #[graphql(flatten)]
+    pub email: EmailPerformance,
+    /// Their revenue: conversions plus completed orders.
+    pub revenue: Decimal,
+    /// Their pending orders' value.
+    pub pending_revenue: Decimal,
+    /// Their CRM conversions.
+    pub conversions: i64,
+    /// Their completed orders.
+    pub orders: i64,
+}
+
+impl UserPerformance {
+    pub fn compute(f: &crate::analytics::breakdown::RetailerFigures, campaigns: i64) -> Self {
+        let mut email = EmailPerformance::compute(&f.email);
+        email.total_retailers = i64::from(campaigns > 0);
+        UserPerformance {
+            campaigns,
+            email,
+            revenue: f.revenue.total().amount(),
+            pending_revenue: f.revenue.pending.amount(),
+            conversions: f.conversions,
+            orders: f.orders,
+        }
+    }
+}

@@ -5,7 +5,7 @@ use super::enums::{CampaignStatus, Region};
 use super::inputs::CampaignFilter;
 use super::performance::EmailPerformance;
 use super::{db, scope};
-use crate::analytics::breakdown::{self, RetailerFigures, Rows};
+use crate::analytics::breakdown::{self, Of, RetailerFigures, Rows};
 use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
@@ -109,13 +109,14 @@ impl PortfolioSummary {
 async fn regions(
     db: &sea_orm::DatabaseConnection,
     scope: Scope,
+    window: Window,
     ids: &[uuid::Uuid],
 ) -> Result<Vec<RegionSummary>, AppError> {
     let rows = match scope {
         Scope::All => Rows::All,
         Scope::Retailer(r) => Rows::Retailer(r),
     };
-    let by = breakdown::by_retailer(db, rows, Window::ALL, ids).await?;
+    let by = breakdown::by_retailer(db, rows, window, Of::Campaigns(ids)).await?;
     let retailer_ids: HashSet<uuid::Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
     let region_of: HashMap<uuid::Uuid, entity::enums::Region> = if retailer_ids.is_empty() {
         HashMap::new()
@@ -168,14 +169,18 @@ impl PortfolioQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which campaigns to include.")] filter: Option<CampaignFilter>,
+        #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<PortfolioSummary> {
         let scope = scope(ctx)?;
+        let window = super::campaign::window(from, to)?;
         let db = db(ctx);
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
         let campaigns = campaigns::all_matching(db, scope, &query).await.map_err(gql)?;
         let ids: Vec<uuid::Uuid> = campaigns.iter().map(|c| c.id).collect();
-        let revenue = totals::revenue_by_campaign(db, scope, Window::ALL, &ids).await.map_err(gql)?;
-        let regions = regions(db, scope, &ids).await.map_err(gql)?;
+        let revenue = totals::revenue_by_campaign(db, scope, window, &ids).await.map_err(gql)?;
+        let regions = regions(db, scope, window, &ids).await.map_err(gql)?;
         // ROI needs the spend, which is the brand's: a retailer's portfolio counts none.
         let spend: Vec<_> = campaigns
             .iter()

@@ -7,7 +7,9 @@ use super::enums::{Region, UserType};
 use super::inputs::{
     CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter, EmailSendOrder,
 };
+use super::performance::UserPerformance;
 use crate::error::{AppError, gql};
+use crate::loaders::{InWindow, UserId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
 use crate::services::sends::{SendListing, SendParent};
@@ -53,6 +55,19 @@ impl User {
     /// When the account last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// This retailer's figures across every campaign; with `from`/`to`, of that period (emails
+    /// by send time, conversions and orders by their dates). Zeros for brand users and admins.
+    async fn performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Count from this time on.")] from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+    ) -> Result<UserPerformance> {
+        let key = InWindow { key: UserId(self.0.id), window: super::campaign::window(from, to)? };
+        let (figures, campaigns) =
+            super::loaders(ctx)?.retailer_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        Ok(UserPerformance::compute(&figures, campaigns))
     }
     /// Emails sent to this retailer.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]

@@ -14,6 +14,7 @@ mod email_campaign_totals;
 mod email_campaigns_by_campaign;
 mod email_campaigns_by_id;
 mod retailer_breakdown;
+mod retailer_totals;
 mod sends_by_id;
 mod users_by_id;
 
@@ -30,6 +31,7 @@ pub use email_campaigns_by_id::EmailCampaignByIdLoader;
 pub use retailer_breakdown::{
     MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader,
 };
+pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;
 pub use users_by_id::UserByIdLoader;
 
@@ -100,6 +102,7 @@ pub struct Loaders {
     pub campaign_conversions: Batched<CampaignConversionsLoader>,
     pub campaign_categories: Batched<CampaignCategoriesLoader>,
     pub campaign_timeline: Batched<CampaignTimelineLoader>,
+    pub retailer_totals: Batched<RetailerTotalsLoader>,
     pub regional_breakdown: Batched<RegionalBreakdownLoader>,
     pub send_pages: Batched<ChildPagesLoader<SendListing>>,
     pub send_counts: Batched<ChildCountsLoader<SendListing>>,
@@ -158,6 +161,7 @@ impl Loaders {
             campaign_conversions: Batched::new(CampaignConversionsLoader(cx.clone()), b(())),
             campaign_categories: Batched::new(CampaignCategoriesLoader(cx.clone()), b(())),
             campaign_timeline: Batched::new(CampaignTimelineLoader(cx.clone()), b(())),
+            retailer_totals: Batched::new(RetailerTotalsLoader(cx.clone()), b(())),
             regional_breakdown: Batched::new(RegionalBreakdownLoader(cx.clone()), b(())),
             send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),

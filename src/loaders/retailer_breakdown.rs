@@ -1,6 +1,6 @@
 use super::{CampaignId, InWindow, LoadError, LoaderContext, by_window, load_error};
 use crate::analytics::Window;
-use crate::analytics::breakdown::{self, RetailerFigures, Rows};
+use crate::analytics::breakdown::{self, Of, RetailerFigures, Rows};
 use crate::auth::Scope;
 use async_graphql::dataloader::Loader;
 use entity::enums::Region;
@@ -31,7 +31,7 @@ impl Loader<InWindow<CampaignId>> for RetailerBreakdownLoader {
         };
         let mut out = HashMap::new();
         for (window, ids) in by_window(keys, |k| k.0) {
-            let by = breakdown::by_retailer(&self.0.db, rows, window, &ids).await.map_err(load_error)?;
+            let by = breakdown::by_retailer(&self.0.db, rows, window, Of::Campaigns(&ids)).await.map_err(load_error)?;
             out.extend(by.into_iter().map(|(c, m)| (InWindow { key: CampaignId(c), window }, Arc::new(m))));
         }
         Ok(out)
@@ -83,7 +83,7 @@ impl RegionalBreakdownLoader {
                 }
             }
         };
-        let by = breakdown::by_retailer(db, rows, window, ids).await.map_err(load_error)?;
+        let by = breakdown::by_retailer(db, rows, window, Of::Campaigns(ids)).await.map_err(load_error)?;
         let retailer_ids: Vec<Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
         let regions: HashMap<Uuid, Option<Region>> = if retailer_ids.is_empty() {
             HashMap::new()
