@@ -31,7 +31,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn measure(client: &reqwest::Client, base: &str, token: &str, id: &str, rounds: usize) -> (Duration, Duration, i64) {
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    rounds: usize,
+) -> (Duration, Duration, i64) {
     let mut times = Vec::with_capacity(rounds);
     let mut sent = 0;
     for i in 0..rounds + 3 {
@@ -69,7 +75,8 @@ async fn main() -> anyhow::Result<()> {
     let admin = db::connect(&url, Duration::from_secs(10), None).await?;
     admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
     let sep = if url.contains('?') { '&' } else { '?' };
-    let conn = db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), Duration::from_secs(10), None).await?;
+    let conn =
+        db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"), Duration::from_secs(10), None).await?;
     let result = run(&conn, large, rounds).await;
     conn.close().await.ok();
     admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await?;
@@ -84,7 +91,8 @@ async fn run(conn: &sea_orm::DatabaseConnection, large: i64, rounds: usize) -> a
     let brand = data.users.iter().find(|u| u.email.as_ref() == demo::BRAND_EMAIL).expect("brand user");
     let token = Minter::new(SECRET.as_bytes(), None, None).mint(*brand.id.as_ref(), 3600);
 
-    let state = AppState::new(conn.clone(), Verifier::new(None, None).with_secret(SECRET.as_bytes()), Limits::default());
+    let state =
+        AppState::new(conn.clone(), Verifier::new(None, None).with_secret(SECRET.as_bytes()), Limits::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

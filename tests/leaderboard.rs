@@ -160,3 +160,36 @@ db_test!(a_retailer_sees_no_regional_sum_of_fewer_than_three_retailers, |db| {
     assert_eq!(sum(regions, "totalEmailsSent"), 5);
     assert_eq!(regions[0]["revenue"], "10.00");
 });
+
+db_test!(retailers_rank_by_their_figures_across_campaigns_page_by_page, |db| {
+    demo::load(&*db, false).await.unwrap();
+    let q = "query($by: RetailerRanking, $a: String) { retailers(rankBy: $by, first: 5, after: $a) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { name performance { clickRate revenue } } } } }";
+    let mut names = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let data = gql(&db, q, json!({ "by": "CLICK_RATE", "a": after })).await;
+        let r = &data["retailers"];
+        assert_eq!(r["totalCount"], 15);
+        names.extend(r["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_owned()));
+        if !r["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = Some(r["pageInfo"]["endCursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(names.len(), 15);
+    assert_eq!(names.iter().collect::<std::collections::HashSet<_>>().len(), 15);
+    assert_eq!(names[..3], ["Cartier Rodeo Drive", "Betteridge NY", "Tiffany & Co Fifth Ave"]);
+    let by_revenue = gql(&db, q, json!({ "by": "REVENUE" })).await;
+    let revenues: Vec<rust_decimal::Decimal> = by_revenue["retailers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["performance"]["revenue"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(revenues.windows(2).all(|w| w[0] >= w[1]), "{revenues:?}");
+    // A retailer ranks only themselves.
+    let cartier = find_by_email(&*db, demo::RETAILER_EMAIL).await.unwrap().unwrap();
+    let own = gql_as(&db, &cartier, q, json!({ "by": "CLICK_RATE" })).await;
+    assert_eq!(own["retailers"]["totalCount"], 1);
+});

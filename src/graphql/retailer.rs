@@ -1,14 +1,25 @@
 //! `retailers` and `retailer(id)`.
 
-use super::connection::{ListConnection, connection_cost, list};
+use super::connection::{Cursor, ListConnection, TotalCount, connection_cost, list, page_size};
 use super::inputs::{RetailerFilter, RetailerOrder};
 use super::loaders;
+use super::performance::RetailerRanking;
 use super::user::User;
+use super::{db, scope};
+use crate::analytics::breakdown::RetailerFigures;
+use crate::analytics::ranking;
+use crate::error::AppError;
 use crate::error::gql;
+use crate::loaders::InWindow;
 use crate::loaders::UserId;
 use crate::services::users::RetailerListing;
+use crate::services::users::{self, RetailerQuery as RetailerConditions};
+use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, Result};
+use chrono::{DateTime, Utc};
 use entity::enums::UserType;
+use entity::users as users_entity;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -16,18 +27,74 @@ pub struct RetailerQuery;
 
 #[Object]
 impl RetailerQuery {
-    /// Retailers the caller may see (a retailer: themselves), filtered and ordered.
+    /// Retailers the caller may see (a retailer: themselves), filtered and ordered; with
+    /// `rankBy`, ranked by their figures across campaigns (of `from`–`to`), best first.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn retailers(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which retailers to include.")] filter: Option<RetailerFilter>,
-        #[graphql(desc = "Sort order; default: by name.")] order_by: Option<RetailerOrder>,
+        #[graphql(desc = "Sort order; default: by name. Ignored when `rankBy` is given.")] order_by: Option<
+            RetailerOrder,
+        >,
+        #[graphql(desc = "Rank by a figure across campaigns instead (ties: revenue, then name).")] rank_by: Option<
+            RetailerRanking,
+        >,
+        #[graphql(desc = "With `rankBy`: count from this time on.")] from: Option<DateTime<Utc>>,
+        #[graphql(desc = "With `rankBy`: count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
         #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
     ) -> Result<ListConnection<User>> {
-        let spec = RetailerOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
-        list::<RetailerListing, _>(ctx, filter.unwrap_or_default().into(), spec, User).await
+        let filter: RetailerConditions = filter.unwrap_or_default().into();
+        let Some(rank_by) = rank_by else {
+            let spec = RetailerOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+            return list::<RetailerListing, _>(ctx, filter, spec, User).await;
+        };
+        // Ranked by figures: every matching retailer's figures (one batch), ranked in memory;
+        // the cursor is a place in that ranking.
+        let window = super::campaign::window(from, to)?;
+        let ordering = format!("RANK_{rank_by:?}").to_uppercase();
+        let first = page_size(first).map_err(gql)? as usize;
+        let start = match after.as_deref() {
+            Some(text) => {
+                let cursor = Cursor::decode(text, &ordering).map_err(gql)?;
+                let place: usize = cursor
+                    .value
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| gql(AppError::invalid("after", "not a cursor returned by this API")))?;
+                place + 1
+            }
+            None => 0,
+        };
+        let retailers = users::all_retailers(db(ctx), scope(ctx)?, &filter).await.map_err(gql)?;
+        let figures = loaders(ctx)?
+            .retailer_totals
+            .load_many(retailers.iter().map(|u| InWindow { key: UserId(u.id), window }))
+            .await
+            .map_err(gql)?;
+        let mut rows: Vec<(String, RetailerFigures, Uuid)> = retailers
+            .iter()
+            .map(|u| {
+                let f = figures.get(&InWindow { key: UserId(u.id), window }).map(|v| v.0).unwrap_or_default();
+                (u.name.clone(), f, u.id)
+            })
+            .collect();
+        ranking::rank(&mut rows, rank_by.into());
+        let by_id: HashMap<Uuid, users_entity::Model> = retailers.into_iter().map(|u| (u.id, u)).collect();
+        let total = rows.len() as u64;
+        let mut connection = Connection::with_additional_fields(
+            start > 0,
+            start + first < rows.len(),
+            TotalCount::new(move || async move { Ok(total) }),
+        );
+        for (place, (_, _, id)) in rows.iter().enumerate().skip(start).take(first) {
+            let cursor = Cursor { ordering: ordering.clone(), value: Some(place.to_string()), id: *id };
+            if let Some(user) = by_id.get(id) {
+                connection.edges.push(Edge::new(cursor.encode(), User(user.clone())));
+            }
+        }
+        Ok(connection)
     }
 
     /// One retailer by id; null when there is none or the caller may not see it.

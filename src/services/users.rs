@@ -83,6 +83,15 @@ impl Listing for RetailerListing {
     }
 }
 
+/// Every retailer the scope may see that matches `query` (for ranking them by their figures).
+pub async fn all_retailers(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    query: &RetailerQuery,
+) -> Result<Vec<users::Model>, DbErr> {
+    RetailerListing::select(scope, query).all(db).await
+}
+
 /// Users by id, those the scope may see.
 pub async fn find_users(
     db: &impl ConnectionTrait,
