@@ -1,8 +1,9 @@
 //! Property test: random campaigns, sends (statuses and event times in any combination),
 //! conversions and orders (cancelled, refunded and pending included); every figure of
-//! `performance`, `retailerPerformance`, `regionalPerformance`, `funnel`,
-//! `productCategories`, `timeline` and `portfolioSummary` equals a plain Rust recount of the
-//! generated rows, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+//! `performance` (also of a period), `retailerPerformance`, `regionalPerformance`, `funnel`,
+//! `productCategories`, `timeline`, `subjectLines`, `User.performance` and `portfolioSummary`
+//! equals a plain Rust recount of the generated rows, on SQLite and (with
+//! `TEST_DATABASE_URL`) PostgreSQL.
 //! Cases: 6 by default; `PROPTEST_CASES=200 cargo test --test analytics_props` for more.
 
 mod common;
@@ -427,6 +428,74 @@ async fn check(db: &TestDb, w: &World) {
         let want_cats: HashMap<String, (i64, String)> =
             cats.iter().map(|(k, n, c)| (k.clone(), (*n, Money::from_cents(*c).to_string()))).collect();
         assert_eq!(got_cats, want_cats);
+        // Subject lines: per email counts, best flags, z-test p-values against the best.
+        let per_email: Vec<(String, [i64; 3])> = (0..spec.emails)
+            .map(|e| {
+                let mut c = [0i64; 3];
+                for s in spec.sends.iter().filter(|s| s.email % spec.emails == e) {
+                    c[0] += i64::from(
+                        s.delivered.is_some()
+                            || s.opened.is_some()
+                            || s.clicked.is_some()
+                            || s.status == SendStatus::Delivered,
+                    );
+                    c[1] += i64::from(s.opened.is_some() || s.clicked.is_some());
+                    c[2] += i64::from(s.clicked.is_some());
+                }
+                (format!("E{e}"), c)
+            })
+            .collect();
+        let rate = |c: &[i64; 3], k: usize| if c[0] == 0 { 0.0 } else { c[k] as f64 / c[0] as f64 };
+        let exact_gt = |x: &[i64; 3], y: &[i64; 3], k: usize| match (x[0], y[0]) {
+            (0, _) => false,
+            (_, 0) => x[k] > 0,
+            _ => i128::from(x[k]) * i128::from(y[0]) > i128::from(y[k]) * i128::from(x[0]),
+        };
+        let best_of = |k: usize| {
+            per_email
+                .iter()
+                .reduce(|a, b| {
+                    let wins = exact_gt(&b.1, &a.1, k)
+                        || (!exact_gt(&a.1, &b.1, k)
+                            && (b.1[0], std::cmp::Reverse(&b.0)) > (a.1[0], std::cmp::Reverse(&a.0)));
+                    if wins { b } else { a }
+                })
+                .map(|x| x.1)
+                .unwrap()
+        };
+        let p_value = |x: &[i64; 3], y: &[i64; 3], k: usize| {
+            let (n1, n2) = (x[0] as f64, y[0] as f64);
+            if n1 == 0.0 || n2 == 0.0 {
+                return 1.0;
+            }
+            let pooled = (x[k] + y[k]) as f64 / (n1 + n2);
+            let var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2);
+            if var <= 0.0 { 1.0 } else { libm::erfc(((rate(x, k) - rate(y, k)) / var.sqrt()).abs() / 2f64.sqrt()) }
+        };
+        let lines = gql(
+            db,
+            "query($id: UUID!) { campaign(id: $id) { subjectLines { subject emailsDelivered emailsOpened emailsClicked
+                bestOpenRate bestClickRate openRatePValue clickRatePValue } } }",
+            json!({ "id": c.id }),
+        )
+        .await;
+        let lines = lines["campaign"]["subjectLines"].as_array().unwrap().clone();
+        assert_eq!(lines.len(), spec.emails);
+        for (subject, counts) in &per_email {
+            let line = lines.iter().find(|l| l["subject"] == subject.as_str()).unwrap();
+            let got =
+                [&line["emailsDelivered"], &line["emailsOpened"], &line["emailsClicked"]].map(|v| v.as_i64().unwrap());
+            assert_eq!(got, *counts);
+            for (k, best_key, p_key) in [(1, "bestOpenRate", "openRatePValue"), (2, "bestClickRate", "clickRatePValue")]
+            {
+                let best = best_of(k);
+                let is_best = !exact_gt(&best, counts, k);
+                assert_eq!(line[best_key], json!(is_best), "{subject} {best_key} in {per_email:?}");
+                let want = if is_best { 1.0 } else { p_value(counts, &best, k) };
+                assert!((line[p_key].as_f64().unwrap() - want).abs() < 1e-9, "{subject} {p_key}");
+            }
+        }
+
         // A window: emails sent inside it (with their whole fate), conversions and orders
         // dated inside it.
         let (wf, wt) = (t(3 * 1440), t(9 * 1440 + 17));
@@ -542,12 +611,35 @@ async fn check(db: &TestDb, w: &World) {
             "retailer {ri}"
         );
     }
-    let portfolio =
-        gql(db, "{ portfolioSummary { campaignCount totalBudgetSpent totalRevenue pendingRevenue } }", json!({})).await;
+    let rois: Vec<Decimal> = w
+        .campaigns
+        .iter()
+        .filter(|c| c.spent_cents > 0)
+        .map(|c| {
+            let revenue: i64 = c.conversions.iter().map(|x| x.cents).sum::<i64>()
+                + c.orders.iter().filter(|o| o.status == OrderStatus::Completed).map(|o| o.cents).sum::<i64>();
+            Decimal::from(revenue - c.spent_cents) * Decimal::ONE_HUNDRED / Decimal::from(c.spent_cents)
+        })
+        .collect();
+    let average = if rois.is_empty() {
+        0.0
+    } else {
+        (rois.iter().sum::<Decimal>() / Decimal::from(rois.len()))
+            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            .to_string()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let portfolio = gql(
+        db,
+        "{ portfolioSummary { campaignCount totalBudgetSpent totalRevenue pendingRevenue averageRoi } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(
         portfolio["portfolioSummary"],
         json!({ "campaignCount": w.campaigns.len(), "totalBudgetSpent": money(w.campaigns.iter().map(|c| c.spent_cents).sum()),
-                "totalRevenue": money(want_revenue), "pendingRevenue": money(want_pending) })
+                "totalRevenue": money(want_revenue), "pendingRevenue": money(want_pending), "averageRoi": average })
     );
 }
 

@@ -351,8 +351,20 @@ impl SubjectLineResult {
                 _ => i128::from(f(x)) * i128::from(y.delivered) > i128::from(f(y)) * i128::from(x.delivered),
             }
         };
+        // The best rate; among equal rates, the one with more deliveries (more evidence),
+        // then the first subject, so the reference never depends on row order.
         let best = |f: fn(&EmailCounts) -> i64| {
-            emails.iter().map(|(_, c)| *c).reduce(|a, b| if better(&b, &a, f) { b } else { a }).unwrap_or_default()
+            emails
+                .iter()
+                .reduce(|a, b| {
+                    let b_wins = better(&b.1, &a.1, f)
+                        || (!better(&a.1, &b.1, f)
+                            && (b.1.delivered, std::cmp::Reverse(&b.0.subject))
+                                > (a.1.delivered, std::cmp::Reverse(&a.0.subject)));
+                    if b_wins { b } else { a }
+                })
+                .map(|(_, c)| *c)
+                .unwrap_or_default()
         };
         let (best_open, best_click) = (best(|c| c.opened), best(|c| c.clicked));
         emails
