@@ -641,6 +641,94 @@ async fn check(db: &TestDb, w: &World) {
         json!({ "campaignCount": w.campaigns.len(), "totalBudgetSpent": money(w.campaigns.iter().map(|c| c.spent_cents).sum()),
                 "totalRevenue": money(want_revenue), "pendingRevenue": money(want_pending), "averageRoi": average })
     );
+
+    // The rest of the portfolio: overall ROI, status counts, the campaigns by ROI, regions.
+    let spent: i64 = w.campaigns.iter().map(|c| c.spent_cents).sum();
+    let revenue_of = |c: &CampaignSpec| {
+        c.conversions.iter().map(|x| x.cents).sum::<i64>()
+            + c.orders.iter().filter(|o| o.status == OrderStatus::Completed).map(|o| o.cents).sum::<i64>()
+    };
+    let overall = if spent == 0 {
+        0.0
+    } else {
+        (Decimal::from(want_revenue - spent) * Decimal::ONE_HUNDRED / Decimal::from(spent))
+            .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            .to_string()
+            .parse::<f64>()
+            .unwrap()
+    };
+    let mut by_roi: Vec<(Decimal, i64, String)> = w
+        .campaigns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.spent_cents > 0)
+        .map(|(i, c)| {
+            let roi =
+                Decimal::from(revenue_of(c) - c.spent_cents) * Decimal::ONE_HUNDRED / Decimal::from(c.spent_cents);
+            (roi, revenue_of(c), format!("C{i}"))
+        })
+        .collect();
+    by_roi.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    let mut region_revenue: BTreeMap<String, i64> = BTreeMap::new();
+    for c in &w.campaigns {
+        for cv in &c.conversions {
+            *region_revenue.entry(format!("{:?}", w.regions[cv.retailer]).to_uppercase()).or_default() += cv.cents;
+        }
+        for o in c.orders.iter().filter(|o| o.status == OrderStatus::Completed) {
+            *region_revenue.entry(format!("{:?}", w.regions[o.retailer]).to_uppercase()).or_default() += o.cents;
+        }
+        for s in &c.sends {
+            region_revenue.entry(format!("{:?}", w.regions[s.retailer]).to_uppercase()).or_default();
+        }
+        for o in &c.orders {
+            region_revenue.entry(format!("{:?}", w.regions[o.retailer]).to_uppercase()).or_default();
+        }
+    }
+    let more = gql(
+        db,
+        "{ portfolioSummary { overallRoi byStatus { status count } topCampaigns(first: 100) { name } regions { region revenue } } }",
+        json!({}),
+    )
+    .await;
+    let p = &more["portfolioSummary"];
+    assert_eq!(p["overallRoi"], json!(overall));
+    assert_eq!(
+        p["byStatus"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).sum::<i64>(),
+        w.campaigns.len() as i64
+    );
+    let top: Vec<&str> = p["topCampaigns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let rois_only: Vec<Decimal> = by_roi.iter().map(|r| r.0).collect();
+    assert_eq!(top.len(), by_roi.len());
+    // Names agree wherever the ROI order is strict (equal ROIs and revenues may come in either order).
+    for (i, name) in top.iter().enumerate() {
+        let tied: Vec<&str> =
+            by_roi.iter().filter(|r| r.0 == rois_only[i] && r.1 == by_roi[i].1).map(|r| r.2.as_str()).collect();
+        assert!(tied.contains(name), "top campaign {i}: {name} not among {tied:?}");
+    }
+    let regions: BTreeMap<String, Value> = p["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["region"].as_str().unwrap().to_owned(), r["revenue"].clone()))
+        .collect();
+    let want_regions: BTreeMap<String, Value> = region_revenue.into_iter().map(|(k, v)| (k, money(v))).collect();
+    assert_eq!(regions, want_regions);
+
+    // Retailers ranked by revenue across campaigns.
+    let ranked = gql(
+        db,
+        "{ retailers(rankBy: REVENUE, first: 100) { edges { node { name performance { revenue } } } } }",
+        json!({}),
+    )
+    .await;
+    let revenues: Vec<Decimal> = ranked["retailers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["performance"]["revenue"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(revenues.len(), retailers.len());
+    assert!(revenues.windows(2).all(|w| w[0] >= w[1]), "{revenues:?}");
 }
 
 fn run(postgres: bool) {
