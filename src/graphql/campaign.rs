@@ -17,7 +17,7 @@ use crate::analytics::Window;
 use crate::analytics::{metrics, ranking, timeline};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId, sum_by_region};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
@@ -179,7 +179,19 @@ impl Campaign {
             // retailer; a retailer gets the whole campaign's regional figure only.
             return Err(gql(AppError::Forbidden("regional figures of a period are for brand users".into())));
         }
-        let regions = loaders(ctx)?.regional_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let loaders = loaders(ctx)?;
+        let regions = match scope(ctx)? {
+            // The leaderboard's rows, summed: the page reads the breakdown once.
+            Scope::All => {
+                let per_retailer = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
+                let users =
+                    loaders.user_by_id.load_many(per_retailer.keys().map(|id| UserId(*id))).await.map_err(gql)?;
+                sum_by_region(&per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region))
+            }
+            Scope::Retailer(_) => {
+                loaders.regional_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default().to_vec()
+            }
+        };
         Ok(regions
             .iter()
             .map(|r| {

@@ -29,7 +29,7 @@ pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
 pub use retailer_breakdown::{
-    MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader,
+    MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
 };
 pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;

@@ -45,8 +45,9 @@ pub struct RegionFigures {
     pub figures: RetailerFigures,
 }
 
-/// Figures per region of each campaign. A retailer sees only their own region, and only
-/// when it spans at least `MIN_RETAILERS_FOR_REGION` retailers.
+/// Figures per region of each campaign, for a retailer: only their own region, and only when
+/// it spans at least `MIN_RETAILERS_FOR_REGION` retailers. (Callers who see everything sum the
+/// leaderboard's rows instead, with `sum_by_region`, so the page reads them once.)
 pub struct RegionalBreakdownLoader(pub LoaderContext);
 
 impl Loader<InWindow<CampaignId>> for RegionalBreakdownLoader {
@@ -100,27 +101,34 @@ impl RegionalBreakdownLoader {
         Ok(by
             .into_iter()
             .map(|(campaign, per_retailer)| {
-                let mut sums: BTreeMap<Region, RetailerFigures> = BTreeMap::new();
-                for (retailer, figures) in &per_retailer {
-                    if let Some(Some(region)) = regions.get(retailer) {
-                        let sum = sums.entry(*region).or_default();
-                        sum.add(figures);
-                        // Count every retailer with activity, sends or not.
-                        if figures.email.retailers == 0 {
-                            sum.email.retailers += 1;
-                        }
-                    }
-                }
-                let visible: Vec<RegionFigures> = sums
+                let visible: Vec<RegionFigures> = sum_by_region(&per_retailer, |r| regions.get(r).copied().flatten())
                     .into_iter()
-                    .filter(|(region, f)| match own_region {
+                    .filter(|r| match own_region {
                         None => true,
-                        Some(own) => *region == own && f.email.retailers >= MIN_RETAILERS_FOR_REGION,
+                        Some(own) => r.region == own && r.figures.email.retailers >= MIN_RETAILERS_FOR_REGION,
                     })
-                    .map(|(region, figures)| RegionFigures { region, figures })
                     .collect();
                 (CampaignId(campaign), Arc::new(visible))
             })
             .collect())
     }
+}
+
+/// Sums per-retailer figures by the retailers' regions (East, West, Central, North, South
+/// order); `retailers` counts every retailer with activity, sends or not.
+pub fn sum_by_region(
+    per_retailer: &HashMap<Uuid, RetailerFigures>,
+    region_of: impl Fn(&Uuid) -> Option<Region>,
+) -> Vec<RegionFigures> {
+    let mut sums: BTreeMap<Region, RetailerFigures> = BTreeMap::new();
+    for (retailer, figures) in per_retailer {
+        if let Some(region) = region_of(retailer) {
+            let sum = sums.entry(region).or_default();
+            sum.add(figures);
+            if figures.email.retailers == 0 {
+                sum.email.retailers += 1;
+            }
+        }
+    }
+    sums.into_iter().map(|(region, figures)| RegionFigures { region, figures }).collect()
 }
