@@ -4,8 +4,8 @@
 //! in New York gets New York days, with 23- and 25-hour days at the DST changes.
 
 use super::sql::cents;
-use super::totals::own_rows_for;
 use crate::auth::Scope;
+use crate::services::visibility::own_retailer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use entity::Money;
@@ -86,7 +86,7 @@ pub async fn slots(
     };
     let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
     let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
-    let (send_own, conv_own, order_own) = match own_rows_for(scope) {
+    let (send_own, conv_own, order_own) = match own_retailer(scope) {
         Some(r) => {
             values.push(r.into());
             let at = p(values.len());
@@ -223,11 +223,11 @@ pub fn buckets(
         }
         let Some(p) = points.get_mut(&bucket_start(t, interval, tz)) else { continue };
         match row.kind {
-            0 => p.sent += row.n,
-            1 => p.delivered += row.n,
-            2 => p.opened += row.n,
-            3 => p.clicked += row.n,
-            4 => {
+            k if k == EventKind::Sent as i32 => p.sent += row.n,
+            k if k == EventKind::Delivered as i32 => p.delivered += row.n,
+            k if k == EventKind::Opened as i32 => p.opened += row.n,
+            k if k == EventKind::Clicked as i32 => p.clicked += row.n,
+            k if k == EventKind::Conversion as i32 => {
                 p.conversions += row.n;
                 p.revenue = p.revenue + Money::from_cents(row.cents);
             }

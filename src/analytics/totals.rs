@@ -338,14 +338,6 @@ pub async fn categories_by_campaign(
     Ok(out)
 }
 
-/// The retailer whose rows a scope is limited to, if any.
-pub fn own_rows_for(scope: Scope) -> Option<Uuid> {
-    match scope {
-        Scope::All => None,
-        Scope::Retailer(r) => Some(r),
-    }
-}
-
 /// Everything a campaign's performance is computed from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CampaignTotals {

@@ -104,14 +104,11 @@ fn parse_statuses(text: Option<&str>) -> AppResult<Vec<CampaignStatus>> {
     let Some(text) = text else { return Ok(Vec::new()) };
     text.split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| match s.trim().to_lowercase().as_str() {
-            "draft" => Ok(CampaignStatus::Draft),
-            "active" => Ok(CampaignStatus::Active),
-            "paused" => Ok(CampaignStatus::Paused),
-            "completed" => Ok(CampaignStatus::Completed),
-            other => {
-                Err(AppError::invalid("status", format!("{other:?} is not one of draft, active, paused, completed")))
-            }
+        .map(|s| {
+            let text = s.trim().to_lowercase();
+            <CampaignStatus as sea_orm::ActiveEnum>::try_from_value(&text).map_err(|_| {
+                AppError::invalid("status", format!("{text:?} is not one of draft, active, paused, completed"))
+            })
         })
         .collect()
 }

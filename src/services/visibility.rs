@@ -55,8 +55,13 @@ pub fn users(scope: Scope) -> Condition {
 /// Fact rows (sends, conversions, orders) the scope may count, by their `retailer_id`
 /// column (qualified, e.g. `email_sends.retailer_id`): all, or the retailer's own.
 pub fn own_rows(scope: Scope, retailer_column: &str) -> Option<SimpleExpr> {
+    own_retailer(scope).map(|r| Expr::cust(retailer_column.to_owned()).eq(r))
+}
+
+/// The retailer whose rows a scope is limited to, if any.
+pub fn own_retailer(scope: Scope) -> Option<uuid::Uuid> {
     match scope {
         Scope::All => None,
-        Scope::Retailer(r) => Some(Expr::cust(retailer_column.to_owned()).eq(r)),
+        Scope::Retailer(r) => Some(r),
     }
 }
