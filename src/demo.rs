@@ -19,6 +19,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use uuid::Uuid;
+use crate::services::campaigns::utm_code_from;
 
 /// The seed behind every id, time and name of the demo data.
 pub const SEED: u64 = 20_250_114;
@@ -212,6 +213,7 @@ pub fn build() -> DemoData {
             created_by: Set(Some(brand_id)),
             created_at: Set(created),
             updated_at: Set(created),
+            utm_code: Set(Some(utm_code_from(name))),
         }
     };
     let sample = campaign(
@@ -324,6 +326,7 @@ pub fn build() -> DemoData {
                     clicked_at: Set(clicked_at),
                     status: Set(status),
                     bounce_reason: Set(bounce_reason),
+                    human_opened_at: Set(opened_at),
                 });
             }
         }
@@ -361,6 +364,8 @@ pub fn build() -> DemoData {
                 conversion_date: Set(date),
                 product_category: Set(Some(*category)),
                 created_at: Set(date),
+                source: Set(None),
+                external_id: Set(None),
             }
         })
         .collect();
@@ -379,6 +384,9 @@ pub fn build() -> DemoData {
                 order_status: Set(*status),
                 attributed_to_email: Set(*attributed),
                 created_at: Set(date),
+                source: Set(None),
+                external_id: Set(None),
+                source_updated_at: Set(None),
             }
         })
         .collect();

@@ -211,6 +211,7 @@ async fn check(db: &TestDb, w: &World) {
                 clicked_at: Set(s.clicked.map(|m| sent + Duration::minutes(m))),
                 status: Set(s.status),
                 bounce_reason: Set(None),
+                human_opened_at: Set(s.opened.map(|m| sent + Duration::minutes(m))),
             };
             send_ids.push(model.insert(&**db).await.unwrap().id);
         }
@@ -225,6 +226,8 @@ async fn check(db: &TestDb, w: &World) {
                 conversion_date: Set(t(cv.at_min)),
                 product_category: Set(cv.category),
                 created_at: Set(t(cv.at_min)),
+                source: Set(None),
+                external_id: Set(None),
             }
             .insert(&**db)
             .await
@@ -241,6 +244,9 @@ async fn check(db: &TestDb, w: &World) {
                 order_status: Set(o.status),
                 attributed_to_email: Set(o.attributed),
                 created_at: Set(t(o.at_min)),
+                source: Set(None),
+                external_id: Set(None),
+                source_updated_at: Set(None),
             }
             .insert(&**db)
             .await

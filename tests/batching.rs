@@ -71,6 +71,7 @@ db_test!(a_nested_request_costs_the_same_statements_for_1_or_50_campaigns, |db| 
                 clicked_at: Set(None),
                 status: Set(entity::enums::SendStatus::Sent),
                 bounce_reason: Set(None),
+                human_opened_at: Set(None),
             });
         }
         conversion(&*db, &camp, &retailers[c % 10], "100.00").await;

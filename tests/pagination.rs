@@ -26,6 +26,7 @@ fn send_row(email: Uuid, retailer: Uuid, i: usize) -> email_sends::ActiveModel {
         clicked_at: Set(None),
         status: Set(SendStatus::Sent),
         bounce_reason: Set(None),
+        human_opened_at: Set(None),
     }
 }
 

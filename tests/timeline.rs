@@ -78,6 +78,7 @@ db_test!(new_york_days_equal_a_recount_in_new_york_time, |db| {
             clicked_at: Set(None),
             status: Set(SendStatus::Delivered),
             bounce_reason: Set(None),
+            human_opened_at: Set(opened),
         });
     }
     email_sends::Entity::insert_many(rows).exec_without_returning(&*db).await.unwrap();

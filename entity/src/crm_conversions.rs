@@ -16,6 +16,10 @@ pub struct Model {
     pub conversion_date: DateTimeUtc,
     pub product_category: Option<ProductCategory>,
     pub created_at: DateTimeUtc,
+    /// The system that reported the conversion (with `external_id`, unique).
+    pub source: Option<String>,
+    /// The conversion's id in `source`: a repeat of it is not stored twice.
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,12 @@ pub struct Model {
     pub order_status: OrderStatus,
     pub attributed_to_email: bool,
     pub created_at: DateTimeUtc,
+    /// The shop that reported the order (with `external_id`, unique).
+    pub source: Option<String>,
+    /// The order's id in `source` (text: shop ids exceed 2^53).
+    pub external_id: Option<String>,
+    /// The shop's `updated_at` of the version stored: an older version never overwrites it.
+    pub source_updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

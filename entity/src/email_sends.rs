@@ -17,6 +17,9 @@ pub struct Model {
     pub clicked_at: Option<DateTimeUtc>,
     pub status: SendStatus,
     pub bounce_reason: Option<String>,
+    /// The first open that was not a mail client's automatic fetch (Apple Mail Privacy
+    /// Protection), or the first click.
+    pub human_opened_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

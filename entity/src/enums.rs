@@ -109,3 +109,44 @@ pub enum OrderStatus {
     #[sea_orm(string_value = "refunded")]
     Refunded,
 }
+
+/// `email_events.event_type`: what an email provider reported about one send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+#[serde(rename_all = "lowercase")]
+pub enum EmailEventType {
+    /// Accepted by the provider for sending.
+    #[sea_orm(string_value = "processed")]
+    Processed,
+    #[sea_orm(string_value = "delivered")]
+    Delivered,
+    /// Delivery delayed; the provider retries.
+    #[sea_orm(string_value = "deferred")]
+    Deferred,
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "click")]
+    Click,
+    #[sea_orm(string_value = "bounce")]
+    Bounce,
+    /// Not sent at all (the provider's "dropped" or "failed").
+    #[sea_orm(string_value = "dropped")]
+    Dropped,
+    #[sea_orm(string_value = "spamreport")]
+    SpamReport,
+    #[sea_orm(string_value = "unsubscribe")]
+    Unsubscribe,
+}
+
+/// `quarantined_items.kind`: what a held item would have become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineKind {
+    #[sea_orm(string_value = "email_event")]
+    EmailEvent,
+    #[sea_orm(string_value = "conversion")]
+    Conversion,
+    #[sea_orm(string_value = "order")]
+    Order,
+}

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20250101_000001_create_core_tables;
 mod m20250101_000002_create_performance_summary_view;
+mod m20251125_000001_create_ingestion_tables;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20250101_000001_create_core_tables::Migration),
             Box::new(m20250101_000002_create_performance_summary_view::Migration),
+            Box::new(m20251125_000001_create_ingestion_tables::Migration),
         ]
     }
 }

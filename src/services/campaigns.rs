@@ -11,6 +11,24 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Query
 use std::convert::Infallible;
 use uuid::Uuid;
 
+/// The UTM code a campaign named `name` gets unless one is given: lower-case letters and
+/// digits, words joined by `-` ("Marco Bicego New 2025" → `marco-bicego-new-2025`).
+pub fn utm_code_from(name: &str) -> String {
+    let mut code = String::new();
+    for word in name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        let word: String = word.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !code.is_empty() {
+            code.push('-');
+        }
+        code.push_str(&word);
+    }
+    code.truncate(90);
+    code
+}
+
 /// Which campaigns to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CampaignQuery {

@@ -261,6 +261,7 @@ pub fn campaign(name: &str) -> CampaignBuilder {
         created_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        utm_code: Set(None),
     })
 }
 
@@ -341,6 +342,7 @@ pub async fn send(
         clicked_at: Set(outcome.clicked.then(|| sent + Duration::hours(2))),
         status: Set(status),
         bounce_reason: Set(None),
+        human_opened_at: Set(outcome.opened.then(|| sent + Duration::hours(1))),
     }
     .insert(db)
     .await
@@ -363,6 +365,8 @@ pub async fn conversion(
         conversion_date: Set(at(2025, 1, 20, 0)),
         product_category: Set(Some(ProductCategory::Rings)),
         created_at: Set(at(2025, 1, 20, 0)),
+        source: Set(None),
+        external_id: Set(None),
     }
     .insert(db)
     .await
@@ -386,6 +390,9 @@ pub async fn order(
         order_status: Set(status),
         attributed_to_email: Set(true),
         created_at: Set(at(2025, 1, 21, 0)),
+        source: Set(None),
+        external_id: Set(None),
+        source_updated_at: Set(None),
     }
     .insert(db)
     .await
