@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ingest;
 pub mod loaders;
 pub mod services;
 pub mod telemetry;

@@ -1,0 +1,94 @@
+//! Which campaigns' figures just moved, for live subscriptions. On SQLite (one process) the
+//! news goes straight to this process's subscribers; on PostgreSQL it goes through
+//! `NOTIFY`/`LISTEN`, so every server process on the database hears it, this one included.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The PostgreSQL channel.
+pub const CHANNEL: &str = "campaign_performance_changes";
+/// A notification's payload stays under PostgreSQL's 8,000-byte limit: ids per `NOTIFY`.
+const IDS_PER_NOTIFY: usize = 200;
+
+#[derive(Clone)]
+pub struct Changes {
+    db: DatabaseConnection,
+    sender: broadcast::Sender<Uuid>,
+    listening: Arc<OnceLock<()>>,
+}
+
+impl Changes {
+    pub fn new(db: DatabaseConnection) -> Self {
+        let (sender, _) = broadcast::channel(4_096);
+        Changes { db, sender, listening: Arc::new(OnceLock::new()) }
+    }
+
+    /// Tells every subscriber (in every process) that these campaigns' figures moved.
+    /// Failing to tell is logged, never an error: the data is stored either way.
+    pub async fn announce(&self, campaigns: &BTreeSet<Uuid>) {
+        if campaigns.is_empty() {
+            return;
+        }
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let ids: Vec<String> = campaigns.iter().map(Uuid::to_string).collect();
+                for chunk in ids.chunks(IDS_PER_NOTIFY) {
+                    let stmt = Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT pg_notify($1, $2)",
+                        [CHANNEL.into(), chunk.join(",").into()],
+                    );
+                    if let Err(e) = self.db.execute_raw(stmt).await {
+                        tracing::warn!(error = %e, "could not notify subscribers");
+                    }
+                }
+            }
+            _ => {
+                for id in campaigns {
+                    let _ = self.sender.send(*id);
+                }
+            }
+        }
+    }
+
+    /// News of moved campaigns. On PostgreSQL the first subscriber starts this process's listener.
+    pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
+        let receiver = self.sender.subscribe();
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            self.listening.get_or_init(|| {
+                tokio::spawn(listen(self.db.clone(), self.sender.clone()));
+            });
+        }
+        receiver
+    }
+}
+
+/// Forwards the channel's notifications to this process's subscribers, reconnecting after
+/// a lost connection.
+async fn listen(db: DatabaseConnection, sender: broadcast::Sender<Uuid>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = db.get_postgres_connection_pool().clone();
+    loop {
+        let result = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CHANNEL).await?;
+            loop {
+                let notification = listener.recv().await?;
+                for id in notification.payload().split(',').filter_map(|s| Uuid::parse_str(s).ok()) {
+                    let _ = sender.send(id);
+                }
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sea_orm::sqlx::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "lost the subscription listener; reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
