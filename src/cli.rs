@@ -6,6 +6,7 @@ use crate::config::{
     AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs, TokenArgs,
 };
 use crate::db::{self, Target};
+use crate::ingest::Webhooks;
 use crate::services::users;
 use crate::{AppState, demo};
 use anyhow::Context;
@@ -73,10 +74,18 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let banner = demo_tokens(&db, auth.minter.as_ref(), target.embedded).await?;
-    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()))
+    let webhooks = Webhooks::from_args(&args.webhooks).map_err(anyhow::Error::msg)?;
+    if webhooks.sendgrid.is_none() || webhooks.shopify.is_none() {
+        tracing::warn!(
+            "webhooks accept unsigned posts: set SENDGRID_WEBHOOK_VERIFICATION_KEY and SHOPIFY_WEBHOOK_SECRET in production"
+        );
+    }
+    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks))
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
+    println!("  Webhooks:  http://{addr}/webhooks/sendgrid   http://{addr}/webhooks/shopify/orders");
+    println!("  Live:      ws://{addr}/graphql/ws   (graphql-ws subscriptions)");
     println!("  Health:    http://{addr}/healthz   Ready: http://{addr}/readyz");
     println!("{banner}");
     tracing::info!(%addr, "listening");

@@ -25,6 +25,8 @@ pub const DEFAULT_MAX_ALIASES: usize = 50;
 pub const DEFAULT_MAX_BATCH: usize = 0;
 /// Largest request body, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest webhook body, in bytes (a SendGrid batch of 1,000 events is about 0.6 MB).
+pub const DEFAULT_MAX_WEBHOOK_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may run; on PostgreSQL its statements are cancelled with it
 /// (`statement_timeout`).
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
@@ -124,6 +126,23 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// How webhook deliveries are verified. Without a key, a webhook accepts unsigned posts
+/// (the server says so at start-up).
+#[derive(Debug, Clone, Args, Default)]
+pub struct WebhookArgs {
+    /// SendGrid's Event Webhook verification key (base64 public key from the SendGrid
+    /// settings); set, every POST /webhooks/sendgrid must carry a valid signature.
+    #[arg(long, env = "SENDGRID_WEBHOOK_VERIFICATION_KEY", hide_env_values = true)]
+    pub sendgrid_verification_key: Option<String>,
+    /// The Shopify app's client secret; set, every POST /webhooks/shopify/orders must carry a
+    /// valid `X-Shopify-Hmac-Sha256`.
+    #[arg(long, env = "SHOPIFY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub shopify_webhook_secret: Option<String>,
 }
 
 /// How bearer tokens are verified.
@@ -165,6 +184,9 @@ pub struct Limits {
     /// Largest request body in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// Largest webhook body in bytes (413 above it).
+    #[arg(long, env = "MAX_WEBHOOK_BODY_BYTES", default_value_t = DEFAULT_MAX_WEBHOOK_BODY_BYTES)]
+    pub max_webhook_body_bytes: usize,
     /// Seconds a request may run; on PostgreSQL its statements are cancelled with it.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout_secs: u64,
@@ -190,6 +212,7 @@ impl Default for Limits {
             max_complexity: DEFAULT_MAX_COMPLEXITY,
             max_aliases: DEFAULT_MAX_ALIASES,
             max_batch: DEFAULT_MAX_BATCH,
+            max_webhook_body_bytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,

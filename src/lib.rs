@@ -31,12 +31,31 @@ pub struct AppState {
     pub verifier: Arc<auth::Verifier>,
     pub limits: Arc<config::Limits>,
     pub rate_limiter: Arc<http::RateLimiter>,
+    /// How webhook deliveries are verified.
+    pub webhooks: Arc<ingest::Webhooks>,
+    /// News of campaigns whose figures moved, for subscriptions.
+    pub changes: ingest::Changes,
 }
 
 impl AppState {
+    /// A server's state; webhooks accept unsigned posts until `with_webhooks` sets keys.
     pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
-        let schema = graphql::build_schema(db.clone(), &limits);
+        let changes = ingest::Changes::new(db.clone());
+        let schema = graphql::build_schema(db.clone(), changes.clone(), &limits);
         let rate_limiter = Arc::new(http::RateLimiter::per_minute(limits.rate_limit_per_minute));
-        AppState { db, schema, verifier: Arc::new(verifier), limits: Arc::new(limits), rate_limiter }
+        AppState {
+            db,
+            schema,
+            verifier: Arc::new(verifier),
+            limits: Arc::new(limits),
+            rate_limiter,
+            webhooks: Arc::new(ingest::Webhooks::default()),
+            changes,
+        }
+    }
+
+    pub fn with_webhooks(mut self, webhooks: ingest::Webhooks) -> Self {
+        self.webhooks = Arc::new(webhooks);
+        self
     }
 }

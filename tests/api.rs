@@ -98,8 +98,8 @@ db_test!(rest_answers_the_same_figures_as_graphql, |db| {
     let graphql = gql(
         &db,
         r#"{ campaigns { edges { node { id budgetRemaining budgetUtilization performance {
-            totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsClicked emailsBounced deliveryRate openRate
-            clickRate clickToOpenRate totalRevenue conversionRevenue orderRevenue pendingRevenue emailAttributedRevenue roiPercentage
+            totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsHumanOpened emailsClicked emailsBounced deliveryRate
+            openRate humanOpenRate clickRate clickToOpenRate totalRevenue conversionRevenue orderRevenue pendingRevenue emailAttributedRevenue roiPercentage
             roas performanceTier } } } } }"#,
         json!({}),
     )

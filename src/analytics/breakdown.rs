@@ -4,7 +4,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
+use super::sql::{CLICKED, DELIVERED, HUMAN_OPENED, OPENED, bounced, count_if, sum_cents};
 use entity::Money;
 use entity::enums::Region;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -56,6 +56,7 @@ struct EmailRow {
     sent: i64,
     delivered: i64,
     opened: i64,
+    human_opened: i64,
     clicked: i64,
     bounced: i64,
 }
@@ -122,6 +123,7 @@ pub async fn by_retailer(
         .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("sent"))
         .expr_as(Expr::cust(count_if(DELIVERED)), Alias::new("delivered"))
         .expr_as(Expr::cust(count_if(OPENED)), Alias::new("opened"))
+        .expr_as(Expr::cust(count_if(HUMAN_OPENED)), Alias::new("human_opened"))
         .expr_as(Expr::cust(count_if(CLICKED)), Alias::new("clicked"))
         .expr_as(Expr::cust(count_if(&bounced())), Alias::new("bounced"))
         .from(Alias::new("email_sends"))
@@ -141,6 +143,7 @@ pub async fn by_retailer(
             sent: r.sent,
             delivered: r.delivered,
             opened: r.opened,
+            human_opened: r.human_opened,
             clicked: r.clicked,
             bounced: r.bounced,
         };

@@ -16,9 +16,19 @@ pub struct EmailCounts {
     pub delivered: i64,
     /// Sends with an open, or a click (which implies an open).
     pub opened: i64,
+    /// Sends opened by a person: an open that was not the mail client's automatic fetch
+    /// (Apple Mail Privacy Protection), or a click.
+    pub human_opened: i64,
     pub clicked: i64,
     /// Sends bounced or failed and never delivered.
     pub bounced: i64,
+}
+
+impl EmailCounts {
+    /// The counts with machine opens left out: opened means opened by a person.
+    pub fn without_machine_opens(self) -> Self {
+        EmailCounts { opened: self.human_opened, ..self }
+    }
 }
 
 /// Money for one campaign (errata E6).

@@ -61,7 +61,14 @@ mod tests {
 
     fn row(name: &str, delivered: i64, clicked: i64, revenue_cents: i64) -> (String, RetailerFigures, ()) {
         let mut f = RetailerFigures {
-            email: EmailCounts { delivered, clicked, opened: clicked, sent: delivered, ..Default::default() },
+            email: EmailCounts {
+                delivered,
+                clicked,
+                opened: clicked,
+                human_opened: clicked,
+                sent: delivered,
+                ..Default::default()
+            },
             ..Default::default()
         };
         f.revenue.orders = entity::Money::from_cents(revenue_cents);

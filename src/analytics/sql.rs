@@ -23,6 +23,8 @@ pub const DELIVERED: &str = "(email_sends.delivered_at IS NOT NULL OR email_send
      OR email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
 /// E5: a send counts as opened when it was opened or clicked.
 pub const OPENED: &str = "(email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
+/// A send counts as opened by a person when a non-machine open or a click was recorded.
+pub const HUMAN_OPENED: &str = "(email_sends.human_opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
 pub const CLICKED: &str = "(email_sends.clicked_at IS NOT NULL)";
 /// Bounced or failed, and never delivered.
 pub fn bounced() -> String {

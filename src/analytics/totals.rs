@@ -3,7 +3,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{CLICKED, DELIVERED, OPENED, bounced, count_if, sum_cents};
+use super::sql::{CLICKED, DELIVERED, HUMAN_OPENED, OPENED, bounced, count_if, sum_cents};
 use crate::auth::Scope;
 use crate::services::visibility::own_rows;
 use entity::Money;
@@ -37,6 +37,7 @@ struct EmailCountsRow {
     sent: i64,
     delivered: i64,
     opened: i64,
+    human_opened: i64,
     clicked: i64,
     bounced: i64,
 }
@@ -74,6 +75,7 @@ pub async fn email_counts(
         .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("sent"))
         .expr_as(Expr::cust(count_if(DELIVERED)), Alias::new("delivered"))
         .expr_as(Expr::cust(count_if(OPENED)), Alias::new("opened"))
+        .expr_as(Expr::cust(count_if(HUMAN_OPENED)), Alias::new("human_opened"))
         .expr_as(Expr::cust(count_if(CLICKED)), Alias::new("clicked"))
         .expr_as(Expr::cust(count_if(&bounced())), Alias::new("bounced"))
         .from(Alias::new("email_sends"))
@@ -99,6 +101,7 @@ pub async fn email_counts(
                 sent: row.sent,
                 delivered: row.delivered,
                 opened: row.opened,
+                human_opened: row.human_opened,
                 clicked: row.clicked,
                 bounced: row.bounced,
             },

@@ -36,6 +36,14 @@ impl Caller {
         }
     }
 
+    /// Brand users and administrators manage campaigns and feed in data; retailers only read.
+    pub fn require_brand(&self) -> Result<(), AppError> {
+        match self.user.user_type {
+            UserType::Admin | UserType::Brand => Ok(()),
+            UserType::Retailer => Err(AppError::Forbidden("only brand users and administrators may do this".into())),
+        }
+    }
+
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.user.user_type == UserType::Admin {
             Ok(())

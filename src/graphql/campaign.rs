@@ -81,6 +81,10 @@ impl Campaign {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// The `utm_campaign` value that attributes shop orders to this campaign (unique).
+    async fn utm_code(&self) -> Option<&str> {
+        self.0.utm_code.as_deref()
+    }
     /// The brand user who created the campaign (null for retailers, who see only themselves).
     async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.created_by else {
@@ -333,10 +337,16 @@ impl Campaign {
         #[graphql(desc = "Count from this time on (emails by send time, conversions and orders by their dates).")]
         from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "Count only opens by people: emailsOpened and openRate leave out automatic opens by mail clients.",
+            default
+        )]
+        exclude_machine_opens: bool,
     ) -> Result<CampaignPerformance> {
         let key = self.in_window(from, to)?;
         let totals = loaders(ctx)?.campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        Ok(CampaignPerformance::compute(&totals.email, &totals.revenue, spend_for(scope(ctx)?, &self.0)))
+        let email = super::performance::human_if(totals.email, exclude_machine_opens);
+        Ok(CampaignPerformance::compute(&email, &totals.revenue, spend_for(scope(ctx)?, &self.0)))
     }
 }
 

@@ -2,18 +2,18 @@
 
 use super::commerce::CrmConversion;
 use super::connection::{ListConnection, children, connection_cost};
-use super::enums::SendStatus;
+use super::enums::{EmailEventType, SendStatus};
 use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
-use super::performance::EmailPerformance;
+use super::performance::{EmailPerformance, human_if};
 use super::user::User;
 use super::{Campaign, loaders};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, SendId, UserId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::email_campaigns;
-use entity::email_sends;
+use entity::{email_events, email_sends};
 use uuid::Uuid;
 
 use crate::error::{AppError, gql};
@@ -90,10 +90,15 @@ impl EmailCampaign {
         ctx: &Context<'_>,
         #[graphql(desc = "Count the sends sent from this time on.")] from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count the sends sent up to this time (inclusive).")] to: Option<DateTime<Utc>>,
+        #[graphql(
+            desc = "Count only opens by people: emailsOpened and openRate leave out automatic opens by mail clients.",
+            default
+        )]
+        exclude_machine_opens: bool,
     ) -> Result<EmailPerformance> {
         let key = InWindow { key: EmailCampaignId(self.0.id), window: super::campaign::window(from, to)? };
         let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        Ok(EmailPerformance::compute(&counts))
+        Ok(EmailPerformance::compute(&human_if(counts, exclude_machine_opens)))
     }
 }
 
@@ -138,6 +143,17 @@ impl EmailSend {
     async fn bounce_reason(&self) -> Option<&str> {
         self.0.bounce_reason.as_deref()
     }
+    /// When a person first opened it (a click counts; an automatic open by the mail
+    /// client, such as Apple Mail Privacy Protection, does not).
+    async fn human_opened_at(&self) -> Option<DateTime<Utc>> {
+        self.0.human_opened_at
+    }
+    /// What the email provider reported about this send, in time order (repeats of a
+    /// provider's event appear once): the engagement timeline.
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<EmailEvent>> {
+        let events = loaders(ctx)?.events_by_send.load_one(SendId(self.0.id)).await.map_err(gql)?;
+        Ok(events.unwrap_or_default().into_iter().map(EmailEvent).collect())
+    }
     /// The email campaign this send belongs to.
     async fn email_campaign(&self, ctx: &Context<'_>) -> Result<EmailCampaign> {
         let id =
@@ -163,5 +179,40 @@ impl EmailSend {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
         let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::EmailSend, query, spec, CrmConversion).await
+    }
+}
+
+/// One event of a send, as its email provider reported it.
+pub struct EmailEvent(pub email_events::Model);
+
+#[Object]
+impl EmailEvent {
+    /// The provider (`sendgrid`, or the `source` of `recordEmailEvents`).
+    async fn provider(&self) -> &str {
+        &self.0.provider
+    }
+    /// The provider's id of the event.
+    async fn provider_event_id(&self) -> &str {
+        &self.0.provider_event_id
+    }
+    #[graphql(name = "type")]
+    async fn kind(&self) -> EmailEventType {
+        self.0.event_type.into()
+    }
+    /// When it happened, by the provider's clock.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// An open made by the mail client itself (Apple Mail Privacy Protection), not a person.
+    async fn machine_open(&self) -> bool {
+        self.0.machine_open
+    }
+    /// The bounce reason or the clicked URL.
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+    /// When this server received it.
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
     }
 }

@@ -83,3 +83,36 @@ pub enum OrderStatus {
     Cancelled,
     Refunded,
 }
+
+/// What an email provider reported about one send.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::EmailEventType")]
+pub enum EmailEventType {
+    /// Accepted by the provider for sending (no effect on the figures).
+    Processed,
+    /// Delivered to the recipient's mail server.
+    Delivered,
+    /// Delivery delayed; the provider retries (no effect on the figures).
+    Deferred,
+    /// Opened (the first open counts; a machine open counts as opened but not as a human open).
+    Open,
+    /// A link clicked (implies delivery and a human open).
+    Click,
+    /// Bounced (a later delivery overrides it; it never un-delivers).
+    Bounce,
+    /// Not sent at all (the provider dropped or failed it).
+    Dropped,
+    /// Marked as spam by the recipient (implies delivery).
+    SpamReport,
+    /// The recipient unsubscribed (implies delivery).
+    Unsubscribe,
+}
+
+/// What a quarantined item would have become.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "db::QuarantineKind")]
+pub enum QuarantineKind {
+    EmailEvent,
+    Conversion,
+    Order,
+}

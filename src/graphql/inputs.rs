@@ -261,3 +261,12 @@ impl EcommerceOrderFilter {
         })
     }
 }
+
+/// `MaybeUndefined` as "leave" (`None`), "clear" (`Some(None)`) or "set" (`Some(Some(v))`).
+pub fn optional<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}

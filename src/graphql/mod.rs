@@ -8,9 +8,12 @@ mod commerce;
 pub mod connection;
 mod email;
 mod enums;
+mod ingest;
 mod inputs;
 mod limits;
+mod live;
 mod performance;
+mod planning;
 mod portfolio;
 mod retailer;
 mod user;
@@ -22,30 +25,39 @@ pub use performance::CampaignPerformance;
 use crate::auth::{Caller, Scope, Viewer};
 use crate::config::Limits;
 use crate::error::{AppError, gql};
+use crate::ingest::Changes;
 use crate::loaders::Loaders;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
+use live::SubscriptionRoot;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 /// Every root query field, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(campaign::CampaignQuery, portfolio::PortfolioQuery, retailer::RetailerQuery, user::UserQuery);
+pub struct QueryRoot(
+    campaign::CampaignQuery,
+    portfolio::PortfolioQuery,
+    retailer::RetailerQuery,
+    user::UserQuery,
+    ingest::IngestQuery,
+);
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(user::UserMutation);
+pub struct MutationRoot(planning::PlanningMutation, ingest::IngestMutation, user::UserMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema's types, without data: what `schema.graphql` is printed from.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
 }
 
 /// The schema a server runs: types, the database connection and the limits.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+pub fn build_schema(db: DatabaseConnection, changes: Changes, limits: &Limits) -> AppSchema {
     let mut builder = schema_builder()
         .data(db)
+        .data(changes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(limits::AliasLimit(limits.max_aliases))

@@ -81,6 +81,9 @@ pub struct EmailPerformance {
     pub emails_delivered: i64,
     /// Emails opened at least once (unique opens). A click implies an open.
     pub emails_opened: i64,
+    /// Emails opened at least once by a person (unique opens, leaving out automatic opens
+    /// by mail clients such as Apple Mail Privacy Protection). A click implies one.
+    pub emails_human_opened: i64,
     /// Emails clicked at least once (unique clicks).
     pub emails_clicked: i64,
     /// Emails bounced or failed and never delivered.
@@ -89,6 +92,8 @@ pub struct EmailPerformance {
     pub delivery_rate: f64,
     /// emailsOpened ÷ emailsDelivered × 100.
     pub open_rate: f64,
+    /// emailsHumanOpened ÷ emailsDelivered × 100: the open rate without machine opens.
+    pub human_open_rate: f64,
     /// emailsClicked ÷ emailsDelivered × 100.
     pub click_rate: f64,
     /// emailsClicked ÷ emailsOpened × 100 (unique clicks over unique opens).
@@ -102,14 +107,21 @@ impl EmailPerformance {
             total_emails_sent: email.sent,
             emails_delivered: email.delivered,
             emails_opened: email.opened,
+            emails_human_opened: email.human_opened,
             emails_clicked: email.clicked,
             emails_bounced: email.bounced,
             delivery_rate: metrics::rate(email.delivered, email.sent),
             open_rate: metrics::rate(email.opened, email.delivered),
+            human_open_rate: metrics::rate(email.human_opened, email.delivered),
             click_rate: metrics::rate(email.clicked, email.delivered),
             click_to_open_rate: metrics::rate(email.clicked, email.opened),
         }
     }
+}
+
+/// The counts as asked: with `exclude_machine_opens`, opened means opened by a person.
+pub fn human_if(counts: EmailCounts, exclude_machine_opens: bool) -> EmailCounts {
+    if exclude_machine_opens { counts.without_machine_opens() } else { counts }
 }
 
 /// What a retailer leaderboard ranks by: the figure, largest first (`NAME`: A to Z); ties

@@ -5,7 +5,7 @@ use super::connection::{ListConnection, children, connection_cost};
 use super::email::EmailSend;
 use super::enums::{Region, UserType};
 use super::inputs::{
-    CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter, EmailSendOrder,
+    optional, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter, EmailSendOrder,
 };
 use super::performance::UserPerformance;
 use crate::error::{AppError, gql};
@@ -183,11 +183,7 @@ impl UserMutation {
             email: input.email,
             name: input.name,
             user_type: input.user_type.map(Into::into),
-            region: match input.region {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(r) => Some(Some(r.into())),
-            },
+            region: optional(input.region).map(|r| r.map(Into::into)),
             is_active: input.is_active,
         };
         users_service::update_user(super::db(ctx), id, changes).await.map(User).map_err(gql)

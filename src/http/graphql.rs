@@ -6,7 +6,7 @@
 //! runs under the request timeout.
 
 use super::gate::admit;
-use super::refuse;
+use super::{read_body, refuse};
 use crate::AppState;
 use crate::graphql::{RequestId, prepare_request};
 use async_graphql::http::GraphiQLSource;
@@ -50,21 +50,6 @@ pub async fn execute(
         response.headers_mut().insert("x-request-id", value);
     }
     response
-}
-
-/// The body, up to `limit` bytes: an announced length above it is refused from the headers
-/// alone, and a streamed body is cut off as soon as it passes the limit (413 either way).
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
-    let too_large = || {
-        let message = format!("the request body is larger than the limit of {limit} bytes");
-        refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
-    };
-    let announced =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {

@@ -6,14 +6,17 @@ mod graphql;
 mod health;
 mod rate_limit;
 mod rest;
+mod subscriptions;
+mod webhooks;
 
 pub use rate_limit::RateLimiter;
 
 use crate::AppState;
 use axum::Router;
-use axum::http::{HeaderValue, Method, header};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -24,6 +27,9 @@ pub fn app(state: AppState) -> Router {
     let cors = cors(&state.limits.cors_allowed_origins);
     let router = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(subscriptions::upgrade))
+        .route("/webhooks/sendgrid", post(webhooks::sendgrid))
+        .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
         .route("/api/campaigns", get(rest::list))
         .route("/api/campaigns/{id}", get(rest::one))
         .route("/healthz", get(health::healthz))
@@ -65,6 +71,21 @@ pub(crate) fn refuse(status: axum::http::StatusCode, message: &str, code: &str) 
 /// An `AppError` as an HTTP response: its status, and a body with its code.
 pub(crate) fn error_response(err: &crate::error::AppError) -> Response {
     (err.status(), axum::Json(error_body(&err.to_string(), err.code()))).into_response()
+}
+
+/// The body, up to `limit` bytes: an announced length above it is refused from the headers
+/// alone, and a streamed body is cut off as soon as it passes the limit (413 either way).
+pub(crate) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        let message = format!("the request body is larger than the limit of {limit} bytes");
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
+    };
+    let announced =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 fn internal_error() -> Response {

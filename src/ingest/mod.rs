@@ -9,6 +9,7 @@
 
 pub mod changes;
 pub mod conversions;
+pub mod deliveries;
 pub mod email_events;
 pub mod orders;
 pub mod quarantine;
@@ -16,8 +17,11 @@ pub mod sendgrid;
 pub mod send_state;
 pub mod shopify;
 mod sql;
+pub use sql::CHUNK;
 
 pub use changes::Changes;
+pub use sendgrid::SendgridKey;
+pub use shopify::ShopifySecret;
 
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -71,6 +75,23 @@ impl Report {
             "duplicates": self.count(|o| *o == Outcome::Duplicate),
             "stale": self.count(|o| *o == Outcome::Stale),
             "quarantined": self.count(|o| matches!(o, Outcome::Quarantined(_))),
+        })
+    }
+}
+
+/// The keys that verify webhook deliveries; a webhook without one accepts unsigned posts.
+#[derive(Debug, Clone, Default)]
+pub struct Webhooks {
+    pub sendgrid: Option<SendgridKey>,
+    pub shopify: Option<ShopifySecret>,
+}
+
+impl Webhooks {
+    pub fn from_args(args: &crate::config::WebhookArgs) -> Result<Self, String> {
+        let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        Ok(Webhooks {
+            sendgrid: present(&args.sendgrid_verification_key).map(|k| SendgridKey::from_base64(&k)).transpose()?,
+            shopify: present(&args.shopify_webhook_secret).map(|s| ShopifySecret::new(&s)),
         })
     }
 }

@@ -13,6 +13,7 @@ mod child_pages;
 mod email_campaign_totals;
 mod email_campaigns_by_campaign;
 mod email_campaigns_by_id;
+mod events_by_send;
 mod retailer_breakdown;
 mod retailer_totals;
 mod sends_by_id;
@@ -28,6 +29,7 @@ pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPages
 pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
+pub use events_by_send::EventsBySendLoader;
 pub use retailer_breakdown::{
     MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
 };
@@ -98,6 +100,7 @@ pub struct Loaders {
     pub user_by_id: Batched<UserByIdLoader>,
     pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
     pub send_by_id: Batched<SendByIdLoader>,
+    pub events_by_send: Batched<EventsBySendLoader>,
     pub retailer_breakdown: Batched<RetailerBreakdownLoader>,
     pub campaign_conversions: Batched<CampaignConversionsLoader>,
     pub campaign_categories: Batched<CampaignCategoriesLoader>,
@@ -157,6 +160,7 @@ impl Loaders {
             user_by_id: Batched::new(UserByIdLoader(cx.clone()), b(())),
             email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
             send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
+            events_by_send: Batched::new(EventsBySendLoader(cx.clone()), b(())),
             retailer_breakdown: Batched::new(RetailerBreakdownLoader(cx.clone()), b(())),
             campaign_conversions: Batched::new(CampaignConversionsLoader(cx.clone()), b(())),
             campaign_categories: Batched::new(CampaignCategoriesLoader(cx.clone()), b(())),

@@ -7,6 +7,7 @@ pub mod conversions;
 pub mod listing;
 pub mod orders;
 pub mod page;
+pub mod planning;
 pub mod sends;
 pub mod users;
 pub mod visibility;

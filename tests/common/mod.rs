@@ -170,7 +170,11 @@ pub async fn gql_with_window(
     variables: Value,
     window: StdDuration,
 ) -> Value {
-    let schema = campaign_performance::graphql::build_schema(db.clone(), &Limits::default());
+    let schema = campaign_performance::graphql::build_schema(
+        db.clone(),
+        campaign_performance::ingest::Changes::new(db.clone()),
+        &Limits::default(),
+    );
     let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
     let viewer = match user {
         Some(u) => Viewer::User(Caller { user: u.clone() }),

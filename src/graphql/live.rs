@@ -1,0 +1,78 @@
+//! Subscriptions (graphql-ws over WebSocket at `/graphql/ws`): figures pushed as they move.
+
+use super::campaign::spend_for;
+use super::performance::CampaignPerformance;
+use crate::analytics::{Window, totals};
+use crate::auth::Scope;
+use crate::error::{AppError, gql};
+use crate::ingest::Changes;
+use crate::services::campaigns::find_campaigns;
+use async_graphql::{Context, Result, Subscription};
+use futures_util::Stream;
+use sea_orm::DatabaseConnection;
+use std::time::Duration;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use uuid::Uuid;
+
+/// How long a burst of changes is gathered before the figures are read again.
+pub const COALESCE: Duration = Duration::from_millis(250);
+
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// The campaign's performance now, then again each time it changes (email events,
+    /// conversions, orders, spend), within a second of the change; a burst of changes
+    /// gives one update. `NOT_FOUND` when the campaign is absent or not visible to the caller.
+    async fn campaign_performance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign to follow.")] campaign_id: Uuid,
+    ) -> Result<impl Stream<Item = Result<CampaignPerformance>> + use<>> {
+        let scope = super::scope(ctx)?;
+        let db = super::db(ctx).clone();
+        // Subscribe before the first read, so no change between the two is missed.
+        let mut news = ctx.data_unchecked::<Changes>().subscribe();
+        let first = figures(&db, scope, campaign_id).await.map_err(gql)?;
+        Ok(async_stream::stream! {
+            let mut last = first.clone();
+            yield Ok(first);
+            loop {
+                // Wait for news of this campaign (a lagging receiver may have missed it).
+                loop {
+                    match news.recv().await {
+                        Ok(id) if id == campaign_id => break,
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(_)) => break,
+                        Err(RecvError::Closed) => return,
+                    }
+                }
+                tokio::time::sleep(COALESCE).await;
+                while !matches!(news.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                match figures(&db, scope, campaign_id).await {
+                    Ok(now) if now != last => {
+                        last = now.clone();
+                        yield Ok(now);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        yield Err(gql(e));
+                        return;
+                    }
+                }
+            }
+        })
+    }
+}
+
+async fn figures(db: &DatabaseConnection, scope: Scope, id: Uuid) -> Result<CampaignPerformance, AppError> {
+    let campaign = find_campaigns(db, scope, [id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound(format!("campaign {id}")))?;
+    let totals = totals::campaign_totals(db, scope, Window::ALL, &[id]).await?;
+    let t = totals.get(&id).copied().unwrap_or_default();
+    Ok(CampaignPerformance::compute(&t.email, &t.revenue, spend_for(scope, &campaign)))
+}

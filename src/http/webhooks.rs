@@ -1,0 +1,102 @@
+//! `POST /webhooks/sendgrid` and `POST /webhooks/shopify/orders`. Transport only: cap the
+//! body (413 before reading past the cap), check the signature when a key is configured
+//! (401, nothing stored), parse, hand the items to the apply path, reply with a summary.
+//! Items that cannot be applied are quarantined and still answered 200, so the provider
+//! stops retrying them.
+
+use super::{error_response, read_body, refuse};
+use crate::AppState;
+use crate::ingest::{self, MAX_BATCH, deliveries, email_events, orders, sendgrid, shopify};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The idempotency scope of Shopify deliveries (`X-Shopify-Event-Id`).
+const SHOPIFY_EVENT_SCOPE: &str = "shopify-event";
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn bad_signature(provider: &str) -> Response {
+    let message = format!("missing or invalid {provider} signature: nothing was stored");
+    refuse(StatusCode::UNAUTHORIZED, &message, "UNAUTHENTICATED")
+}
+
+fn reply(result: Result<ingest::Report, crate::error::AppError>) -> Result<(Response, ingest::Report), Response> {
+    match result {
+        Ok(report) => Ok((Json(report.summary()).into_response(), report)),
+        Err(e) => Err(error_response(&e)),
+    }
+}
+
+pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    if let Some(key) = &state.webhooks.sendgrid {
+        let signed = match (header(&headers, sendgrid::SIGNATURE_HEADER), header(&headers, sendgrid::TIMESTAMP_HEADER)) {
+            (Some(signature), Some(timestamp)) => key.verify(signature, timestamp, &body),
+            _ => false,
+        };
+        if !signed {
+            return bad_signature("SendGrid");
+        }
+    }
+    let events = match sendgrid::parse_batch(&body) {
+        Ok(events) => events,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    };
+    if events.len() > MAX_BATCH {
+        let message = format!("a batch holds at most {MAX_BATCH} events; this one has {}", events.len());
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
+    }
+    match reply(email_events::apply(&state.db, events).await) {
+        Ok((response, report)) => {
+            state.changes.announce(&report.campaigns).await;
+            response
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    if let Some(secret) = &state.webhooks.shopify {
+        if !header(&headers, shopify::HMAC_HEADER).is_some_and(|signature| secret.verify(signature, &body)) {
+            return bad_signature("Shopify");
+        }
+    }
+    let event_id = header(&headers, shopify::EVENT_ID_HEADER).filter(|id| !id.is_empty());
+    if let Some(id) = event_id {
+        match deliveries::seen(&state.db, SHOPIFY_EVENT_SCOPE, id).await {
+            Ok(true) => return Json(serde_json::json!({ "received": 1, "duplicates": 1 })).into_response(),
+            Ok(false) => {}
+            Err(e) => return error_response(&e.into()),
+        }
+    }
+    let order = match shopify::parse(&body) {
+        Ok(order) => order,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    };
+    match reply(orders::apply(&state.db, vec![order]).await) {
+        Ok((response, report)) => {
+            // Remembered after the order is stored: a crash in between makes the retry a
+            // repeat of the same order version, which changes nothing either.
+            if let Some(id) = event_id {
+                if let Err(e) = deliveries::first_time(&state.db, SHOPIFY_EVENT_SCOPE, id).await {
+                    tracing::warn!(error = %e, "could not remember a Shopify event id");
+                }
+            }
+            state.changes.announce(&report.campaigns).await;
+            response
+        }
+        Err(refusal) => refusal,
+    }
+}
