@@ -1,6 +1,6 @@
 //! Batched statements whose spelling differs between PostgreSQL and SQLite.
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{ActiveModelTrait, EntityTrait, ConnectionTrait, DbBackend, DbErr, Insert, IdenStatic, QueryTrait, Statement, Value};
 use std::collections::HashSet;
 
@@ -65,7 +65,7 @@ where
     while models.peek().is_some() {
         let chunk: Vec<A> = models.by_ref().take(CHUNK).collect();
         let mut insert = Insert::many(chunk).into_query();
-        insert.on_conflict(on_conflict.clone()).returning_col(source).returning_col(key);
+        insert.on_conflict(on_conflict.clone()).returning(Query::returning().columns([source, key]));
         let source_name = source.as_str();
         let key_name = key.as_str();
         for row in db.query_all_raw(backend.build(&insert)).await? {

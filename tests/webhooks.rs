@@ -1,0 +1,330 @@
+//! The webhooks over the real HTTP server: SendGrid's sample batch (unsigned, signed, with
+//! a bad signature, twice) and a Shopify order whose create → update → cancel arrive in
+//! reverse order; the figures and the stored rows after each.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use campaign_performance::ingest::{SendgridKey, ShopifySecret, Webhooks};
+use common::*;
+use entity::enums::{OrderStatus, Region, SendStatus, UserType};
+use entity::{ecommerce_orders, email_events, email_sends, users};
+use p256::ecdsa::SigningKey;
+use p256::ecdsa::signature::Signer;
+use p256::pkcs8::EncodePublicKey;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const SENDGRID_SAMPLE: &[u8] = include_bytes!("fixtures/sendgrid-events.json");
+const SHOPIFY_SAMPLE: &[u8] = include_bytes!("fixtures/shopify-order.json");
+const DELIVERED_SEND: &str = "0b6e4a52-1f7c-4d2b-8e3a-9c5d7f1b2e64";
+const BOUNCED_SEND: &str = "7c1d9e30-5a2b-4f6e-b8d1-2e3f4a5b6c7d";
+
+/// The campaign the samples belong to, built through the API as a brand would: a campaign
+/// with the samples' UTM code, one email, and the two sends the SendGrid sample names.
+async fn sample_campaign(db: &DatabaseConnection) -> (users::Model, users::Model, Uuid) {
+    let brand = retailer("Maison", Region::East).user_type(UserType::Brand).insert(db).await;
+    let shop = retailer("Boutique Paris", Region::East).insert(db).await;
+    let created = gql_as(
+        db,
+        &brand,
+        r#"mutation { createCampaign(input: { name: "AW25 Couture Launch", utmCode: "aw25-couture-launch",
+             budgetAllocated: "5000.00" }) { id status utmCode } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(created["createCampaign"]["status"], "DRAFT");
+    let campaign: Uuid = created["createCampaign"]["id"].as_str().unwrap().parse().unwrap();
+    let email = gql_as(
+        db,
+        &brand,
+        r#"mutation($c: UUID!) { createEmailCampaign(input: { campaignId: $c, subject: "AW25",
+             senderEmail: "news@maison.example" }) { id } }"#,
+        json!({ "c": campaign }),
+    )
+    .await;
+    let email = email["createEmailCampaign"]["id"].clone();
+    let registered = gql_as(
+        db,
+        &brand,
+        r#"mutation($e: UUID!, $sends: [SendInput!]!) { registerSends(emailCampaignId: $e, sends: $sends) {
+             registered duplicates sendIds } }"#,
+        json!({ "e": email, "sends": [
+            { "id": DELIVERED_SEND, "retailerId": shop.id, "recipientEmail": "client.one@example.com",
+              "sentAt": "2025-11-03T09:00:00Z" },
+            { "id": BOUNCED_SEND, "retailerId": shop.id, "recipientEmail": "old.address@example.net",
+              "sentAt": "2025-11-03T09:00:00Z" },
+        ]}),
+    )
+    .await;
+    assert_eq!(registered["registerSends"]["registered"], 2);
+    (brand, shop, campaign)
+}
+
+async fn performance(db: &DatabaseConnection, campaign: Uuid) -> Value {
+    let data = gql(
+        db,
+        r#"query($id: UUID!) { campaign(id: $id) { performance { totalEmailsSent emailsDelivered emailsOpened
+             emailsHumanOpened emailsClicked emailsBounced orderRevenue pendingRevenue totalRevenue }
+             human: performance(excludeMachineOpens: true) { emailsOpened openRate } } }"#,
+        json!({ "id": campaign }),
+    )
+    .await;
+    data["campaign"].clone()
+}
+
+fn signing_key() -> (SigningKey, String) {
+    let key = SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+    let public = key.verifying_key().to_public_key_der().unwrap();
+    (key, STANDARD.encode(public.as_bytes()))
+}
+
+fn sign(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
+    let mut message = timestamp.as_bytes().to_vec();
+    message.extend_from_slice(body);
+    let signature: p256::ecdsa::Signature = key.sign(&message);
+    STANDARD.encode(signature.to_der().as_bytes())
+}
+
+async fn post(url: &str, body: &[u8], headers: &[(&str, String)]) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn event_rows(db: &DatabaseConnection) -> u64 {
+    email_events::Entity::find().count(db).await.unwrap()
+}
+
+db_test!(the_sendgrid_sample_applies_once_whether_signed_or_not_and_a_bad_signature_stores_nothing, |db| {
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let (key, public) = signing_key();
+
+    // A server with a verification key refuses a bad or missing signature: 401, nothing stored.
+    let signed_server = serve(
+        test_state(&db, Default::default())
+            .with_webhooks(Webhooks { sendgrid: Some(SendgridKey::from_base64(&public).unwrap()), shopify: None }),
+    )
+    .await;
+    let url = format!("{signed_server}/webhooks/sendgrid");
+    let ts = "1762161600".to_owned();
+    let tampered = sign(&key, &ts, b"[]");
+    for headers in [
+        vec![],
+        vec![
+            ("x-twilio-email-event-webhook-signature", tampered.clone()),
+            ("x-twilio-email-event-webhook-timestamp", ts.clone()),
+        ],
+    ] {
+        let (status, body) = post(&url, SENDGRID_SAMPLE, &headers).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+    assert_eq!(event_rows(&db).await, 0, "a refused batch stores nothing");
+    let before = performance(&db, campaign).await;
+    assert_eq!(before["performance"]["emailsDelivered"], 0);
+
+    // Signed properly: applied.
+    let good = vec![
+        ("x-twilio-email-event-webhook-signature", sign(&key, &ts, SENDGRID_SAMPLE)),
+        ("x-twilio-email-event-webhook-timestamp", ts.clone()),
+    ];
+    let (status, body) = post(&url, SENDGRID_SAMPLE, &good).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"received": 5, "applied": 5, "duplicates": 0, "stale": 0, "quarantined": 0}));
+
+    // The same batch again, signed, then unsigned to a server without a key: all repeats.
+    let (status, body) = post(&url, SENDGRID_SAMPLE, &good).await;
+    assert_eq!((status, body["duplicates"].clone()), (200, json!(5)));
+    let open_server = serve(test_state(&db, Default::default())).await;
+    let (status, body) = post(&format!("{open_server}/webhooks/sendgrid"), SENDGRID_SAMPLE, &[]).await;
+    assert_eq!((status, body["duplicates"].clone(), body["applied"].clone()), (200, json!(5), json!(0)));
+
+    // Stored rows: five events, one per SendGrid event id; the sends merged from them.
+    assert_eq!(event_rows(&db).await, 5);
+    let delivered = email_sends::Entity::find_by_id(DELIVERED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    let t = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap();
+    assert_eq!(delivered.status, SendStatus::Delivered);
+    assert_eq!(delivered.delivered_at, Some(t(1762160405)));
+    assert_eq!(delivered.opened_at, Some(t(1762160911)), "the machine open is the first open");
+    assert_eq!(delivered.human_opened_at, Some(t(1762161533)), "the click is the first human open");
+    assert_eq!(delivered.clicked_at, Some(t(1762161533)));
+    let bounced = email_sends::Entity::find_by_id(BOUNCED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    assert_eq!(bounced.status, SendStatus::Bounced);
+    assert_eq!(
+        bounced.bounce_reason.as_deref(),
+        Some("550 5.1.1 The email account that you tried to reach does not exist.")
+    );
+
+    // Figures: 2 sent, 1 delivered, 1 opened (by a machine, then a person clicked), 1 bounced.
+    let after = performance(&db, campaign).await;
+    assert_eq!(
+        after["performance"],
+        json!({"totalEmailsSent": 2, "emailsDelivered": 1, "emailsOpened": 1, "emailsHumanOpened": 1,
+               "emailsClicked": 1, "emailsBounced": 1, "orderRevenue": "0.00", "pendingRevenue": "0.00",
+               "totalRevenue": "0.00"})
+    );
+    assert_eq!(after["human"], json!({"emailsOpened": 1, "openRate": 100.0}));
+
+    // The send's engagement timeline, in time order.
+    let timeline = gql(
+        &db,
+        r#"query($id: UUID!) { campaign(id: $id) { emailCampaigns { sends(first: 10, orderBy: {field: RECIPIENT_EMAIL})
+             { edges { node { recipientEmail events { type machineOpen occurredAt } } } } } } }"#,
+        json!({ "id": campaign }),
+    )
+    .await;
+    let sends = &timeline["campaign"]["emailCampaigns"][0]["sends"]["edges"];
+    let kinds: Vec<&str> =
+        sends[0]["node"]["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(sends[0]["node"]["recipientEmail"], "client.one@example.com");
+    assert_eq!(kinds, ["PROCESSED", "DELIVERED", "OPEN", "CLICK"]);
+    assert_eq!(sends[0]["node"]["events"][2]["machineOpen"], true);
+    assert_eq!(sends[1]["node"]["events"][0]["type"], "BOUNCE");
+});
+
+db_test!(unknown_sends_and_event_types_are_quarantined_answered_200_and_applied_once_the_send_exists, |db| {
+    let (brand, shop, campaign) = sample_campaign(&db).await;
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let late_send = Uuid::new_v4();
+    let batch = json!([
+        { "event": "open", "sg_event_id": "late-open", "timestamp": 1762160000, "send_id": late_send.to_string() },
+        { "event": "group_resubscribe", "sg_event_id": "odd", "timestamp": 1762160000, "send_id": DELIVERED_SEND },
+    ]);
+    let server = serve(test_state(&db, Default::default())).await;
+    let url = format!("{server}/webhooks/sendgrid");
+    let (status, body) = post(&url, batch.to_string().as_bytes(), &[]).await;
+    assert_eq!((status, body["quarantined"].clone()), (200, json!(2)));
+    // A provider retry of the same events counts an attempt and keeps one row each.
+    post(&url, batch.to_string().as_bytes(), &[]).await;
+
+    let listed = gql_as(
+        &db,
+        &admin,
+        "{ quarantinedItems { source kind key reason attempts resolvedAt } }",
+        json!({}),
+    )
+    .await;
+    let mut items = listed["quarantinedItems"].as_array().unwrap().clone();
+    items.sort_by_key(|i| i["key"].as_str().unwrap().to_owned());
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["key"], "late-open");
+    assert_eq!(items[0]["reason"], format!("unknown send {late_send}"));
+    assert_eq!(items[0]["attempts"], 2);
+    assert_eq!(items[1]["reason"], "unknown event type \"group_resubscribe\"");
+    // Retailers and brand users do not see the quarantine.
+    let refused = gql_response_as(&db, Some(&brand), "{ quarantinedItems { key } }", json!({})).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    // The send is registered later; applying the quarantine again lands the open.
+    let emails = gql(&db, "query($id: UUID!) { campaign(id: $id) { emailCampaigns { id } } }", json!({"id": campaign})).await;
+    gql_as(
+        &db,
+        &brand,
+        r#"mutation($e: UUID!, $s: [SendInput!]!) { registerSends(emailCampaignId: $e, sends: $s) { registered } }"#,
+        json!({ "e": emails["campaign"]["emailCampaigns"][0]["id"], "s": [
+            { "id": late_send, "retailerId": shop.id, "recipientEmail": "late@example.com" } ] }),
+    )
+    .await;
+    let reapplied =
+        gql_as(&db, &admin, "mutation { reapplyQuarantined { applied quarantined items { key outcome reason } } }", json!({}))
+            .await;
+    assert_eq!(reapplied["reapplyQuarantined"]["applied"], 1);
+    assert_eq!(reapplied["reapplyQuarantined"]["quarantined"], 1, "an unknown type stays unknown");
+    let waiting = gql_as(&db, &admin, "{ quarantinedItems { key } }", json!({})).await;
+    assert_eq!(waiting["quarantinedItems"], json!([{ "key": "odd" }]));
+    let figures = performance(&db, campaign).await;
+    assert_eq!(figures["performance"]["emailsOpened"], 1);
+    assert_eq!(figures["performance"]["emailsDelivered"], 1, "an open implies delivery");
+});
+
+/// The sample order at a given version.
+fn shopify_version(updated_at: &str, financial_status: &str, current_total: &str, cancelled_at: Option<&str>) -> Vec<u8> {
+    let mut order: Value = serde_json::from_slice(SHOPIFY_SAMPLE).unwrap();
+    order["updated_at"] = json!(updated_at);
+    order["financial_status"] = json!(financial_status);
+    order["current_total_price"] = json!(current_total);
+    order["cancelled_at"] = json!(cancelled_at);
+    serde_json::to_vec(&order).unwrap()
+}
+
+db_test!(a_shopify_order_ends_as_its_newest_version_whatever_the_order_of_arrival, |db| {
+    let (_, shop, campaign) = sample_campaign(&db).await;
+    let secret = ShopifySecret::new("shpss_test_secret");
+    let server = serve(
+        test_state(&db, Default::default()).with_webhooks(Webhooks { sendgrid: None, shopify: Some(secret.clone()) }),
+    )
+    .await;
+    let url = format!("{server}/webhooks/shopify/orders");
+    let create = shopify_version("2025-11-03T10:21:09+01:00", "paid", "2450.00", None);
+    let update = shopify_version("2025-11-04T08:00:00+01:00", "partially_refunded", "2000.00", None);
+    let cancel = shopify_version("2025-11-05T08:00:00+01:00", "refunded", "0.00", Some("2025-11-05T08:00:00+01:00"));
+    let deliver = |body: Vec<u8>, event: &str| {
+        let headers = vec![
+            ("x-shopify-hmac-sha256", secret.sign(&body)),
+            ("x-shopify-event-id", event.to_owned()),
+            ("x-shopify-topic", "orders/updated".to_owned()),
+        ];
+        let url = url.clone();
+        async move { post(&url, &body, &headers).await }
+    };
+
+    // A bad signature is refused and stores nothing.
+    let (status, _) = post(&url, &create, &[("x-shopify-hmac-sha256", secret.sign(b"other"))]).await;
+    assert_eq!(status, 401);
+    assert_eq!(ecommerce_orders::Entity::find().count(&*db).await.unwrap(), 0);
+
+    // Reverse order: cancel, then update, then create.
+    let (status, body) = deliver(cancel.clone(), "evt-3").await;
+    assert_eq!((status, body["applied"].clone()), (200, json!(1)), "{body}");
+    let (_, body) = deliver(update.clone(), "evt-2").await;
+    assert_eq!(body["stale"], 1, "an older version never overwrites a newer one");
+    let (_, body) = deliver(create.clone(), "evt-1").await;
+    assert_eq!(body["stale"], 1);
+    // A redelivery of the same Shopify event is recognised by its id.
+    let (_, body) = deliver(cancel.clone(), "evt-3").await;
+    assert_eq!(body["duplicates"], 1);
+
+    let rows = ecommerce_orders::Entity::find().all(&*db).await.unwrap();
+    assert_eq!(rows.len(), 1, "one row per Shopify order");
+    let row = &rows[0];
+    assert_eq!(row.external_id.as_deref(), Some("6702153450123"));
+    assert_eq!(row.order_status, OrderStatus::Cancelled, "cancelled_at wins over financial_status");
+    assert_eq!(row.campaign_id, Some(campaign), "found by utm_campaign");
+    assert_eq!(row.retailer_id, Some(shop.id), "found by the customer's email among the campaign's recipients");
+    assert!(row.attributed_to_email, "utm_medium=email");
+    let figures = performance(&db, campaign).await;
+    assert_eq!(figures["performance"]["orderRevenue"], "0.00", "a cancelled order is not revenue");
+
+    // In order on a fresh order id: create → completed 2450, update → 2000 after the refund.
+    let renumber = |body: &[u8]| {
+        let mut v: Value = serde_json::from_slice(body).unwrap();
+        v["id"] = json!(9007199254740993_u64);
+        serde_json::to_vec(&v).unwrap()
+    };
+    deliver(renumber(&create), "evt-11").await;
+    assert_eq!(performance(&db, campaign).await["performance"]["orderRevenue"], "2450.00");
+    deliver(renumber(&update), "evt-12").await;
+    assert_eq!(performance(&db, campaign).await["performance"]["orderRevenue"], "2000.00");
+    let big = ecommerce_orders::Entity::find().all(&*db).await.unwrap();
+    assert!(big.iter().any(|o| o.external_id.as_deref() == Some("9007199254740993")), "ids beyond 2^53 keep every digit");
+});
+
+db_test!(webhook_bodies_above_the_cap_are_refused_with_413_before_they_are_read, |db| {
+    let limits = campaign_performance::config::Limits { max_webhook_body_bytes: 1_000, ..Default::default() };
+    let server = serve(test_state(&db, limits)).await;
+    let big = vec![b' '; 5_000];
+    for path in ["/webhooks/sendgrid", "/webhooks/shopify/orders"] {
+        let (status, body) = post(&format!("{server}{path}"), &big, &[]).await;
+        assert_eq!(status, 413, "{path}: {body}");
+    }
+    let (status, body) = post(&format!("{server}/webhooks/sendgrid"), b"{\"not\": \"a batch\"}", &[]).await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("array"), "{body}");
+});
