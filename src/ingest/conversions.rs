@@ -2,7 +2,7 @@
 //! provided its campaign, retailer and send (when given) exist.
 
 use super::sql::insert_returning_keys;
-use super::{Outcome, Received, Report, repeats_within};
+use super::{Outcome, Received, Repeats, Report};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use entity::enums::{ConversionType, ProductCategory, QuarantineKind};
@@ -33,7 +33,8 @@ pub fn parse_stored(_source: &str, payload: &str) -> Result<Conversion, String> 
 
 /// Applies a batch of conversions; the outcomes follow the batch's order.
 pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) -> Result<Report, AppError> {
-    let mut outcomes = repeats_within(&batch);
+    let repeats = Repeats::of(&batch);
+    let mut outcomes = repeats.initial();
     let items = || batch.iter().filter_map(|r| r.item.as_ref().ok());
     let known = super::orders::Known::load(
         db,
@@ -82,15 +83,12 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) ->
     use crm_conversions::Column as C;
     let conflict = OnConflict::columns([C::Source, C::ExternalId]).do_nothing().to_owned();
     let written = insert_returning_keys(&txn, rows, conflict, (C::Source, C::ExternalId)).await?;
-    report.outcomes = outcomes
-        .into_iter()
-        .zip(&batch)
-        .map(|(o, r)| {
-            o.unwrap_or_else(|| {
-                if written.contains(&(r.source.clone(), r.key.clone())) { Outcome::Applied } else { Outcome::Duplicate }
-            })
-        })
-        .collect();
+    for (slot, r) in outcomes.iter_mut().zip(&batch) {
+        if slot.is_none() && written.contains(&(r.source.clone(), r.key.clone())) {
+            *slot = Some(Outcome::Applied);
+        }
+    }
+    report.outcomes = repeats.settle(outcomes);
     super::quarantine::settle(&txn, QuarantineKind::Conversion, &batch, &report.outcomes).await?;
     txn.commit().await?;
     Ok(report)

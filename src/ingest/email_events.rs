@@ -3,7 +3,7 @@
 
 use super::send_state::{EmailEvent, SendState};
 use super::sql::{CHUNK, insert_returning_keys, update_from_values};
-use super::{Outcome, Received, Report, repeats_within};
+use super::{Outcome, Received, Repeats, Report};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use entity::enums::{EmailEventType, QuarantineKind};
@@ -29,7 +29,8 @@ pub fn parse_stored(source: &str, payload: &str) -> Result<EmailEvent, String> {
 
 /// Applies a batch of email events; see the module docs. The outcomes follow the batch's order.
 pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) -> Result<Report, AppError> {
-    let mut outcomes = repeats_within(&batch);
+    let repeats = Repeats::of(&batch);
+    let mut outcomes = repeats.initial();
 
     // Which sends exist, and their campaigns. Read before the transaction: on SQLite the
     // transaction's first statement then takes the write lock.
@@ -114,7 +115,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
     let changed = states.into_iter().filter(|(_, (before, after))| before != after).map(|(id, (_, a))| (id, a)).collect();
     write_states(&txn, changed).await?;
 
-    report.outcomes = outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Duplicate)).collect();
+    report.outcomes = repeats.settle(outcomes);
     super::quarantine::settle(&txn, QuarantineKind::EmailEvent, &batch, &report.outcomes).await?;
     txn.commit().await?;
     Ok(report)

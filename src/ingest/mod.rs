@@ -24,7 +24,7 @@ pub use sendgrid::SendgridKey;
 pub use shopify::ShopifySecret;
 
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Most items one call may carry (webhook batch, record mutation, `registerSends`).
@@ -96,12 +96,41 @@ impl Webhooks {
     }
 }
 
-/// Marks every item whose (source, key) already appeared earlier in the batch as a duplicate;
-/// returns one slot per item, filled for those already decided.
-fn repeats_within<T>(batch: &[Received<T>]) -> Vec<Option<Outcome>> {
-    let mut seen = HashSet::new();
-    batch
-        .iter()
-        .map(|r| (!seen.insert((r.source.as_str(), r.key.as_str()))).then_some(Outcome::Duplicate))
-        .collect()
+/// Repeats within one batch: for each item, the index of its first copy when it is a repeat.
+/// Repeats start out as duplicates (so nothing applies them twice); `settle_repeats` then
+/// gives them their first copy's outcome when that was the quarantine.
+struct Repeats(Vec<Option<usize>>);
+
+impl Repeats {
+    fn of<T>(batch: &[Received<T>]) -> Self {
+        let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+        let copies = batch
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let f = *first.entry((r.source.as_str(), r.key.as_str())).or_insert(i);
+                (f != i).then_some(f)
+            })
+            .collect();
+        Repeats(copies)
+    }
+
+    /// One slot per item, `Duplicate` for the repeats.
+    fn initial(&self) -> Vec<Option<Outcome>> {
+        self.0.iter().map(|c| c.map(|_| Outcome::Duplicate)).collect()
+    }
+
+    /// The final outcomes: undecided slots become `Duplicate`; a repeat of a quarantined item
+    /// is quarantined too (it must not count as having been applied).
+    fn settle(&self, outcomes: Vec<Option<Outcome>>) -> Vec<Outcome> {
+        let mut done: Vec<Outcome> = outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Duplicate)).collect();
+        for (i, first) in self.0.iter().enumerate() {
+            if let Some(first) = *first {
+                if let Outcome::Quarantined(reason) = &done[first] {
+                    done[i] = Outcome::Quarantined(reason.clone());
+                }
+            }
+        }
+        done
+    }
 }

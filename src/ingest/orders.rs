@@ -3,7 +3,7 @@
 //! of arrival. Campaign and retailer may be named by id or found by UTM code and email.
 
 use super::sql::{CHUNK, insert_returning_keys};
-use super::{Outcome, Received, Report, repeats_within};
+use super::{Outcome, Received, Repeats, Report};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use entity::enums::{OrderStatus, QuarantineKind, UserType};
@@ -195,7 +195,8 @@ fn dedup<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
 
 /// Applies a batch of orders; the outcomes follow the batch's order.
 pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Result<Report, AppError> {
-    let mut outcomes = repeats_within(&batch);
+    let repeats = Repeats::of(&batch);
+    let mut outcomes = repeats.initial();
     let orders: Vec<&Order> = batch.iter().filter_map(|r| r.item.as_ref().ok()).collect();
     let mut known = Known::load(
         db,
@@ -323,7 +324,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
         };
         outcomes[i] = Some(outcome);
     }
-    report.outcomes = outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Duplicate)).collect();
+    report.outcomes = repeats.settle(outcomes);
     super::quarantine::settle(&txn, QuarantineKind::Order, &batch, &report.outcomes).await?;
     txn.commit().await?;
     Ok(report)
