@@ -84,7 +84,9 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
             .filter(email_sends::Column::Id.is_in(chunk.iter().copied()))
             .order_by_asc(email_sends::Column::Id);
         if txn.get_database_backend() == DbBackend::Postgres {
-            select = select.lock_exclusive();
+            // NO KEY UPDATE: concurrent event inserts hold KEY SHARE locks on their sends (the
+            // foreign key), which a plain FOR UPDATE would wait on, and deadlock with.
+            select = select.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
         }
         for send in select.all(&txn).await? {
             let before = SendState::from(&send);

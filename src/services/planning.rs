@@ -154,7 +154,9 @@ pub struct CampaignChanges {
 async fn for_update(db: &impl ConnectionTrait, id: Uuid) -> AppResult<campaigns::Model> {
     let mut select = campaigns::Entity::find_by_id(id);
     if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
+        // NO KEY UPDATE: rows inserted elsewhere that reference this campaign (foreign keys)
+        // hold KEY SHARE locks, which this must not wait on.
+        select = select.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
     }
     select.one(db).await?.ok_or_else(|| AppError::NotFound(format!("campaign {id}")))
 }
