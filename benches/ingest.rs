@@ -48,8 +48,15 @@ async fn main() -> anyhow::Result<()> {
 
 /// Batches of SendGrid events for random sends: about one in five repeats an earlier event.
 fn batches(sends: &[Uuid], events: usize, batch: usize) -> Vec<Vec<u8>> {
-    const KINDS: &[(&str, u32)] =
-        &[("processed", 10), ("delivered", 40), ("open", 25), ("click", 10), ("bounce", 5), ("deferred", 5), ("spamreport", 5)];
+    const KINDS: &[(&str, u32)] = &[
+        ("processed", 10),
+        ("delivered", 40),
+        ("open", 25),
+        ("click", 10),
+        ("bounce", 5),
+        ("deferred", 5),
+        ("spamreport", 5),
+    ];
     let total: u32 = KINDS.iter().map(|k| k.1).sum();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut made: Vec<Value> = Vec::with_capacity(events);
@@ -60,7 +67,18 @@ fn batches(sends: &[Uuid], events: usize, batch: usize) -> Vec<Vec<u8>> {
             continue;
         }
         let mut pick = rng.random_range(0..total);
-        let kind = KINDS.iter().find(|k| if pick < k.1 { true } else { pick -= k.1; false }).unwrap().0;
+        let kind = KINDS
+            .iter()
+            .find(|k| {
+                if pick < k.1 {
+                    true
+                } else {
+                    pick -= k.1;
+                    false
+                }
+            })
+            .unwrap()
+            .0;
         let send = sends[rng.random_range(0..sends.len())];
         let mut e = json!({
             "email": "client@example.com",
@@ -95,7 +113,11 @@ async fn run(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
         .await?;
     let bodies = batches(&sends, events, batch);
 
-    let state = AppState::new(conn.clone(), Verifier::new(None, None).with_secret(b"bench-secret-bench-secret-bench!"), Limits::default());
+    let state = AppState::new(
+        conn.clone(),
+        Verifier::new(None, None).with_secret(b"bench-secret-bench-secret-bench!"),
+        Limits::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });
@@ -112,7 +134,8 @@ async fn run(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
             loop {
                 let Some(body) = queue.lock().unwrap().pop() else { break };
                 let t = Instant::now();
-                let r = client.post(&url).header("content-type", "application/json").body(body).send().await.expect("post");
+                let r =
+                    client.post(&url).header("content-type", "application/json").body(body).send().await.expect("post");
                 let status = r.status();
                 let summary: Value = r.json().await.expect("json");
                 assert_eq!(status, 200, "webhook refused a batch: {summary}");

@@ -9,6 +9,7 @@
 //! Every id and time comes from a fixed seed, so every run on every backend produces the
 //! same rows.
 
+use crate::services::campaigns::utm_code_from;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::enums::{CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus, UserType};
 use entity::{Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
@@ -19,7 +20,6 @@ use sea_orm::{
     TransactionTrait,
 };
 use uuid::Uuid;
-use crate::services::campaigns::utm_code_from;
 
 /// The seed behind every id, time and name of the demo data.
 pub const SEED: u64 = 20_250_114;

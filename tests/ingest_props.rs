@@ -85,7 +85,14 @@ fn world() -> impl Strategy<Value = (Vec<Item>, Vec<usize>, Vec<usize>)> {
     })
 }
 
-fn sendgrid_event(n: usize, send: u128, kind: usize, minute: i64, machine: bool, reason: usize) -> Received<campaign_performance::ingest::send_state::EmailEvent> {
+fn sendgrid_event(
+    n: usize,
+    send: u128,
+    kind: usize,
+    minute: i64,
+    machine: bool,
+    reason: usize,
+) -> Received<campaign_performance::ingest::send_state::EmailEvent> {
     let name = EVENT_TYPES.get(kind).copied().unwrap_or("group_resubscribe");
     let mut e = json!({
         "email": format!("r{send}@example.com"),
@@ -235,16 +242,25 @@ async fn state(db: &DatabaseConnection) -> Value {
         .await
         .unwrap()
         .into_iter()
-        .map(|s| {
-            json!([s.id, s.status, s.delivered_at, s.opened_at, s.human_opened_at, s.clicked_at, s.bounce_reason])
-        })
+        .map(|s| json!([s.id, s.status, s.delivered_at, s.opened_at, s.human_opened_at, s.clicked_at, s.bounce_reason]))
         .collect();
     let mut events: Vec<Value> = events_table::Entity::find()
         .all(db)
         .await
         .unwrap()
         .into_iter()
-        .map(|e| json!([e.provider, e.provider_event_id, e.email_send_id, e.event_type, e.occurred_at, e.machine_open, e.detail, e.payload]))
+        .map(|e| {
+            json!([
+                e.provider,
+                e.provider_event_id,
+                e.email_send_id,
+                e.event_type,
+                e.occurred_at,
+                e.machine_open,
+                e.detail,
+                e.payload
+            ])
+        })
         .collect();
     events.sort_by_key(|v| v.to_string());
     let mut convs: Vec<Value> = crm_conversions::Entity::find()
@@ -261,8 +277,16 @@ async fn state(db: &DatabaseConnection) -> Value {
         .unwrap()
         .into_iter()
         .map(|o| {
-            json!([o.source, o.external_id, o.source_updated_at, o.order_status, o.order_value, o.product_count,
-                   o.retailer_id, o.attributed_to_email])
+            json!([
+                o.source,
+                o.external_id,
+                o.source_updated_at,
+                o.order_status,
+                o.order_value,
+                o.product_count,
+                o.retailer_id,
+                o.attributed_to_email
+            ])
         })
         .collect();
     ords.sort_by_key(|v| v.to_string());
@@ -295,10 +319,12 @@ async fn state(db: &DatabaseConnection) -> Value {
 /// click proves a human open), delivered over bounced over dropped, and the earliest bounce's
 /// (or drop's) reason while undelivered.
 fn expected_sends(items: &[Item]) -> Vec<Value> {
+    type Ev = (usize, i64, bool, usize, usize);
     let t = |m: i64| base() + Duration::minutes(m);
     (0..SENDS)
         .map(|s| {
-            let mine: Vec<(usize, i64, bool, usize, usize)> = items
+            // (type, minute, machine open, reason, event number) of this send's events.
+            let mine: Vec<Ev> = items
                 .iter()
                 .filter_map(|i| match *i {
                     Item::Event { n, send, kind, minute, machine, reason } if send == s && kind < EVENT_TYPES.len() => {
@@ -307,10 +333,10 @@ fn expected_sends(items: &[Item]) -> Vec<Value> {
                     _ => None,
                 })
                 .collect();
-            let earliest = |names: &[&str], pred: &dyn Fn(&(usize, i64, bool, usize, usize)) -> bool| {
+            let earliest = |names: &[&str], pred: &dyn Fn(&Ev) -> bool| {
                 mine.iter().filter(|e| names.contains(&EVENT_TYPES[e.0]) && pred(e)).map(|e| e.1).min().map(t)
             };
-            let any = |_: &(usize, i64, bool, usize, usize)| true;
+            let any = |_: &Ev| true;
             let delivered = earliest(&["delivered", "open", "click", "spamreport", "unsubscribe"], &any);
             let opened = earliest(&["open", "click"], &any);
             let human = earliest(&["open", "click"], &|e| EVENT_TYPES[e.0] == "click" || !e.2);
@@ -380,7 +406,8 @@ fn run(postgres: bool) {
     runner
         .run(&world(), |w| {
             rt.block_on(async {
-                let open = || async { if postgres { TestDb::postgres().await.unwrap() } else { TestDb::sqlite().await } };
+                let open =
+                    || async { if postgres { TestDb::postgres().await.unwrap() } else { TestDb::sqlite().await } };
                 let (reference, shuffled) = (open().await, open().await);
                 check(&reference, &shuffled, &w).await;
             });

@@ -22,7 +22,11 @@ async fn table_count(db: &impl ConnectionTrait) -> i64 {
 }
 
 db_test!(migrations_go_down_and_up_again, |db| {
-    assert_eq!(table_count(&*db).await, 10, "six tables, the summary view, the event log, the quarantine and the idempotency keys");
+    assert_eq!(
+        table_count(&*db).await,
+        10,
+        "six tables, the summary view, the event log, the quarantine and the idempotency keys"
+    );
     assert!(Migrator::get_pending_migrations(&*db).await.unwrap().is_empty());
 
     Migrator::down(&*db, None).await.expect("down");

@@ -28,7 +28,8 @@ const SPEND: &str = "mutation($id: UUID!, $amount: Decimal!, $key: String) { rec
 
 db_test!(campaigns_move_only_along_draft_active_paused_completed, |db| {
     let b = brand(&db).await;
-    let created = gql_as(&db, &b, CREATE, json!({"input": {"name": "Spring ✨ Gala 2026", "budgetAllocated": "1000.00"}})).await;
+    let created =
+        gql_as(&db, &b, CREATE, json!({"input": {"name": "Spring ✨ Gala 2026", "budgetAllocated": "1000.00"}})).await;
     let c = &created["createCampaign"];
     assert_eq!(c["status"], "DRAFT");
     assert_eq!(c["utmCode"], "spring-gala-2026");
@@ -37,7 +38,8 @@ db_test!(campaigns_move_only_along_draft_active_paused_completed, |db| {
     // The same name again gets a numbered code; a code that is taken is a conflict.
     let again = gql_as(&db, &b, CREATE, json!({"input": {"name": "Spring Gala 2026"}})).await;
     assert_eq!(again["createCampaign"]["utmCode"], "spring-gala-2026-2");
-    let taken = gql_response_as(&db, Some(&b), CREATE, json!({"input": {"name": "X", "utmCode": "spring-gala-2026"}})).await;
+    let taken =
+        gql_response_as(&db, Some(&b), CREATE, json!({"input": {"name": "X", "utmCode": "spring-gala-2026"}})).await;
     assert_eq!(code(&taken), "CONFLICT");
 
     for (to, ok) in [
@@ -105,7 +107,10 @@ db_test!(register_sends_is_all_or_nothing_and_names_the_bad_send, |db| {
     assert_eq!(first["registerSends"]["registered"], 2);
     assert_eq!(first["registerSends"]["sendIds"][0], fixed.to_string());
     let again = gql_as(&db, &b, query, json!({"e": email.id, "s": [sends[0].clone()]})).await;
-    assert_eq!((again["registerSends"]["registered"].clone(), again["registerSends"]["duplicates"].clone()), (json!(0), json!(1)));
+    assert_eq!(
+        (again["registerSends"]["registered"].clone(), again["registerSends"]["duplicates"].clone()),
+        (json!(0), json!(1))
+    );
     let stored = email_sends::Entity::find_by_id(fixed).one(&*db).await.unwrap().unwrap();
     assert_eq!(stored.recipient_email, "a@example.com", "addresses are stored in lower case");
 
@@ -116,14 +121,22 @@ db_test!(register_sends_is_all_or_nothing_and_names_the_bad_send, |db| {
     let r = gql_response_as(&db, Some(&b), query, json!({"e": email.id, "s": bad})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT");
     assert!(message(&r).contains("sends[1].retailerId"), "{r}");
-    let r = gql_response_as(&db, Some(&b), query, json!({"e": email.id, "s": [{ "retailerId": shop.id, "recipientEmail": "nope" }]})).await;
+    let r = gql_response_as(
+        &db,
+        Some(&b),
+        query,
+        json!({"e": email.id, "s": [{ "retailerId": shop.id, "recipientEmail": "nope" }]}),
+    )
+    .await;
     assert!(message(&r).contains("sends[0].recipientEmail"), "{r}");
     assert_eq!(email_sends::Entity::find().count(&*db).await.unwrap(), 2, "nothing of a refused call is stored");
     let too_many: Vec<Value> =
         (0..10_001).map(|i| json!({ "retailerId": shop.id, "recipientEmail": format!("r{i}@example.com") })).collect();
     let r = gql_response_as(&db, Some(&b), query, json!({"e": email.id, "s": too_many})).await;
     assert!(message(&r).contains("at most 10000"), "{}", message(&r));
-    let recipients = gql(&db, "query($id: UUID!) { campaign(id: $id) { emailCampaigns { totalRecipients } } }", json!({"id": c.id})).await;
+    let recipients =
+        gql(&db, "query($id: UUID!) { campaign(id: $id) { emailCampaigns { totalRecipients } } }", json!({"id": c.id}))
+            .await;
     assert_eq!(recipients["campaign"]["emailCampaigns"][0]["totalRecipients"], 2);
 });
 
@@ -131,7 +144,8 @@ db_test!(record_mutations_report_each_item_and_move_revenue_once, |db| {
     let b = brand(&db).await;
     let shop = retailer("Shop", Region::West).insert(&*db).await;
     let c = campaign("Revenue").spent("1000.00").insert(&*db).await;
-    let conversions = "mutation($s: String!, $items: [ConversionInput!]!) { recordConversions(source: $s, conversions: $items) {
+    let conversions =
+        "mutation($s: String!, $items: [ConversionInput!]!) { recordConversions(source: $s, conversions: $items) {
         applied duplicates quarantined items { index key outcome reason } } }";
     let items = json!([
         { "conversionId": "crm-1", "campaignId": c.id, "retailerId": shop.id, "conversionType": "SALE", "value": "1500.00", "occurredAt": "2025-01-20T10:00:00Z" },
@@ -139,7 +153,8 @@ db_test!(record_mutations_report_each_item_and_move_revenue_once, |db| {
         { "conversionId": "crm-2", "campaignId": c.id, "retailerId": Uuid::nil(), "conversionType": "LEAD", "value": "10.00", "occurredAt": "2025-01-20T10:00:00Z" },
     ]);
     let r = gql_as(&db, &b, conversions, json!({"s": "salesforce", "items": items})).await;
-    let outcomes: Vec<&str> = r["recordConversions"]["items"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        r["recordConversions"]["items"].as_array().unwrap().iter().map(|i| i["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["APPLIED", "DUPLICATE", "QUARANTINED"]);
     assert!(r["recordConversions"]["items"][2]["reason"].as_str().unwrap().contains("unknown retailer"));
     let r = gql_as(&db, &b, conversions, json!({"s": "salesforce", "items": [items[0].clone()]})).await;
@@ -152,8 +167,10 @@ db_test!(record_mutations_report_each_item_and_move_revenue_once, |db| {
     assert!(message(&reserved).contains("reserved"), "{reserved}");
 
     let orders = "mutation($items: [OrderInput!]!) { recordOrders(source: \"magento\", orders: $items) { applied stale duplicates items { outcome } } }";
-    let order = |updated: &str, status: &str, value: &str| json!({ "orderId": "M-100", "updatedAt": updated, "campaignId": c.id,
-        "retailerId": shop.id, "value": value, "status": status, "orderedAt": "2025-01-21T09:00:00Z" });
+    let order = |updated: &str, status: &str, value: &str| {
+        json!({ "orderId": "M-100", "updatedAt": updated, "campaignId": c.id,
+        "retailerId": shop.id, "value": value, "status": status, "orderedAt": "2025-01-21T09:00:00Z" })
+    };
     let r = gql_as(&db, &b, orders, json!({"items": [order("2025-01-22T00:00:00Z", "COMPLETED", "800.00"), order("2025-01-21T00:00:00Z", "PENDING", "800.00")]})).await;
     assert_eq!(r["recordOrders"]["items"], json!([{"outcome": "APPLIED"}, {"outcome": "STALE"}]));
     let r = gql_as(&db, &b, orders, json!({"items": [order("2025-01-22T00:00:00Z", "COMPLETED", "800.00")]})).await;
@@ -165,6 +182,7 @@ db_test!(record_mutations_report_each_item_and_move_revenue_once, |db| {
     );
     let r = gql_as(&db, &b, orders, json!({"items": [order("2025-01-23T00:00:00Z", "REFUNDED", "800.00")]})).await;
     assert_eq!(r["recordOrders"]["applied"], 1);
-    let figures = gql(&db, "query($id: UUID!) { campaign(id: $id) { performance { orderRevenue } } }", json!({"id": c.id})).await;
+    let figures =
+        gql(&db, "query($id: UUID!) { campaign(id: $id) { performance { orderRevenue } } }", json!({"id": c.id})).await;
     assert_eq!(figures["campaign"]["performance"]["orderRevenue"], "0.00", "a refunded order is not revenue");
 });

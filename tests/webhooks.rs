@@ -148,14 +148,16 @@ db_test!(the_sendgrid_sample_applies_once_whether_signed_or_not_and_a_bad_signat
 
     // Stored rows: five events, one per SendGrid event id; the sends merged from them.
     assert_eq!(event_rows(&db).await, 5);
-    let delivered = email_sends::Entity::find_by_id(DELIVERED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    let delivered =
+        email_sends::Entity::find_by_id(DELIVERED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
     let t = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap();
     assert_eq!(delivered.status, SendStatus::Delivered);
     assert_eq!(delivered.delivered_at, Some(t(1762160405)));
     assert_eq!(delivered.opened_at, Some(t(1762160911)), "the machine open is the first open");
     assert_eq!(delivered.human_opened_at, Some(t(1762161533)), "the click is the first human open");
     assert_eq!(delivered.clicked_at, Some(t(1762161533)));
-    let bounced = email_sends::Entity::find_by_id(BOUNCED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    let bounced =
+        email_sends::Entity::find_by_id(BOUNCED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
     assert_eq!(bounced.status, SendStatus::Bounced);
     assert_eq!(
         bounced.bounce_reason.as_deref(),
@@ -204,13 +206,8 @@ db_test!(unknown_sends_and_event_types_are_quarantined_answered_200_and_applied_
     // A provider retry of the same events counts an attempt and keeps one row each.
     post(&url, batch.to_string().as_bytes(), &[]).await;
 
-    let listed = gql_as(
-        &db,
-        &admin,
-        "{ quarantinedItems { source kind key reason attempts resolvedAt } }",
-        json!({}),
-    )
-    .await;
+    let listed =
+        gql_as(&db, &admin, "{ quarantinedItems { source kind key reason attempts resolvedAt } }", json!({})).await;
     let mut items = listed["quarantinedItems"].as_array().unwrap().clone();
     items.sort_by_key(|i| i["key"].as_str().unwrap().to_owned());
     assert_eq!(items.len(), 2);
@@ -223,7 +220,8 @@ db_test!(unknown_sends_and_event_types_are_quarantined_answered_200_and_applied_
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
 
     // The send is registered later; applying the quarantine again lands the open.
-    let emails = gql(&db, "query($id: UUID!) { campaign(id: $id) { emailCampaigns { id } } }", json!({"id": campaign})).await;
+    let emails =
+        gql(&db, "query($id: UUID!) { campaign(id: $id) { emailCampaigns { id } } }", json!({"id": campaign})).await;
     gql_as(
         &db,
         &brand,
@@ -232,9 +230,13 @@ db_test!(unknown_sends_and_event_types_are_quarantined_answered_200_and_applied_
             { "id": late_send, "retailerId": shop.id, "recipientEmail": "late@example.com" } ] }),
     )
     .await;
-    let reapplied =
-        gql_as(&db, &admin, "mutation { reapplyQuarantined { applied quarantined items { key outcome reason } } }", json!({}))
-            .await;
+    let reapplied = gql_as(
+        &db,
+        &admin,
+        "mutation { reapplyQuarantined { applied quarantined items { key outcome reason } } }",
+        json!({}),
+    )
+    .await;
     assert_eq!(reapplied["reapplyQuarantined"]["applied"], 1);
     assert_eq!(reapplied["reapplyQuarantined"]["quarantined"], 1, "an unknown type stays unknown");
     let waiting = gql_as(&db, &admin, "{ quarantinedItems { key } }", json!({})).await;
@@ -245,7 +247,12 @@ db_test!(unknown_sends_and_event_types_are_quarantined_answered_200_and_applied_
 });
 
 /// The sample order at a given version.
-fn shopify_version(updated_at: &str, financial_status: &str, current_total: &str, cancelled_at: Option<&str>) -> Vec<u8> {
+fn shopify_version(
+    updated_at: &str,
+    financial_status: &str,
+    current_total: &str,
+    cancelled_at: Option<&str>,
+) -> Vec<u8> {
     let mut order: Value = serde_json::from_slice(SHOPIFY_SAMPLE).unwrap();
     order["updated_at"] = json!(updated_at);
     order["financial_status"] = json!(financial_status);
@@ -313,7 +320,10 @@ db_test!(a_shopify_order_ends_as_its_newest_version_whatever_the_order_of_arriva
     deliver(renumber(&update), "evt-12").await;
     assert_eq!(performance(&db, campaign).await["performance"]["orderRevenue"], "2000.00");
     let big = ecommerce_orders::Entity::find().all(&*db).await.unwrap();
-    assert!(big.iter().any(|o| o.external_id.as_deref() == Some("9007199254740993")), "ids beyond 2^53 keep every digit");
+    assert!(
+        big.iter().any(|o| o.external_id.as_deref() == Some("9007199254740993")),
+        "ids beyond 2^53 keep every digit"
+    );
 });
 
 db_test!(webhook_bodies_above_the_cap_are_refused_with_413_before_they_are_read, |db| {

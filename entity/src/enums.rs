@@ -111,7 +111,9 @@ pub enum OrderStatus {
 }
 
 /// `email_events.event_type`: what an email provider reported about one send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
 #[serde(rename_all = "lowercase")]
 pub enum EmailEventType {

@@ -98,7 +98,10 @@ impl MigrationTrait for Migration {
                 EmailSends::Table.into_iden(),
                 ColumnDef::new(EmailSends::HumanOpenedAt).timestamp_with_time_zone().null().to_owned(),
             ),
-            add(CrmConversions::Table.into_iden(), ColumnDef::new(CrmConversions::Source).string_len(50).null().to_owned()),
+            add(
+                CrmConversions::Table.into_iden(),
+                ColumnDef::new(CrmConversions::Source).string_len(50).null().to_owned(),
+            ),
             add(
                 CrmConversions::Table.into_iden(),
                 ColumnDef::new(CrmConversions::ExternalId).string_len(255).null().to_owned(),

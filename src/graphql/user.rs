@@ -5,7 +5,8 @@ use super::connection::{ListConnection, children, connection_cost};
 use super::email::EmailSend;
 use super::enums::{Region, UserType};
 use super::inputs::{
-    optional, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter, EmailSendOrder,
+    CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter,
+    EmailSendOrder, optional,
 };
 use super::performance::UserPerformance;
 use crate::error::{AppError, gql};

@@ -25,10 +25,14 @@ fn bad_signature(provider: &str) -> Response {
     refuse(StatusCode::UNAUTHORIZED, &message, "UNAUTHENTICATED")
 }
 
-fn reply(result: Result<ingest::Report, crate::error::AppError>) -> Result<(Response, ingest::Report), Response> {
+/// The batch's summary, after telling subscribers which campaigns moved; or the error.
+async fn answer(state: &AppState, result: Result<ingest::Report, crate::error::AppError>) -> Response {
     match result {
-        Ok(report) => Ok((Json(report.summary()).into_response(), report)),
-        Err(e) => Err(error_response(&e)),
+        Ok(report) => {
+            state.changes.announce(&report.campaigns).await;
+            Json(report.summary()).into_response()
+        }
+        Err(e) => error_response(&e),
     }
 }
 
@@ -38,7 +42,8 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
         Err(refusal) => return refusal,
     };
     if let Some(key) = &state.webhooks.sendgrid {
-        let signed = match (header(&headers, sendgrid::SIGNATURE_HEADER), header(&headers, sendgrid::TIMESTAMP_HEADER)) {
+        let signed = match (header(&headers, sendgrid::SIGNATURE_HEADER), header(&headers, sendgrid::TIMESTAMP_HEADER))
+        {
             (Some(signature), Some(timestamp)) => key.verify(signature, timestamp, &body),
             _ => false,
         };
@@ -54,13 +59,7 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
         let message = format!("a batch holds at most {MAX_BATCH} events; this one has {}", events.len());
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
     }
-    match reply(email_events::apply(&state.db, events).await) {
-        Ok((response, report)) => {
-            state.changes.announce(&report.campaigns).await;
-            response
-        }
-        Err(refusal) => refusal,
-    }
+    answer(&state, email_events::apply(&state.db, events).await).await
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -68,10 +67,10 @@ pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, b
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if let Some(secret) = &state.webhooks.shopify {
-        if !header(&headers, shopify::HMAC_HEADER).is_some_and(|signature| secret.verify(signature, &body)) {
-            return bad_signature("Shopify");
-        }
+    if let Some(secret) = &state.webhooks.shopify
+        && !header(&headers, shopify::HMAC_HEADER).is_some_and(|signature| secret.verify(signature, &body))
+    {
+        return bad_signature("Shopify");
     }
     let event_id = header(&headers, shopify::EVENT_ID_HEADER).filter(|id| !id.is_empty());
     if let Some(id) = event_id {
@@ -85,18 +84,13 @@ pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, b
         Ok(order) => order,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
     };
-    match reply(orders::apply(&state.db, vec![order]).await) {
-        Ok((response, report)) => {
-            // Remembered after the order is stored: a crash in between makes the retry a
-            // repeat of the same order version, which changes nothing either.
-            if let Some(id) = event_id {
-                if let Err(e) = deliveries::first_time(&state.db, SHOPIFY_EVENT_SCOPE, id).await {
-                    tracing::warn!(error = %e, "could not remember a Shopify event id");
-                }
-            }
-            state.changes.announce(&report.campaigns).await;
-            response
-        }
-        Err(refusal) => refusal,
+    let result = orders::apply(&state.db, vec![order]).await;
+    // Remembered after the order is stored: a crash in between makes the retry a repeat of
+    // the same order version, which changes nothing either.
+    if let (Ok(_), Some(id)) = (&result, event_id)
+        && let Err(e) = deliveries::first_time(&state.db, SHOPIFY_EVENT_SCOPE, id).await
+    {
+        tracing::warn!(error = %e, "could not remember a Shopify event id");
     }
+    answer(&state, result).await
 }

@@ -96,10 +96,10 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
                 after.merge(e);
             }
             // The reason of a bounce or drop is the earliest such event's, read from the log.
-            if let Some(kind) = after.reason_from() {
-                if events.iter().any(|e| e.kind == kind) || after.status != before.status {
-                    need_reason.push((send.id, kind));
-                }
+            if let Some(kind) = after.reason_from()
+                && (events.iter().any(|e| e.kind == kind) || after.status != before.status)
+            {
+                need_reason.push((send.id, kind));
             }
             if let Some(campaign) = campaign_of.get(&send.id).copied().flatten() {
                 report.campaigns.insert(campaign);
@@ -114,7 +114,8 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
             }
         }
     }
-    let changed = states.into_iter().filter(|(_, (before, after))| before != after).map(|(id, (_, a))| (id, a)).collect();
+    let changed =
+        states.into_iter().filter(|(_, (before, after))| before != after).map(|(id, (_, a))| (id, a)).collect();
     write_states(&txn, changed).await?;
 
     report.outcomes = repeats.settle(outcomes);
@@ -124,10 +125,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
 }
 
 /// The campaign of each existing send among `ids` (`None` for a send outside any campaign).
-async fn campaigns_of_sends(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Option<Uuid>>, AppError> {
+async fn campaigns_of_sends(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Option<Uuid>>, AppError> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();

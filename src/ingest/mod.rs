@@ -13,8 +13,8 @@ pub mod deliveries;
 pub mod email_events;
 pub mod orders;
 pub mod quarantine;
-pub mod sendgrid;
 pub mod send_state;
+pub mod sendgrid;
 pub mod shopify;
 mod sql;
 pub use sql::CHUNK;
@@ -125,10 +125,10 @@ impl Repeats {
     fn settle(&self, outcomes: Vec<Option<Outcome>>) -> Vec<Outcome> {
         let mut done: Vec<Outcome> = outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Duplicate)).collect();
         for (i, first) in self.0.iter().enumerate() {
-            if let Some(first) = *first {
-                if let Outcome::Quarantined(reason) = &done[first] {
-                    done[i] = Outcome::Quarantined(reason.clone());
-                }
+            if let Some(first) = *first
+                && let Outcome::Quarantined(reason) = &done[first]
+            {
+                done[i] = Outcome::Quarantined(reason.clone());
             }
         }
         done

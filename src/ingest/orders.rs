@@ -193,6 +193,9 @@ fn dedup<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
     v
 }
 
+/// (source, order id, version) of a stored order.
+type StoredVersion = (Option<String>, Option<String>, Option<DateTime<Utc>>);
+
 /// Applies a batch of orders; the outcomes follow the batch's order.
 pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Result<Report, AppError> {
     let repeats = Repeats::of(&batch);
@@ -295,10 +298,9 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
         let mut condition = sea_orm::Condition::any();
         for i in chunk {
             let o = batch[*i].item.as_ref().expect("pending orders parsed");
-            condition = condition
-                .add(C::Source.eq(batch[*i].source.clone()).and(C::ExternalId.eq(o.order_id.clone())));
+            condition = condition.add(C::Source.eq(batch[*i].source.clone()).and(C::ExternalId.eq(o.order_id.clone())));
         }
-        let rows: Vec<(Option<String>, Option<String>, Option<DateTime<Utc>>)> = ecommerce_orders::Entity::find()
+        let rows: Vec<StoredVersion> = ecommerce_orders::Entity::find()
             .select_only()
             .columns([C::Source, C::ExternalId, C::SourceUpdatedAt])
             .filter(condition)

@@ -24,9 +24,8 @@ pub struct SendgridKey(VerifyingKey);
 
 impl SendgridKey {
     pub fn from_base64(text: &str) -> Result<Self, String> {
-        let der = STANDARD
-            .decode(text.trim())
-            .map_err(|e| format!("the SendGrid verification key is not base64: {e}"))?;
+        let der =
+            STANDARD.decode(text.trim()).map_err(|e| format!("the SendGrid verification key is not base64: {e}"))?;
         VerifyingKey::from_public_key_der(&der)
             .map(SendgridKey)
             .map_err(|e| format!("the SendGrid verification key is not a P-256 public key: {e}"))
@@ -91,7 +90,8 @@ fn item(event: &Value) -> Result<EmailEvent, String> {
     .and_then(Value::as_str)
     .filter(|_| matches!(kind, EmailEventType::Click | EmailEventType::Bounce | EmailEventType::Dropped))
     .map(|s| s.chars().take(2_000).collect());
-    let machine_open = kind == EmailEventType::Open && event.get("sg_machine_open").and_then(Value::as_bool) == Some(true);
+    let machine_open =
+        kind == EmailEventType::Open && event.get("sg_machine_open").and_then(Value::as_bool) == Some(true);
     Ok(EmailEvent { send_id, kind, occurred_at, machine_open, detail })
 }
 

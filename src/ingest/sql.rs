@@ -1,7 +1,9 @@
 //! Batched statements whose spelling differs between PostgreSQL and SQLite.
 
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{ActiveModelTrait, EntityTrait, ConnectionTrait, DbBackend, DbErr, Insert, IdenStatic, QueryTrait, Statement, Value};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Insert, QueryTrait, Statement, Value,
+};
 use std::collections::HashSet;
 
 /// Rows per statement: well under both backends' bound-parameter limits.

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, QueryTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -21,7 +21,8 @@ use uuid::Uuid;
 /// (staying put is always allowed).
 pub fn transition_allowed(from: CampaignStatus, to: CampaignStatus) -> bool {
     use CampaignStatus::*;
-    from == to || matches!((from, to), (Draft, Active) | (Active, Paused) | (Paused, Active) | (Active | Paused, Completed))
+    from == to
+        || matches!((from, to), (Draft, Active) | (Active, Paused) | (Paused, Active) | (Active | Paused, Completed))
 }
 
 /// An amount from an API argument: exact, two decimals at most, within the column's range.
@@ -109,7 +110,9 @@ pub async fn create_campaign(db: &DatabaseConnection, new: NewCampaign) -> AppRe
             code
         }
         None => {
-            let base = Some(utm_code_from(&name)).filter(|c| !c.is_empty()).unwrap_or_else(|| format!("campaign-{}", &id.simple().to_string()[..8]));
+            let base = Some(utm_code_from(&name))
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| format!("campaign-{}", &id.simple().to_string()[..8]));
             let mut code = base.clone();
             let mut n = 2;
             while utm_taken(db, &code, None).await? {
@@ -163,7 +166,11 @@ async fn for_update(db: &impl ConnectionTrait, id: Uuid) -> AppResult<campaigns:
 
 /// Changes a campaign: status only along draft → active ⇄ paused → completed; the
 /// allocation never below what is already spent.
-pub async fn update_campaign(db: &DatabaseConnection, id: Uuid, changes: CampaignChanges) -> AppResult<campaigns::Model> {
+pub async fn update_campaign(
+    db: &DatabaseConnection,
+    id: Uuid,
+    changes: CampaignChanges,
+) -> AppResult<campaigns::Model> {
     let txn = db.begin().await?;
     // Touch the row first so that, on SQLite, this transaction holds the write lock from here.
     campaigns::Entity::update_many()
@@ -237,13 +244,16 @@ pub async fn record_spend(
         }
     }
     let current = for_update(&txn, id).await?;
-    let spent = current.budget_spent.amount() + if amount.is_sign_negative() { -amount_money.amount() } else { amount_money.amount() };
+    let spent = current.budget_spent.amount()
+        + if amount.is_sign_negative() { -amount_money.amount() } else { amount_money.amount() };
     if spent.is_sign_negative() && !spent.is_zero() {
         return Err(AppError::invalid("amount", format!("would make the spend negative ({spent})")));
     }
     let spent = money("amount", spent)?;
     if let Some(allocated) = current.budget_allocated.filter(|a| spent > *a) {
-        return Err(AppError::Conflict(format!("spending {amount} would bring the total to {spent}, above the {allocated} allocated")));
+        return Err(AppError::Conflict(format!(
+            "spending {amount} would bring the total to {spent}, above the {allocated} allocated"
+        )));
     }
     let mut model: campaigns::ActiveModel = current.into();
     model.budget_spent = Set(spent);
@@ -264,7 +274,10 @@ pub struct NewEmailCampaign {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-pub async fn create_email_campaign(db: &DatabaseConnection, new: NewEmailCampaign) -> AppResult<email_campaigns::Model> {
+pub async fn create_email_campaign(
+    db: &DatabaseConnection,
+    new: NewEmailCampaign,
+) -> AppResult<email_campaigns::Model> {
     let subject = text("subject", &new.subject, 500)?;
     let sender_email = email_address("senderEmail", &new.sender_email)?;
     if campaigns::Entity::find_by_id(new.campaign_id).one(db).await?.is_none() {
@@ -307,7 +320,11 @@ pub struct Registered {
 /// checked first (an error names the first bad one), then stored in one transaction. A send
 /// whose id is already registered is reported as a duplicate and left as it is. The email
 /// campaign's `total_recipients` grows by the sends registered.
-pub async fn register_sends(db: &DatabaseConnection, email_campaign_id: Uuid, sends: Vec<NewSend>) -> AppResult<Registered> {
+pub async fn register_sends(
+    db: &DatabaseConnection,
+    email_campaign_id: Uuid,
+    sends: Vec<NewSend>,
+) -> AppResult<Registered> {
     if sends.is_empty() {
         return Ok(Registered::default());
     }
@@ -337,7 +354,10 @@ pub async fn register_sends(db: &DatabaseConnection, email_campaign_id: Uuid, se
     let mut ids_in_call = HashSet::new();
     for (i, s) in sends.into_iter().enumerate() {
         if !retailers.contains(&s.retailer_id) {
-            return Err(AppError::invalid(&format!("sends[{i}].retailerId"), format!("no retailer has the id {}", s.retailer_id)));
+            return Err(AppError::invalid(
+                &format!("sends[{i}].retailerId"),
+                format!("no retailer has the id {}", s.retailer_id),
+            ));
         }
         let id = s.id.unwrap_or_else(Uuid::new_v4);
         if !ids_in_call.insert(id) {
