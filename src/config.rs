@@ -23,8 +23,8 @@ pub const DEFAULT_MAX_COMPLEXITY: usize = 50_000;
 pub const DEFAULT_MAX_ALIASES: usize = 50;
 /// Most operations in one batched request; 0 turns batching off.
 pub const DEFAULT_MAX_BATCH: usize = 0;
-/// Largest request body, in bytes.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request body, in bytes: room for a batch mutation of 10,000 items.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Largest webhook body, in bytes (a SendGrid batch of 1,000 events is about 0.6 MB).
 pub const DEFAULT_MAX_WEBHOOK_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may run; on PostgreSQL its statements are cancelled with it

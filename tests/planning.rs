@@ -186,3 +186,30 @@ db_test!(record_mutations_report_each_item_and_move_revenue_once, |db| {
         gql(&db, "query($id: UUID!) { campaign(id: $id) { performance { orderRevenue } } }", json!({"id": c.id})).await;
     assert_eq!(figures["campaign"]["performance"]["orderRevenue"], "0.00", "a refunded order is not revenue");
 });
+
+db_test!(ten_thousand_sends_register_in_one_http_call, |db| {
+    let b = brand(&db).await;
+    let shop = retailer("Shop", Region::West).insert(&*db).await;
+    let c = campaign("Big").insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Hi").await;
+    let sends: Vec<Value> = (0..10_000)
+        .map(|i| json!({ "retailerId": shop.id, "recipientEmail": format!("firstname.lastname{i}@retailer.example") }))
+        .collect();
+    let body = json!({
+        "query": "mutation($e: UUID!, $s: [SendInput!]!) { registerSends(emailCampaignId: $e, sends: $s) { registered } }",
+        "variables": { "e": email.id, "s": sends },
+    });
+    let base = serve(test_state(&db, Default::default())).await;
+    let r: Value = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token_for(b.id))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["data"]["registerSends"]["registered"], 10_000, "{}", r["errors"]);
+    assert_eq!(email_sends::Entity::find().count(&*db).await.unwrap(), 10_000);
+});

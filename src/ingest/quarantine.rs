@@ -12,6 +12,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Keeps the items whose outcome is `Quarantined` (a repeat counts another attempt and
@@ -24,24 +25,29 @@ pub async fn settle<T>(
     outcomes: &[Outcome],
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let mut held = Vec::new();
+    // One row per item, however often the batch repeats it (one statement may not touch a
+    // row twice).
+    let mut held: BTreeMap<(&str, &str), quarantined_items::ActiveModel> = BTreeMap::new();
     let mut done: Vec<(&str, &str)> = Vec::new();
     for (received, outcome) in batch.iter().zip(outcomes) {
         match outcome {
-            Outcome::Quarantined(reason) => held.push(quarantined_items::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                source: Set(received.source.clone()),
-                kind: Set(kind),
-                item_key: Set(received.key.clone()),
-                reason: Set(reason.clone()),
-                payload: Set(received.payload.clone()),
-                received_at: Set(now),
-                attempts: Set(1),
-                resolved_at: Set(None),
-            }),
+            Outcome::Quarantined(reason) => {
+                held.entry((&received.source, &received.key)).or_insert_with(|| quarantined_items::ActiveModel {
+                    id: Set(Uuid::new_v4()),
+                    source: Set(received.source.clone()),
+                    kind: Set(kind),
+                    item_key: Set(received.key.clone()),
+                    reason: Set(reason.clone()),
+                    payload: Set(received.payload.clone()),
+                    received_at: Set(now),
+                    attempts: Set(1),
+                    resolved_at: Set(None),
+                });
+            }
             _ => done.push((&received.source, &received.key)),
         }
     }
+    let held: Vec<_> = held.into_values().collect();
     for chunk in held.chunks(super::sql::CHUNK) {
         quarantined_items::Entity::insert_many(chunk.to_vec())
             .on_conflict(
