@@ -1,9 +1,10 @@
-//! The commands: serve, migrate, seed, schema, token.
+//! The commands: serve, migrate, seed, generate, schema, token.
 
 use crate::auth::Minter;
 use crate::auth::keys::{self, AuthKeys};
 use crate::config::{
-    AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, MigrateAction, SeedArgs, ServeArgs, TokenArgs,
+    AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, GenerateArgs, MigrateAction, SeedArgs, ServeArgs,
+    TokenArgs,
 };
 use crate::db::{self, Target};
 use crate::ingest::Webhooks;
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&cli.database, args).await,
         Command::Migrate { action } => migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await,
         Command::Seed(args) => seed(&cli.database, args).await,
+        Command::Generate(args) => generate(&cli.database, args).await,
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -213,6 +215,45 @@ async fn seed(database: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()> {
         data.sends.len(),
         data.conversions.len(),
         data.orders.len()
+    );
+    Ok(())
+}
+
+async fn generate(database: &DatabaseArgs, args: GenerateArgs) -> anyhow::Result<()> {
+    let (target, db) = open(database).await?;
+    if target.embedded {
+        db::migrate_up(&db).await?;
+    }
+    if !db::is_empty(&db).await? {
+        anyhow::bail!(
+            "the database at {} already holds data; generate into an empty one (a new DATA_DIR or DATABASE_URL)",
+            target.redacted()
+        );
+    }
+    let plan = crate::generate::Plan {
+        sends: args.sends,
+        campaigns: args.campaigns,
+        retailers: args.retailers,
+        seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    let made = crate::generate::generate(&db, &plan, |n| {
+        if n % 1_000_000 == 0 && n > 0 {
+            eprintln!("  {n} sends written ({:.0?})", started.elapsed());
+        }
+    })
+    .await
+    .context("generating data")?;
+    println!(
+        "generated into {} in {:.1?}: {} retailers, {} campaigns, {} email campaigns, {} sends, {} conversions, {} orders",
+        target.redacted(),
+        started.elapsed(),
+        made.retailers,
+        made.campaigns,
+        made.email_campaigns,
+        made.sends,
+        made.conversions,
+        made.orders
     );
     Ok(())
 }

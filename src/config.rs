@@ -85,10 +85,28 @@ pub enum Command {
     },
     /// Load data into the database.
     Seed(SeedArgs),
+    /// Fill an empty database with a synthetic data set of any size (benchmarks, trials at scale).
+    Generate(GenerateArgs),
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
     /// Mint a bearer token for a user (by email), for development. Needs an HS256 secret.
     Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// How many email sends.
+    #[arg(long)]
+    pub sends: u64,
+    /// Campaigns (three emails each); default one per 250,000 sends, at least 4.
+    #[arg(long, default_value_t = 0)]
+    pub campaigns: usize,
+    /// Retailers; default one per 20,000 sends, between 15 and 500.
+    #[arg(long, default_value_t = 0)]
+    pub retailers: usize,
+    /// Random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]
