@@ -147,19 +147,19 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan, progress: impl Fn(u6
                 (SendStatus::Failed, None, Some("554 5.7.1 rejected".to_owned()))
             };
             let (mut opened_at, mut human_opened_at, mut clicked_at) = (None, None, None);
-            if let Some(d) = delivered_at {
-                if rng.random_bool(0.43) {
-                    let at = d + Duration::minutes(rng.random_range(1..4_000));
-                    opened_at = Some(at);
-                    // About a third of opens are Apple Mail Privacy Protection fetches.
-                    if rng.random_bool(0.66) {
-                        human_opened_at = Some(at);
-                    }
-                    if rng.random_bool(0.074) {
-                        let c = at + Duration::minutes(rng.random_range(1..120));
-                        clicked_at = Some(c);
-                        human_opened_at = human_opened_at.or(Some(c));
-                    }
+            if let Some(d) = delivered_at
+                && rng.random_bool(0.43)
+            {
+                let at = d + Duration::minutes(rng.random_range(1..4_000));
+                opened_at = Some(at);
+                // About a third of opens are Apple Mail Privacy Protection fetches.
+                if rng.random_bool(0.66) {
+                    human_opened_at = Some(at);
+                }
+                if rng.random_bool(0.074) {
+                    let c = at + Duration::minutes(rng.random_range(1..120));
+                    clicked_at = Some(c);
+                    human_opened_at = human_opened_at.or(Some(c));
                 }
             }
             let send_id = id(&mut rng);
