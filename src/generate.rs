@@ -187,8 +187,10 @@ pub async fn generate(db: &DatabaseConnection, plan: &Plan, progress: impl Fn(u6
             }
         }
     }
-    write_sends(db, chunk).await?;
-    progress(n);
+    if !chunk.is_empty() {
+        write_sends(db, chunk).await?;
+        progress(n);
+    }
     made.sends = n;
 
     // Revenue follows clicks: one click in ten converts in the CRM, one in twenty orders online.
