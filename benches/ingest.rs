@@ -113,11 +113,13 @@ async fn run(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
         .await?;
     let bodies = batches(&sends, events, batch);
 
+    // Unsigned posts: the benchmark measures ingestion, not signature checks.
     let state = AppState::new(
         conn.clone(),
         Verifier::new(None, None).with_secret(b"bench-secret-bench-secret-bench!"),
         Limits::default(),
-    );
+    )
+    .with_webhooks(campaign_performance::ingest::Webhooks::unsigned());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

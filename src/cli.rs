@@ -1,4 +1,4 @@
-//! The commands: serve, migrate, seed, generate, schema, token.
+//! The commands: serve, migrate, seed, generate, verify, rebuild-rollups, schema, token.
 
 use crate::auth::Minter;
 use crate::auth::keys::{self, AuthKeys};
@@ -23,6 +23,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await,
         Command::Seed(args) => seed(&cli.database, args).await,
         Command::Generate(args) => generate(&cli.database, args).await,
+        Command::Verify => verify(&cli.database).await,
+        Command::RebuildRollups => {
+            let (target, db) = open(&cli.database).await?;
+            let started = std::time::Instant::now();
+            let rows = crate::analytics::rollups::rebuild(&db).await.context("rebuilding the rollups")?;
+            println!("rebuilt the rollups of {}: {rows} rows in {:.1?}", target.redacted(), started.elapsed());
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
@@ -76,10 +84,10 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let banner = demo_tokens(&db, auth.minter.as_ref(), target.embedded).await?;
-    let webhooks = Webhooks::from_args(&args.webhooks).map_err(anyhow::Error::msg)?;
-    if webhooks.sendgrid.is_none() || webhooks.shopify.is_none() {
+    let webhooks = Webhooks::from_args(&args.webhooks, target.embedded).map_err(anyhow::Error::msg)?;
+    if (webhooks.sendgrid.is_none() || webhooks.shopify.is_none()) && webhooks.allow_unsigned {
         tracing::warn!(
-            "webhooks accept unsigned posts: set SENDGRID_WEBHOOK_VERIFICATION_KEY and SHOPIFY_WEBHOOK_SECRET in production"
+            "a webhook without its key accepts unsigned posts: set SENDGRID_WEBHOOK_VERIFICATION_KEY and SHOPIFY_WEBHOOK_SECRET in production"
         );
     }
     let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks))
@@ -255,5 +263,27 @@ async fn generate(database: &DatabaseArgs, args: GenerateArgs) -> anyhow::Result
         made.conversions,
         made.orders
     );
+    Ok(())
+}
+
+async fn verify(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let (target, db) = open(database).await?;
+    let started = std::time::Instant::now();
+    let differences = crate::analytics::rollups::verify(&db).await.context("verifying the rollups")?;
+    for d in differences.iter().take(20) {
+        let (email, retailer, slot) = d.key;
+        println!(
+            "email campaign {email}, retailer {retailer}, slot {slot}: stored {:?}, recounted {:?}",
+            d.stored, d.recounted
+        );
+    }
+    if !differences.is_empty() {
+        anyhow::bail!(
+            "{} rollup row(s) of {} differ from the raw rows; `rebuild-rollups` replaces them",
+            differences.len(),
+            target.redacted()
+        );
+    }
+    println!("the rollups of {} equal a recount of the raw rows ({:.1?})", target.redacted(), started.elapsed());
     Ok(())
 }

@@ -39,7 +39,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A server's state; webhooks accept unsigned posts until `with_webhooks` sets keys.
+    /// A server's state; its webhooks refuse every post until `with_webhooks` sets their keys
+    /// (or allows unsigned posts).
     pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
         let changes = ingest::Changes::new(db.clone());
         let schema = graphql::build_schema(db.clone(), changes.clone(), &limits);

@@ -2,7 +2,8 @@
 //! opens, unknown sends and unknown types), CRM conversions (unknown retailers included) and
 //! versions of shop orders, delivered shuffled, with repeats, in random batches, leaves the
 //! database (sends, event log, conversions, orders, quarantine) and every figure identical
-//! to the in-order, once-each replay, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+//! to the in-order, once-each replay, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL;
+//! and the rollups equal a recount of the raw rows.
 //! Cases: 6 by default; `PROPTEST_CASES=100 cargo test --test ingest_props` for more.
 
 mod common;
@@ -383,6 +384,10 @@ async fn check(reference: &DatabaseConnection, shuffled: &DatabaseConnection, w:
         rest = &rest[n..];
     }
 
+    for db in [reference, shuffled] {
+        let differences = campaign_performance::analytics::rollups::verify(db).await.unwrap();
+        assert!(differences.is_empty(), "the rollups differ from a recount: {differences:?}");
+    }
     let (a, b) = (state(reference).await, state(shuffled).await);
     assert_eq!(a["sends"], json!(expected_sends(items)), "the sends differ from errata E5's rules");
     assert_eq!(a, b, "the shuffled, repeated delivery differs from the in-order replay");

@@ -62,6 +62,18 @@ db_test!(a_subscriber_receives_the_new_figures_within_a_second_of_events_landing
 
     let mut socket = connect(&listening, json!({ "Authorization": format!("Bearer {}", token_for(brand.id)) })).await;
     assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    // Queries and mutations belong on POST /graphql (rate limit, timeout, loaders).
+    let mutation = json!({ "id": "0", "type": "subscribe", "payload": {
+        "query": "mutation($id: UUID!) { recordSpend(campaignId: $id, amount: \"1.00\") { budgetSpent } }",
+        "variables": { "id": c.id } } });
+    socket.send(Message::text(mutation.to_string())).await.unwrap();
+    let refused = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(refused["id"], "0", "{refused}");
+    assert_eq!(refused["payload"]["data"], Value::Null, "nothing ran: {refused}");
+    assert!(refused.to_string().contains("only subscriptions"), "{refused}");
+    if refused["type"] == "next" {
+        assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "complete");
+    }
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
         "query": "subscription($id: UUID!) { campaignPerformance(campaignId: $id) { emailsDelivered emailsOpened emailsClicked openRate } }",
         "variables": { "id": c.id } } });

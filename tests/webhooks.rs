@@ -107,11 +107,12 @@ db_test!(the_sendgrid_sample_applies_once_whether_signed_or_not_and_a_bad_signat
     let (key, public) = signing_key();
 
     // A server with a verification key refuses a bad or missing signature: 401, nothing stored.
-    let signed_server = serve(
-        test_state(&db, Default::default())
-            .with_webhooks(Webhooks { sendgrid: Some(SendgridKey::from_base64(&public).unwrap()), shopify: None }),
-    )
-    .await;
+    let signed_server =
+        serve(test_state(&db, Default::default()).with_webhooks(Webhooks {
+            sendgrid: Some(SendgridKey::from_base64(&public).unwrap()),
+            ..Default::default()
+        }))
+        .await;
     let url = format!("{signed_server}/webhooks/sendgrid");
     let ts = "1762161600".to_owned();
     let tampered = sign(&key, &ts, b"[]");
@@ -265,7 +266,8 @@ db_test!(a_shopify_order_ends_as_its_newest_version_whatever_the_order_of_arriva
     let (_, shop, campaign) = sample_campaign(&db).await;
     let secret = ShopifySecret::new("shpss_test_secret");
     let server = serve(
-        test_state(&db, Default::default()).with_webhooks(Webhooks { sendgrid: None, shopify: Some(secret.clone()) }),
+        test_state(&db, Default::default())
+            .with_webhooks(Webhooks { shopify: Some(secret.clone()), ..Default::default() }),
     )
     .await;
     let url = format!("{server}/webhooks/shopify/orders");
@@ -324,6 +326,17 @@ db_test!(a_shopify_order_ends_as_its_newest_version_whatever_the_order_of_arriva
         big.iter().any(|o| o.external_id.as_deref() == Some("9007199254740993")),
         "ids beyond 2^53 keep every digit"
     );
+});
+
+db_test!(a_webhook_without_its_key_refuses_posts_unless_unsigned_ones_are_allowed, |db| {
+    let verifier = campaign_performance::auth::Verifier::new(None, None).with_secret(TEST_SECRET.as_bytes());
+    let server = serve(campaign_performance::AppState::new(db.conn.clone(), verifier, Default::default())).await;
+    for path in ["/webhooks/sendgrid", "/webhooks/shopify/orders"] {
+        let (status, body) = post(&format!("{server}{path}"), SENDGRID_SAMPLE, &[]).await;
+        assert_eq!(status, 503, "{path}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("not configured"), "{body}");
+    }
+    assert_eq!(event_rows(&db).await, 0);
 });
 
 db_test!(webhook_bodies_above_the_cap_are_refused_with_413_before_they_are_read, |db| {

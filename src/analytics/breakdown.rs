@@ -4,7 +4,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{CLICKED, DELIVERED, HUMAN_OPENED, OPENED, bounced, count_if, sum_cents};
+use super::sql::{EmailRows, count_if, sum_cents};
 use entity::Money;
 use entity::enums::Region;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -117,21 +117,18 @@ pub async fn by_retailer(
     let backend = db.get_database_backend();
     let ids = || keys.iter().copied();
 
+    let source = EmailRows::for_window(window);
     let mut email = Query::select()
         .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("campaign"))
         .expr_as(Expr::cust("email_sends.retailer_id"), Alias::new("retailer"))
-        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("sent"))
-        .expr_as(Expr::cust(count_if(DELIVERED)), Alias::new("delivered"))
-        .expr_as(Expr::cust(count_if(OPENED)), Alias::new("opened"))
-        .expr_as(Expr::cust(count_if(HUMAN_OPENED)), Alias::new("human_opened"))
-        .expr_as(Expr::cust(count_if(CLICKED)), Alias::new("clicked"))
-        .expr_as(Expr::cust(count_if(&bounced())), Alias::new("bounced"))
-        .from(Alias::new("email_sends"))
+        .to_owned();
+    source.select_counts(&mut email);
+    source.from(&mut email);
+    email
         .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .inner_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
         .and_where(Expr::cust(email_key).is_in(ids()))
-        .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")])
-        .to_owned();
+        .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")]);
     restrict(&mut email, rows, "email_sends.retailer_id");
     if let Some(within) = window.condition("email_sends.sent_at") {
         email.and_where(within);

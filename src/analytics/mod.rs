@@ -5,6 +5,7 @@ pub mod breakdown;
 pub mod metrics;
 pub mod portfolio;
 pub mod ranking;
+pub mod rollups;
 pub mod significance;
 pub mod sql;
 pub mod timeline;

@@ -3,7 +3,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{CLICKED, DELIVERED, HUMAN_OPENED, OPENED, bounced, count_if, sum_cents};
+use super::sql::{EmailRows, sum_cents};
 use crate::auth::Scope;
 use crate::services::visibility::own_rows;
 use entity::Money;
@@ -64,6 +64,7 @@ pub async fn email_counts(
         return Ok(totals);
     }
     let key = grouping.key_column();
+    let source = EmailRows::for_window(window);
     let mut stmt: SelectStatement = Query::select()
         .expr_as(Expr::cust(key), Alias::new("key"))
         .expr_as(
@@ -72,21 +73,13 @@ pub async fn email_counts(
             ),
             Alias::new("retailers"),
         )
-        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("sent"))
-        .expr_as(Expr::cust(count_if(DELIVERED)), Alias::new("delivered"))
-        .expr_as(Expr::cust(count_if(OPENED)), Alias::new("opened"))
-        .expr_as(Expr::cust(count_if(HUMAN_OPENED)), Alias::new("human_opened"))
-        .expr_as(Expr::cust(count_if(CLICKED)), Alias::new("clicked"))
-        .expr_as(Expr::cust(count_if(&bounced())), Alias::new("bounced"))
-        .from(Alias::new("email_sends"))
-        .inner_join(
-            Alias::new("email_campaigns"),
-            Expr::cust("email_campaigns.id = email_sends.email_campaign_id"),
-        )
+        .to_owned();
+    source.select_counts(&mut stmt);
+    source.from(&mut stmt);
+    stmt.inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .left_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
         .and_where(key_filter(key, keys))
-        .add_group_by([Expr::cust(key)])
-        .to_owned();
+        .add_group_by([Expr::cust(key)]);
     if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
         stmt.and_where(own);
     }

@@ -202,7 +202,9 @@ impl IngestQuery {
 
 /// A record mutation's `source`: the name of the provider, CRM or shop.
 fn source(value: &str) -> Result<String, AppError> {
-    let value = value.trim();
+    // One spelling per source: "Shopify" and "shopify" are the same shop.
+    let value = value.trim().to_lowercase();
+    let value = value.as_str();
     if value.is_empty() || value.len() > 50 {
         return Err(AppError::invalid("source", "must be 1 to 50 characters"));
     }
@@ -221,10 +223,14 @@ fn batch_size(argument: &str, n: usize) -> Result<(), AppError> {
 
 fn key(argument: &str, value: &str) -> Result<String, AppError> {
     let value = value.trim();
-    if value.is_empty() || value.len() > 255 {
-        return Err(AppError::invalid(argument, "must be 1 to 255 characters"));
+    if value.is_empty() || value.len() > ingest::MAX_KEY_LEN {
+        return Err(AppError::invalid(argument, format!("must be 1 to {} characters", ingest::MAX_KEY_LEN)));
     }
     Ok(value.to_owned())
+}
+
+fn time(argument: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    ingest::plausible_time(t).map_err(|e| gql(AppError::invalid(argument, e)))
 }
 
 /// The item in its neutral form, as stored in the event log or the quarantine.
@@ -260,7 +266,7 @@ impl IngestMutation {
             let event = EmailEvent {
                 send_id: e.send_id,
                 kind: e.kind.into(),
-                occurred_at: e.occurred_at,
+                occurred_at: time(&format!("events[{i}].occurredAt"), e.occurred_at)?,
                 machine_open: e.machine_open,
                 detail: e.detail,
             };
@@ -291,7 +297,7 @@ impl IngestMutation {
                 email_send_id: c.email_send_id,
                 conversion_type: c.conversion_type.into(),
                 value: non_negative(&format!("conversions[{i}].value"), c.value).map_err(gql)?,
-                occurred_at: c.occurred_at,
+                occurred_at: time(&format!("conversions[{i}].occurredAt"), c.occurred_at)?,
                 product_category: c.product_category.map(Into::into),
             };
             batch.push(received(&source, k, conversion));
@@ -316,7 +322,7 @@ impl IngestMutation {
         for (i, o) in orders.into_iter().enumerate() {
             let order = Order {
                 order_id: key(&format!("orders[{i}].orderId"), &o.order_id).map_err(gql)?,
-                updated_at: o.updated_at,
+                updated_at: time(&format!("orders[{i}].updatedAt"), o.updated_at)?,
                 campaign_id: o.campaign_id,
                 utm_campaign: o.utm_campaign,
                 retailer_id: o.retailer_id,
@@ -328,7 +334,7 @@ impl IngestMutation {
                 } else {
                     o.product_count
                 },
-                ordered_at: o.ordered_at,
+                ordered_at: time(&format!("orders[{i}].orderedAt"), o.ordered_at)?,
                 attributed_to_email: o.attributed_to_email,
             };
             let k = order.key();
@@ -343,6 +349,9 @@ impl IngestMutation {
     /// named may exist. Administrators only.
     async fn reapply_quarantined(&self, ctx: &Context<'_>, ids: Option<Vec<Uuid>>) -> Result<RecordResult> {
         super::caller(ctx)?.require_admin().map_err(gql)?;
+        if let Some(ids) = &ids {
+            batch_size("ids", ids.len()).map_err(gql)?;
+        }
         let (items, report) = quarantine::reapply(super::db(ctx), ids).await.map_err(gql)?;
         let keys = items.into_iter().map(|(item, _)| item.item_key).collect();
         Ok(finish(ctx, report, keys).await)

@@ -1,7 +1,7 @@
 //! Request-wide rules of the schema: the alias limit, and error codes on every error.
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Response, ServerError, ServerResult, Value, Variables};
 use std::sync::Arc;
 
@@ -112,5 +112,40 @@ impl Extension for ErrorCodes {
             }
         }
         response
+    }
+}
+
+/// Marks the requests that arrive over the WebSocket (`/graphql/ws`).
+#[derive(Debug, Clone, Copy)]
+pub struct OverWebSocket;
+
+/// Over the WebSocket only subscriptions run: queries and mutations go to `POST /graphql`,
+/// where the rate limit, the request timeout and the per-request loaders apply.
+pub struct SubscriptionsOnlyOverWebSocket;
+
+impl ExtensionFactory for SubscriptionsOnlyOverWebSocket {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SubscriptionsOnlyOverWebSocket)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for SubscriptionsOnlyOverWebSocket {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let not_subscription = doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription);
+        if not_subscription && ctx.data_opt::<OverWebSocket>().is_some() {
+            return Err(coded(
+                "only subscriptions run over the WebSocket; send queries and mutations to POST /graphql".into(),
+                "BAD_USER_INPUT",
+            ));
+        }
+        Ok(doc)
     }
 }

@@ -19,7 +19,7 @@ mod retailer;
 mod user;
 
 pub use campaign::{Campaign, spend_for};
-pub use limits::RequestId;
+pub use limits::{OverWebSocket, RequestId};
 pub use performance::CampaignPerformance;
 
 use crate::auth::{Caller, Scope, Viewer};
@@ -61,7 +61,8 @@ pub fn build_schema(db: DatabaseConnection, changes: Changes, limits: &Limits) -
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(limits::AliasLimit(limits.max_aliases))
-        .extension(limits::ErrorCodes);
+        .extension(limits::ErrorCodes)
+        .extension(limits::SubscriptionsOnlyOverWebSocket);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }

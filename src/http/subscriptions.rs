@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::auth::{self, Viewer};
+use crate::graphql::OverWebSocket;
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -35,6 +36,7 @@ pub async fn upgrade(
                 }
                 let mut data = Data::default();
                 data.insert(viewer);
+                data.insert(OverWebSocket);
                 Ok(data)
             })
             .serve()

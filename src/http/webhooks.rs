@@ -20,6 +20,13 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A webhook without its key, where unsigned posts are not allowed.
+fn not_configured(variable: &str) -> Response {
+    let message =
+        format!("this webhook is not configured: set {variable} (or ALLOW_UNSIGNED_WEBHOOKS for development)");
+    refuse(StatusCode::SERVICE_UNAVAILABLE, &message, "FORBIDDEN")
+}
+
 fn bad_signature(provider: &str) -> Response {
     let message = format!("missing or invalid {provider} signature: nothing was stored");
     refuse(StatusCode::UNAUTHORIZED, &message, "UNAUTHENTICATED")
@@ -41,6 +48,9 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
+    if state.webhooks.sendgrid.is_none() && !state.webhooks.allow_unsigned {
+        return not_configured("SENDGRID_WEBHOOK_VERIFICATION_KEY");
+    }
     if let Some(key) = &state.webhooks.sendgrid {
         let signed = match (header(&headers, sendgrid::SIGNATURE_HEADER), header(&headers, sendgrid::TIMESTAMP_HEADER))
         {
@@ -67,6 +77,9 @@ pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, b
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
+    if state.webhooks.shopify.is_none() && !state.webhooks.allow_unsigned {
+        return not_configured("SHOPIFY_WEBHOOK_SECRET");
+    }
     if let Some(secret) = &state.webhooks.shopify
         && !header(&headers, shopify::HMAC_HEADER).is_some_and(|signature| secret.verify(signature, &body))
     {

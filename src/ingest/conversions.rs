@@ -79,6 +79,8 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) ->
             external_id: Set(Some(r.key.clone())),
         });
     }
+    // One insertion order for every batch, so concurrent batches cannot deadlock.
+    rows.sort_by(|a, b| (a.source.as_ref(), a.external_id.as_ref()).cmp(&(b.source.as_ref(), b.external_id.as_ref())));
     let txn = db.begin().await?;
     use crm_conversions::Column as C;
     let conflict = OnConflict::columns([C::Source, C::ExternalId]).do_nothing().to_owned();

@@ -95,10 +95,9 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
             for e in events {
                 after.merge(e);
             }
-            // The reason of a bounce or drop is the earliest such event's, read from the log.
-            if let Some(kind) = after.reason_from()
-                && (events.iter().any(|e| e.kind == kind) || after.status != before.status)
-            {
+            // The reason of a bounce or drop is the earliest such event's, read from the log
+            // (whatever arrived first).
+            if let Some(kind) = after.reason_from() {
                 need_reason.push((send.id, kind));
             }
             if let Some(campaign) = campaign_of.get(&send.id).copied().flatten() {
@@ -110,7 +109,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
     if !need_reason.is_empty() {
         for (id, reason) in earliest_reasons(&txn, &need_reason).await? {
             if let Some((_, after)) = states.get_mut(&id) {
-                after.bounce_reason = Some(reason);
+                after.bounce_reason = reason;
             }
         }
     }
@@ -174,13 +173,13 @@ async fn log_events<'a>(
     Ok(insert_returning_keys(db, models, conflict, (C::Provider, C::ProviderEventId)).await?)
 }
 
-/// The detail of the earliest logged event of the given kind, per send.
+/// The detail of the earliest logged event of the given kind, per send that has one.
 async fn earliest_reasons(
     db: &impl ConnectionTrait,
     wanted: &[(Uuid, EmailEventType)],
-) -> Result<HashMap<Uuid, String>, AppError> {
+) -> Result<HashMap<Uuid, Option<String>>, AppError> {
     let kinds: HashMap<Uuid, EmailEventType> = wanted.iter().copied().collect();
-    let mut best: HashMap<Uuid, (DateTime<Utc>, String, String)> = HashMap::new();
+    let mut best: HashMap<Uuid, (DateTime<Utc>, String, Option<String>)> = HashMap::new();
     for chunk in wanted.chunks(CHUNK) {
         let rows = email_events::Entity::find()
             .filter(email_events::Column::EmailSendId.is_in(chunk.iter().map(|(id, _)| *id)))
@@ -191,14 +190,14 @@ async fn earliest_reasons(
             if kinds.get(&e.email_send_id) != Some(&e.event_type) {
                 continue;
             }
-            let candidate = (e.occurred_at, e.provider_event_id.clone(), e.detail.clone().unwrap_or_default());
+            let candidate = (e.occurred_at, e.provider_event_id.clone(), e.detail.clone());
             let entry = best.entry(e.email_send_id).or_insert_with(|| candidate.clone());
             if (&candidate.0, &candidate.1) < (&entry.0, &entry.1) {
                 *entry = candidate;
             }
         }
     }
-    Ok(best.into_iter().filter(|(_, (_, _, r))| !r.is_empty()).map(|(id, (_, _, r))| (id, r)).collect())
+    Ok(best.into_iter().map(|(id, (_, _, reason))| (id, reason)).collect())
 }
 
 /// Writes the merged states back, many sends per statement.

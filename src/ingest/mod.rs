@@ -79,20 +79,37 @@ impl Report {
     }
 }
 
-/// The keys that verify webhook deliveries; a webhook without one accepts unsigned posts.
+/// Longest provider id or idempotency key kept as it is (longer ones are stored as a hash).
+pub const MAX_KEY_LEN: usize = 200;
+
+/// Whether a time is one the database can hold and a provider could mean: 1970 to 9999.
+pub fn plausible_time(t: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::Datelike;
+    if (1970..10_000).contains(&t.year()) { Ok(t) } else { Err(format!("the time {t} is outside 1970–9999")) }
+}
+
+/// The keys that verify webhook deliveries. A webhook without its key refuses every post
+/// (503) unless unsigned posts are allowed (development, the embedded database).
 #[derive(Debug, Clone, Default)]
 pub struct Webhooks {
     pub sendgrid: Option<SendgridKey>,
     pub shopify: Option<ShopifySecret>,
+    pub allow_unsigned: bool,
 }
 
 impl Webhooks {
-    pub fn from_args(args: &crate::config::WebhookArgs) -> Result<Self, String> {
+    pub fn from_args(args: &crate::config::WebhookArgs, embedded: bool) -> Result<Self, String> {
         let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         Ok(Webhooks {
             sendgrid: present(&args.sendgrid_verification_key).map(|k| SendgridKey::from_base64(&k)).transpose()?,
             shopify: present(&args.shopify_webhook_secret).map(|s| ShopifySecret::new(&s)),
+            allow_unsigned: args.allow_unsigned_webhooks || embedded,
         })
+    }
+
+    /// No keys, unsigned posts accepted: for development and tests.
+    pub fn unsigned() -> Self {
+        Webhooks { allow_unsigned: true, ..Default::default() }
     }
 }
 

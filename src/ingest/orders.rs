@@ -11,7 +11,8 @@ use entity::{Money, campaigns, ecommerce_orders, email_campaigns, email_sends, u
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -131,6 +132,9 @@ impl Known {
                 .inner_join(email_campaigns::Entity)
                 .filter(email_sends::Column::RecipientEmail.is_in(chunk.iter().cloned()))
                 .filter(email_sends::Column::RetailerId.is_not_null())
+                // The latest send to an address wins (inserted last), whatever the row order.
+                .order_by_asc(email_sends::Column::SentAt)
+                .order_by_asc(email_sends::Column::Id)
                 .into_tuple()
                 .all(db)
                 .await?;
@@ -243,7 +247,14 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
     let now = Utc::now();
     let mut rows = Vec::new();
     let mut pending = Vec::new();
-    for i in newest.values().copied() {
+    // One insertion order for every batch (by order id), so concurrent batches cannot wait
+    // on each other's rows in a cycle.
+    let mut chosen: Vec<usize> = newest.values().copied().collect();
+    chosen.sort_by(|a, b| {
+        let key = |i: &usize| (&batch[*i].source, batch[*i].item.as_ref().map(|o| o.order_id.as_str()).unwrap_or(""));
+        key(a).cmp(&key(b))
+    });
+    for i in chosen {
         let (r, Ok(o)) = (&batch[i], &batch[i].item) else { continue };
         let (campaign, retailer) = resolved[&i];
         pending.push(i);
@@ -265,6 +276,22 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
 
     let txn = db.begin().await?;
     use ecommerce_orders::Column as C;
+    // The campaigns the stored versions belong to: an update may move an order away from one.
+    for chunk in pending.chunks(CHUNK) {
+        let mut condition = sea_orm::Condition::any();
+        for i in chunk {
+            let o = batch[*i].item.as_ref().expect("pending orders parsed");
+            condition = condition.add(C::Source.eq(batch[*i].source.clone()).and(C::ExternalId.eq(o.order_id.clone())));
+        }
+        let before: Vec<Option<Uuid>> = ecommerce_orders::Entity::find()
+            .select_only()
+            .column(C::CampaignId)
+            .filter(condition)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        report.campaigns.extend(before.into_iter().flatten());
+    }
     let mut conflict = OnConflict::columns([C::Source, C::ExternalId]);
     conflict
         .update_columns([

@@ -57,7 +57,7 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Received<EmailEvent>>, String> {
 pub fn parse_event(event: &Value) -> Received<EmailEvent> {
     let payload = event.to_string();
     let key = match event.get("sg_event_id").and_then(Value::as_str) {
-        Some(id) if !id.is_empty() => id.to_owned(),
+        Some(id) if !id.is_empty() && id.len() <= super::MAX_KEY_LEN => id.to_owned(),
         // Without SendGrid's id, the event's own bytes identify its repeats.
         _ => format!("sha256:{:x}", Sha256::digest(payload.as_bytes())),
     };
@@ -81,8 +81,9 @@ fn item(event: &Value) -> Result<EmailEvent, String> {
     let send = event.get("send_id").and_then(Value::as_str).ok_or("the event has no `send_id` custom argument")?;
     let send_id = uuid::Uuid::parse_str(send).map_err(|_| format!("`send_id` {send:?} is not a UUID"))?;
     let seconds = event.get("timestamp").and_then(Value::as_i64).ok_or("the event has no numeric `timestamp`")?;
-    let occurred_at: DateTime<Utc> =
-        DateTime::from_timestamp(seconds, 0).ok_or_else(|| format!("`timestamp` {seconds} is out of range"))?;
+    let occurred_at: DateTime<Utc> = DateTime::from_timestamp(seconds, 0)
+        .ok_or_else(|| format!("`timestamp` {seconds} is out of range"))
+        .and_then(super::plausible_time)?;
     let detail = match kind {
         EmailEventType::Click => event.get("url"),
         _ => event.get("reason").or_else(|| event.get("response")),

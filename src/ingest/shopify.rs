@@ -58,7 +58,11 @@ pub fn parse(body: &[u8]) -> Result<Received<Order>, String> {
     let item = order(&value);
     let key = match &item {
         Ok(o) => o.key(),
-        Err(_) => format!("{id}@{}", value.get("updated_at").and_then(Value::as_str).unwrap_or("")),
+        Err(_) => {
+            let version: String =
+                value.get("updated_at").and_then(Value::as_str).unwrap_or("").chars().take(40).collect();
+            format!("{id}@{version}")
+        }
     };
     Ok(Received { source: SOURCE.to_owned(), key, payload: value.to_string(), item })
 }
@@ -73,7 +77,7 @@ pub fn parse_order(body: &[u8]) -> Result<Order, String> {
 fn order_id(value: &Value) -> Option<String> {
     match value.get("id")? {
         Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Some(s.clone()),
+        Value::String(s) if !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_digit()) => Some(s.clone()),
         _ => None,
     }
 }
@@ -83,6 +87,7 @@ fn time(value: &Value, field: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{field}` {text:?} is not an RFC 3339 time: {e}"))
+        .and_then(super::plausible_time)
 }
 
 fn amount(value: &Value, field: &str) -> Result<Option<Money>, String> {
@@ -129,7 +134,9 @@ fn order(value: &Value) -> Result<Order, String> {
     let product_count = value
         .get("line_items")
         .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(|i| i.get("quantity").and_then(Value::as_i64)).sum::<i64>())
+        .map(|items| {
+            items.iter().filter_map(|i| i.get("quantity").and_then(Value::as_i64)).fold(0_i64, i64::saturating_add)
+        })
         .unwrap_or(1);
     Ok(Order {
         order_id,

@@ -67,7 +67,14 @@ fn utm_code(argument: &str, value: &str) -> AppResult<String> {
     Ok(value)
 }
 
+/// A time the database can hold and a person could mean (1970 to 9999).
+fn when(argument: &str, t: Option<DateTime<Utc>>) -> AppResult<Option<DateTime<Utc>>> {
+    t.map(|t| crate::ingest::plausible_time(t).map_err(|e| AppError::invalid(argument, e))).transpose()
+}
+
 fn dates_in_order(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> AppResult<()> {
+    when("startDate", start)?;
+    when("endDate", end)?;
     match (start, end) {
         (Some(s), Some(e)) if e < s => Err(AppError::invalid("endDate", "is before startDate")),
         _ => Ok(()),
@@ -152,6 +159,17 @@ pub struct CampaignChanges {
     pub utm_code: Option<String>,
 }
 
+/// Marks the campaign as changed now. Done first in a transaction that changes it, so that
+/// on SQLite the transaction holds the write lock from its first statement.
+async fn touch(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    campaigns::Entity::update_many()
+        .col_expr(campaigns::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(campaigns::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Reads a campaign for a change, locked against concurrent changes on PostgreSQL (SQLite
 /// serialises writers by itself).
 async fn for_update(db: &impl ConnectionTrait, id: Uuid) -> AppResult<campaigns::Model> {
@@ -172,12 +190,7 @@ pub async fn update_campaign(
     changes: CampaignChanges,
 ) -> AppResult<campaigns::Model> {
     let txn = db.begin().await?;
-    // Touch the row first so that, on SQLite, this transaction holds the write lock from here.
-    campaigns::Entity::update_many()
-        .col_expr(campaigns::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(campaigns::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
+    touch(&txn, id).await?;
     let current = for_update(&txn, id).await?;
     let mut model: campaigns::ActiveModel = current.clone().into();
     if let Some(name) = changes.name {
@@ -235,6 +248,9 @@ pub async fn record_spend(
 ) -> AppResult<campaigns::Model> {
     let amount_money = money("amount", amount.abs())?;
     let txn = db.begin().await?;
+    // A write first, so that on SQLite this transaction holds the write lock from here on
+    // (a read first would fail to upgrade when another writer got in between).
+    touch(&txn, id).await?;
     if let Some(key) = idempotency_key {
         let key = text("idempotencyKey", key, 200)?;
         if !deliveries::first_time(&txn, &format!("spend:{id}"), &key).await? {
@@ -279,6 +295,7 @@ pub async fn create_email_campaign(
     new: NewEmailCampaign,
 ) -> AppResult<email_campaigns::Model> {
     let subject = text("subject", &new.subject, 500)?;
+    when("sentAt", new.sent_at)?;
     let sender_email = email_address("senderEmail", &new.sender_email)?;
     if campaigns::Entity::find_by_id(new.campaign_id).one(db).await?.is_none() {
         return Err(AppError::NotFound(format!("campaign {}", new.campaign_id)));
@@ -289,7 +306,11 @@ pub async fn create_email_campaign(
         subject: Set(subject),
         content: Set(new.content),
         sender_email: Set(sender_email),
-        sender_name: Set(new.sender_name.filter(|n| !n.trim().is_empty())),
+        sender_name: Set(new
+            .sender_name
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| text("senderName", &n, 255))
+            .transpose()?),
         sent_at: Set(new.sent_at),
         total_recipients: Set(0),
         created_at: Set(Utc::now()),
@@ -368,8 +389,12 @@ pub async fn register_sends(
             email_campaign_id: Set(Some(email_campaign_id)),
             retailer_id: Set(Some(s.retailer_id)),
             recipient_email: Set(email_address(&format!("sends[{i}].recipientEmail"), &s.recipient_email)?),
-            recipient_name: Set(s.recipient_name),
-            sent_at: Set(s.sent_at.unwrap_or(now)),
+            recipient_name: Set(s
+                .recipient_name
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| text(&format!("sends[{i}].recipientName"), &n, 255))
+                .transpose()?),
+            sent_at: Set(when(&format!("sends[{i}].sentAt"), s.sent_at)?.unwrap_or(now)),
             delivered_at: Set(None),
             opened_at: Set(None),
             clicked_at: Set(None),
@@ -379,6 +404,8 @@ pub async fn register_sends(
         });
     }
     let all_ids: Vec<Uuid> = rows.iter().map(|r| *r.id.as_ref()).collect();
+    // One insertion order (by id) for every call, so concurrent calls cannot deadlock.
+    rows.sort_by_key(|r| *r.id.as_ref());
     let txn = db.begin().await?;
     let mut inserted = HashSet::new();
     for chunk in rows.chunks(crate::ingest::CHUNK) {

@@ -192,6 +192,7 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
 pub fn test_state(db: &DatabaseConnection, limits: Limits) -> campaign_performance::AppState {
     let verifier = Verifier::new(None, None).with_secret(TEST_SECRET.as_bytes());
     campaign_performance::AppState::new(db.clone(), verifier, limits)
+        .with_webhooks(campaign_performance::ingest::Webhooks::unsigned())
 }
 
 /// A valid token for `user` under the test secret.
