@@ -271,11 +271,7 @@ async fn verify(database: &DatabaseArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let differences = crate::analytics::rollups::verify(&db).await.context("verifying the rollups")?;
     for d in differences.iter().take(20) {
-        let (email, retailer, slot) = d.key;
-        println!(
-            "email campaign {email}, retailer {retailer}, slot {slot}: stored {:?}, recounted {:?}",
-            d.stored, d.recounted
-        );
+        println!("{} {}: stored {:?}, recounted {:?}", d.table, d.key, d.stored, d.recounted);
     }
     if !differences.is_empty() {
         anyhow::bail!(

@@ -10,6 +10,8 @@ mod m20250101_000001_create_core_tables;
 mod m20250101_000002_create_performance_summary_view;
 mod m20251125_000001_create_ingestion_tables;
 pub mod m20251125_000002_create_email_rollups;
+pub mod m20251125_000003_create_email_activity;
+mod rollup_sql;
 
 pub struct Migrator;
 
@@ -21,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000002_create_performance_summary_view::Migration),
             Box::new(m20251125_000001_create_ingestion_tables::Migration),
             Box::new(m20251125_000002_create_email_rollups::Migration),
+            Box::new(m20251125_000003_create_email_activity::Migration),
         ]
     }
 }

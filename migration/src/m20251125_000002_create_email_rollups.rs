@@ -4,22 +4,12 @@
 //! fresh. Each count follows errata E5, like the raw-row queries in `analytics::sql`.
 //! Sends without a retailer count under the nil UUID.
 
+use crate::rollup_sql::{drop_triggers, nil, slot, triggers};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// Seconds per slot (as `analytics::timeline::SLOT_SECS`).
-const SLOT_SECS: i64 = 900;
-const NIL: &str = "00000000-0000-0000-0000-000000000000";
-
-fn slot(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => format!("(CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECS})"),
-        _ => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {SLOT_SECS}) AS BIGINT)"),
-    }
-}
 
 /// The six counts one send contributes, for the row alias `r` (E5).
 fn counts(r: &str) -> [String; 6] {
@@ -35,14 +25,6 @@ fn counts(r: &str) -> [String; 6] {
         flag(&format!("({r}.human_opened_at IS NOT NULL OR {r}.clicked_at IS NOT NULL)")),
         flag(&format!("({r}.clicked_at IS NOT NULL)")),
     ]
-}
-
-fn nil(backend: DbBackend) -> String {
-    match backend {
-        // SQLite keeps UUIDs as 16-byte blobs.
-        DbBackend::Sqlite => "zeroblob(16)".to_owned(),
-        _ => format!("'{NIL}'::uuid"),
-    }
 }
 
 /// `INSERT … ON CONFLICT DO UPDATE` adding `sign` × the contribution of row `r`.
@@ -87,56 +69,6 @@ pub fn from_raw(backend: DbBackend) -> String {
     )
 }
 
-/// The columns whose change moves a count.
-const COUNTED: &str =
-    "email_campaign_id, retailer_id, sent_at, status, delivered_at, opened_at, human_opened_at, clicked_at";
-
-fn triggers(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Sqlite => vec![
-            format!(
-                "CREATE TRIGGER email_rollups_insert AFTER INSERT ON email_sends WHEN NEW.email_campaign_id IS NOT NULL
-                 BEGIN {}; END",
-                upsert(backend, "NEW", "")
-            ),
-            format!(
-                "CREATE TRIGGER email_rollups_delete AFTER DELETE ON email_sends WHEN OLD.email_campaign_id IS NOT NULL
-                 BEGIN {}; END",
-                upsert(backend, "OLD", "-")
-            ),
-            format!(
-                "CREATE TRIGGER email_rollups_update_old AFTER UPDATE OF {COUNTED} ON email_sends WHEN OLD.email_campaign_id IS NOT NULL
-                 BEGIN {}; END",
-                upsert(backend, "OLD", "-")
-            ),
-            format!(
-                "CREATE TRIGGER email_rollups_update_new AFTER UPDATE OF {COUNTED} ON email_sends WHEN NEW.email_campaign_id IS NOT NULL
-                 BEGIN {}; END",
-                upsert(backend, "NEW", "")
-            ),
-        ],
-        _ => vec![
-            format!(
-                "CREATE FUNCTION email_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-                 BEGIN
-                   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.email_campaign_id IS NOT NULL THEN {}; END IF;
-                   IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.email_campaign_id IS NOT NULL THEN {}; END IF;
-                   RETURN NULL;
-                 END $$",
-                upsert(backend, "OLD", "-"),
-                upsert(backend, "NEW", "")
-            ),
-            "CREATE TRIGGER email_rollups_insert_delete AFTER INSERT OR DELETE ON email_sends
-             FOR EACH ROW EXECUTE FUNCTION email_rollups_apply()"
-                .to_owned(),
-            format!(
-                "CREATE TRIGGER email_rollups_update AFTER UPDATE OF {COUNTED} ON email_sends
-                 FOR EACH ROW EXECUTE FUNCTION email_rollups_apply()"
-            ),
-        ],
-    }
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -156,7 +88,7 @@ impl MigrationTrait for Migration {
             from_raw(backend)
         ))
         .await?;
-        for sql in triggers(backend) {
+        for sql in triggers(backend, "email_rollups", |r, sign| format!("{};", upsert(backend, r, sign))) {
             db.execute_unprepared(&sql).await?;
         }
         Ok(())
@@ -164,22 +96,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => {
-                for t in [
-                    "email_rollups_insert",
-                    "email_rollups_delete",
-                    "email_rollups_update_old",
-                    "email_rollups_update_new",
-                ] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {t}")).await?;
-                }
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER IF EXISTS email_rollups_insert_delete ON email_sends").await?;
-                db.execute_unprepared("DROP TRIGGER IF EXISTS email_rollups_update ON email_sends").await?;
-                db.execute_unprepared("DROP FUNCTION IF EXISTS email_rollups_apply()").await?;
-            }
+        for sql in drop_triggers(manager.get_database_backend(), "email_rollups") {
+            db.execute_unprepared(&sql).await?;
         }
         db.execute_unprepared("DROP TABLE email_rollups").await?;
         Ok(())

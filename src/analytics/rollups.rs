@@ -1,102 +1,110 @@
 //! The rollups' own upkeep: `verify` recomputes them from the raw rows and lists every
 //! difference; `rebuild` replaces them with that recomputation. The triggers that keep them
-//! exact on every change live in the migration that created them.
+//! exact on every change live in the migrations that created them.
 
-use migration::m20251125_000002_create_email_rollups::from_raw;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Statement, TransactionTrait};
+use migration::m20251125_000002_create_email_rollups::from_raw as email_rollups_from_raw;
+use migration::m20251125_000003_create_email_activity::from_raw as email_activity_from_raw;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, TransactionTrait};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// One rollup row's counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromQueryResult)]
-pub struct Counts {
-    pub sent: i64,
-    pub delivered: i64,
-    pub bounced: i64,
-    pub opened: i64,
-    pub human_opened: i64,
-    pub clicked: i64,
+/// One rollup table: its key and count columns, and the query that recounts it.
+struct Rollup {
+    table: &'static str,
+    keys: &'static [&'static str],
+    counts: &'static [&'static str],
+    recount: fn(DbBackend) -> String,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Row {
-    email_campaign_id: Uuid,
-    retailer_id: Uuid,
-    sent_slot: i64,
-    sent: i64,
-    delivered: i64,
-    bounced: i64,
-    opened: i64,
-    human_opened: i64,
-    clicked: i64,
-}
+const ROLLUPS: [Rollup; 2] = [
+    Rollup {
+        table: "email_rollups",
+        keys: &["email_campaign_id", "retailer_id", "sent_slot"],
+        counts: &["sent", "delivered", "bounced", "opened", "human_opened", "clicked"],
+        recount: email_rollups_from_raw,
+    },
+    Rollup {
+        table: "email_activity",
+        keys: &["email_campaign_id", "retailer_id", "kind", "slot"],
+        counts: &["n"],
+        recount: email_activity_from_raw,
+    },
+];
 
-/// (email campaign, retailer — nil for none, 15-minute slot of the send time).
-pub type Key = (Uuid, Uuid, i64);
-
-/// A rollup row that differs from the raw rows' count.
+/// A rollup row that differs from the recount of the raw rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
-    pub key: Key,
-    pub stored: Counts,
-    pub recounted: Counts,
+    pub table: &'static str,
+    /// The key columns, `name=value` each.
+    pub key: String,
+    /// The counts, in the table's column order.
+    pub stored: Vec<i64>,
+    pub recounted: Vec<i64>,
 }
 
-async fn read(db: &impl ConnectionTrait, sql: String) -> Result<BTreeMap<Key, Counts>, DbErr> {
-    let stmt = Statement::from_string(db.get_database_backend(), sql);
-    let rows = Row::find_by_statement(stmt).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let counts = Counts {
-                sent: r.sent,
-                delivered: r.delivered,
-                bounced: r.bounced,
-                opened: r.opened,
-                human_opened: r.human_opened,
-                clicked: r.clicked,
-            };
-            ((r.email_campaign_id, r.retailer_id, r.sent_slot), counts)
-        })
-        .filter(|(_, c)| *c != Counts::default())
-        .collect())
+fn key_of(row: &QueryResult, rollup: &Rollup) -> Result<String, DbErr> {
+    let mut parts = Vec::with_capacity(rollup.keys.len());
+    for k in rollup.keys {
+        let text = match (row.try_get::<Uuid>("", k), row.try_get::<i64>("", k)) {
+            (Ok(id), _) => id.to_string(),
+            (_, Ok(n)) => n.to_string(),
+            _ => row.try_get::<i32>("", k)?.to_string(),
+        };
+        parts.push(format!("{k}={text}"));
+    }
+    Ok(parts.join(" "))
 }
 
-/// Every difference between the stored email rollups and a recount of the sends.
+async fn read(db: &impl ConnectionTrait, rollup: &Rollup, sql: String) -> Result<BTreeMap<String, Vec<i64>>, DbErr> {
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let counts = rollup.counts.iter().map(|c| row.try_get::<i64>("", c)).collect::<Result<Vec<_>, _>>()?;
+        if counts.iter().any(|n| *n != 0) {
+            out.insert(key_of(&row, rollup)?, counts);
+        }
+    }
+    Ok(out)
+}
+
+/// Every difference between the stored rollups and a recount of the sends.
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr> {
-    let stored = read(
-        db,
-        "SELECT email_campaign_id, retailer_id, sent_slot, sent, delivered, bounced, opened, human_opened, clicked \
-         FROM email_rollups"
-            .to_owned(),
-    )
-    .await?;
-    let recounted = read(db, from_raw(db.get_database_backend())).await?;
-    let mut keys: Vec<&Key> = stored.keys().chain(recounted.keys()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| {
-            let (s, r) = (stored.get(k).copied().unwrap_or_default(), recounted.get(k).copied().unwrap_or_default());
-            (s != r).then_some(Difference { key: *k, stored: s, recounted: r })
-        })
-        .collect())
+    let mut differences = Vec::new();
+    for rollup in &ROLLUPS {
+        let columns = [rollup.keys, rollup.counts].concat().join(", ");
+        let stored = read(db, rollup, format!("SELECT {columns} FROM {}", rollup.table)).await?;
+        let recount = format!("SELECT {columns} FROM ({}) AS recount", (rollup.recount)(db.get_database_backend()));
+        let recounted = read(db, rollup, recount).await?;
+        let zero = vec![0; rollup.counts.len()];
+        let mut keys: Vec<&String> = stored.keys().chain(recounted.keys()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            let (s, r) = (stored.get(key).unwrap_or(&zero), recounted.get(key).unwrap_or(&zero));
+            if s != r {
+                differences.push(Difference {
+                    table: rollup.table,
+                    key: key.clone(),
+                    stored: s.clone(),
+                    recounted: r.clone(),
+                });
+            }
+        }
+    }
+    Ok(differences)
 }
 
-/// Replaces the email rollups with a recount of the sends, in one transaction; returns the
-/// rows written.
+/// Replaces every rollup with a recount of the sends, in one transaction; returns the rows
+/// written.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
-    txn.execute_unprepared("DELETE FROM email_rollups").await?;
-    let written = txn
-        .execute_unprepared(&format!(
-            "INSERT INTO email_rollups (email_campaign_id, retailer_id, sent_slot, sent, delivered, bounced, opened, \
-             human_opened, clicked) {}",
-            from_raw(txn.get_database_backend())
-        ))
-        .await?
-        .rows_affected();
+    let mut written = 0;
+    for rollup in &ROLLUPS {
+        txn.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
+        let columns = [rollup.keys, rollup.counts].concat().join(", ");
+        let sql = format!("INSERT INTO {} ({columns}) {}", rollup.table, (rollup.recount)(txn.get_database_backend()));
+        written += txn.execute_unprepared(&sql).await?.rows_affected();
+    }
     txn.commit().await?;
     Ok(written)
 }

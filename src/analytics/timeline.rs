@@ -26,7 +26,7 @@ pub enum Interval {
     Week,
 }
 
-/// What happened in one slot.
+/// What happened in one slot. The numbers are stored (`email_activity.kind`): never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     Sent = 0,
@@ -91,31 +91,24 @@ pub async fn slots(
             values.push(r.into());
             let at = p(values.len());
             (
-                format!(" AND email_sends.retailer_id = {at}"),
+                format!(" AND email_activity.retailer_id = {at}"),
                 format!(" AND crm_conversions.retailer_id = {at}"),
                 format!(" AND ecommerce_orders.retailer_id = {at}"),
             )
         }
         None => (String::new(), String::new(), String::new()),
     };
-    let send_part = |kind: EventKind, time: &str| {
-        format!(
-            "SELECT email_campaigns.campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, 0 AS cents
-             FROM email_sends JOIN email_campaigns ON email_campaigns.id = email_sends.email_campaign_id
-             WHERE email_campaigns.campaign_id IN ({list}) AND {time} IS NOT NULL{send_own}
-             GROUP BY email_campaigns.campaign_id, {slot}",
-            k = kind as i32,
-            slot = slot_expr(backend, time),
-        )
-    };
+    // Sends, deliveries, opens and clicks per slot come from `email_activity`, which triggers
+    // keep equal to a count of the sends (see its migration for the times each counts at).
     let sql = [
-        send_part(EventKind::Sent, "email_sends.sent_at"),
-        send_part(
-            EventKind::Delivered,
-            "COALESCE(email_sends.delivered_at, email_sends.opened_at, email_sends.clicked_at)",
+        format!(
+            "SELECT email_campaigns.campaign_id AS campaign, email_activity.kind AS kind, email_activity.slot AS slot,
+                    SUM(email_activity.n) AS n, 0 AS cents
+             FROM email_activity JOIN email_campaigns ON email_campaigns.id = email_activity.email_campaign_id
+             WHERE email_campaigns.campaign_id IN ({list}){send_own}
+             GROUP BY email_campaigns.campaign_id, email_activity.kind, email_activity.slot
+             HAVING SUM(email_activity.n) <> 0"
         ),
-        send_part(EventKind::Opened, "COALESCE(email_sends.opened_at, email_sends.clicked_at)"),
-        send_part(EventKind::Clicked, "email_sends.clicked_at"),
         format!(
             "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, COALESCE(SUM({c}), 0) AS cents
              FROM crm_conversions WHERE campaign_id IN ({list}){conv_own} GROUP BY campaign_id, {slot}",
@@ -136,7 +129,7 @@ pub async fn slots(
     // Every part uses the same parameters; PostgreSQL numbers them once, SQLite needs each
     // `?` bound in order.
     let bound: Vec<Value> = match backend {
-        DbBackend::Sqlite => (0..6).flat_map(|_| values.clone()).collect(),
+        DbBackend::Sqlite => (0..3).flat_map(|_| values.clone()).collect(),
         _ => values,
     };
     let wrapped = format!(
