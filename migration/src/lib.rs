@@ -11,7 +11,7 @@ mod m20250101_000002_create_performance_summary_view;
 mod m20251125_000001_create_ingestion_tables;
 pub mod m20251125_000002_create_email_rollups;
 pub mod m20251125_000003_create_email_activity;
-mod rollup_sql;
+pub mod rollup_sql;
 
 pub struct Migrator;
 

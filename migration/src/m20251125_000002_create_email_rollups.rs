@@ -4,7 +4,7 @@
 //! fresh. Each count follows errata E5, like the raw-row queries in `analytics::sql`.
 //! Sends without a retailer count under the nil UUID.
 
-use crate::rollup_sql::{drop_triggers, nil, slot, triggers};
+use crate::rollup_sql::{Rollup, Source, nil, slot};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -27,39 +27,25 @@ fn counts(r: &str) -> [String; 6] {
     ]
 }
 
-/// `INSERT … ON CONFLICT DO UPDATE` adding `sign` × the contribution of row `r`.
-fn upsert(backend: DbBackend, r: &str, sign: &str) -> String {
+/// The rollup: counts per (email campaign, retailer, slot of the send time).
+pub const ROLLUP: Rollup = Rollup {
+    table: "email_rollups",
+    keys: &["email_campaign_id", "retailer_id", "sent_slot"],
+    counts: &["sent", "delivered", "bounced", "opened", "human_opened", "clicked"],
+    rows,
+};
+
+fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
+    let r = source.alias();
     let c = counts(r);
     format!(
-        "INSERT INTO email_rollups (email_campaign_id, retailer_id, sent_slot, sent, delivered, bounced, opened, human_opened, clicked)
-         VALUES ({r}.email_campaign_id, COALESCE({r}.retailer_id, {nil}), {slot}, {s}{c0}, {s}{c1}, {s}{c2}, {s}{c3}, {s}{c4}, {s}{c5})
-         ON CONFLICT (email_campaign_id, retailer_id, sent_slot) DO UPDATE SET
-           sent = email_rollups.sent + excluded.sent, delivered = email_rollups.delivered + excluded.delivered,
-           bounced = email_rollups.bounced + excluded.bounced, opened = email_rollups.opened + excluded.opened,
-           human_opened = email_rollups.human_opened + excluded.human_opened, clicked = email_rollups.clicked + excluded.clicked",
+        "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
+                {slot} AS sent_slot, {sign}{c0} AS sent, {sign}{c1} AS delivered, {sign}{c2} AS bounced,
+                {sign}{c3} AS opened, {sign}{c4} AS human_opened, {sign}{c5} AS clicked
+         {from} WHERE {r}.email_campaign_id IS NOT NULL",
         nil = nil(backend),
         slot = slot(backend, &format!("{r}.sent_at")),
-        s = sign,
-        c0 = c[0],
-        c1 = c[1],
-        c2 = c[2],
-        c3 = c[3],
-        c4 = c[4],
-        c5 = c[5],
-    )
-}
-
-/// The rollup rows recomputed from `email_sends` (backfill, `rebuild-rollups`, `verify`).
-pub fn from_raw(backend: DbBackend) -> String {
-    let c = counts("s");
-    format!(
-        "SELECT s.email_campaign_id AS email_campaign_id, COALESCE(s.retailer_id, {nil}) AS retailer_id, {slot} AS sent_slot,
-                CAST(SUM({c0}) AS BIGINT) AS sent, CAST(SUM({c1}) AS BIGINT) AS delivered, CAST(SUM({c2}) AS BIGINT) AS bounced,
-                CAST(SUM({c3}) AS BIGINT) AS opened, CAST(SUM({c4}) AS BIGINT) AS human_opened, CAST(SUM({c5}) AS BIGINT) AS clicked
-         FROM email_sends s WHERE s.email_campaign_id IS NOT NULL
-         GROUP BY s.email_campaign_id, COALESCE(s.retailer_id, {nil}), {slot}",
-        nil = nil(backend),
-        slot = slot(backend, "s.sent_at"),
+        from = source.from(),
         c0 = c[0],
         c1 = c[1],
         c2 = c[2],
@@ -85,10 +71,10 @@ impl MigrationTrait for Migration {
         db.execute_unprepared(&format!(
             "INSERT INTO email_rollups (email_campaign_id, retailer_id, sent_slot, sent, delivered, bounced, opened, human_opened, clicked)
              {}",
-            from_raw(backend)
+            ROLLUP.from_raw(backend)
         ))
         .await?;
-        for sql in triggers(backend, "email_rollups", |r, sign| format!("{};", upsert(backend, r, sign))) {
+        for sql in ROLLUP.triggers(backend) {
             db.execute_unprepared(&sql).await?;
         }
         Ok(())
@@ -96,7 +82,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in drop_triggers(manager.get_database_backend(), "email_rollups") {
+        for sql in ROLLUP.drop_triggers(manager.get_database_backend()) {
             db.execute_unprepared(&sql).await?;
         }
         db.execute_unprepared("DROP TABLE email_rollups").await?;

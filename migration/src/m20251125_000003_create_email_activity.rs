@@ -4,7 +4,7 @@
 //! errata E5: a delivery counts at its time or, missing, at the open or click that proves it;
 //! an open at the open or the click.
 
-use crate::rollup_sql::{drop_triggers, nil, slot, triggers};
+use crate::rollup_sql::{Rollup, Source, nil, slot};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -21,39 +21,30 @@ fn kinds(r: &str) -> [(i32, String); 4] {
     ]
 }
 
-/// Statements adding `sign` × the row's activity (one per kind that happened).
-fn apply(backend: DbBackend, r: &str, sign: &str) -> String {
+/// The rollup: sends per (email campaign, retailer, kind, slot of the time it happened).
+pub const ROLLUP: Rollup = Rollup {
+    table: "email_activity",
+    keys: &["email_campaign_id", "retailer_id", "kind", "slot"],
+    counts: &["n"],
+    rows,
+};
+
+fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
+    let r = source.alias();
     kinds(r)
         .iter()
         .map(|(kind, time)| {
             format!(
-                "INSERT INTO email_activity (email_campaign_id, retailer_id, kind, slot, n)
-                 SELECT {r}.email_campaign_id, COALESCE({r}.retailer_id, {nil}), {kind}, {slot}, {sign}1 WHERE {time} IS NOT NULL
-                 ON CONFLICT (email_campaign_id, retailer_id, kind, slot) DO UPDATE SET n = email_activity.n + excluded.n;",
+                "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
+                        {kind} AS kind, {slot} AS slot, {sign}1 AS n
+                 {from} WHERE {r}.email_campaign_id IS NOT NULL AND {time} IS NOT NULL",
                 nil = nil(backend),
                 slot = slot(backend, time),
+                from = source.from(),
             )
         })
         .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The activity recomputed from `email_sends` (backfill, `rebuild-rollups`, `verify`).
-pub fn from_raw(backend: DbBackend) -> String {
-    kinds("s")
-        .iter()
-        .map(|(kind, time)| {
-            format!(
-                "SELECT s.email_campaign_id AS email_campaign_id, COALESCE(s.retailer_id, {nil}) AS retailer_id,
-                        {kind} AS kind, {slot} AS slot, CAST(COUNT(*) AS BIGINT) AS n
-                 FROM email_sends s WHERE s.email_campaign_id IS NOT NULL AND {time} IS NOT NULL
-                 GROUP BY s.email_campaign_id, COALESCE(s.retailer_id, {nil}), {slot}",
-                nil = nil(backend),
-                slot = slot(backend, time),
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\nUNION ALL\n")
+        .join(" UNION ALL ")
 }
 
 #[async_trait::async_trait]
@@ -70,10 +61,10 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared(&format!(
             "INSERT INTO email_activity (email_campaign_id, retailer_id, kind, slot, n) {}",
-            from_raw(backend)
+            ROLLUP.from_raw(backend)
         ))
         .await?;
-        for sql in triggers(backend, "email_activity", |r, sign| apply(backend, r, sign)) {
+        for sql in ROLLUP.triggers(backend) {
             db.execute_unprepared(&sql).await?;
         }
         Ok(())
@@ -81,7 +72,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for sql in drop_triggers(manager.get_database_backend(), "email_activity") {
+        for sql in ROLLUP.drop_triggers(manager.get_database_backend()) {
             db.execute_unprepared(&sql).await?;
         }
         db.execute_unprepared("DROP TABLE email_activity").await?;

@@ -1,4 +1,11 @@
-//! SQL shared by the rollup migrations, where PostgreSQL and SQLite differ.
+//! Rollup tables over `email_sends`, kept exact by triggers, where PostgreSQL and SQLite differ.
+//!
+//! A rollup is described by its key and count columns and by `rows`: the contribution of
+//! the sends of a row source, one output row per (key, …) with signed counts. From that one
+//! description come the recount from raw rows, and the triggers: on PostgreSQL one
+//! statement-level trigger per operation that adds the net change per key of the whole
+//! statement (`REFERENCING OLD/NEW TABLE`), in key order so concurrent writers lock rows in
+//! the same order; on SQLite (row-level triggers only) the same for each row.
 
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -22,71 +29,145 @@ pub fn nil(backend: DbBackend) -> String {
     }
 }
 
-/// The columns of `email_sends` whose change moves a count.
-pub const COUNTED: &str =
+/// The columns of `email_sends` whose change moves a count (SQLite's update trigger).
+const COUNTED: &str =
     "email_campaign_id, retailer_id, sent_at, status, delivered_at, opened_at, human_opened_at, clicked_at";
 
-/// Triggers on `email_sends` that run `apply(row, sign)` — SQL statements adding `sign` ×
-/// the row's contribution — for the old row (sign `-`) and the new row (sign empty) of every
-/// insert, delete and update of a counted column. `name` prefixes the triggers and function.
-pub fn triggers(backend: DbBackend, name: &str, apply: impl Fn(&str, &str) -> String) -> Vec<String> {
-    match backend {
-        DbBackend::Sqlite => vec![
-            format!(
-                "CREATE TRIGGER {name}_insert AFTER INSERT ON email_sends WHEN NEW.email_campaign_id IS NOT NULL
-                 BEGIN {} END",
-                apply("NEW", "")
-            ),
-            format!(
-                "CREATE TRIGGER {name}_delete AFTER DELETE ON email_sends WHEN OLD.email_campaign_id IS NOT NULL
-                 BEGIN {} END",
-                apply("OLD", "-")
-            ),
-            format!(
-                "CREATE TRIGGER {name}_update_old AFTER UPDATE OF {COUNTED} ON email_sends WHEN OLD.email_campaign_id IS NOT NULL
-                 BEGIN {} END",
-                apply("OLD", "-")
-            ),
-            format!(
-                "CREATE TRIGGER {name}_update_new AFTER UPDATE OF {COUNTED} ON email_sends WHEN NEW.email_campaign_id IS NOT NULL
-                 BEGIN {} END",
-                apply("NEW", "")
-            ),
-        ],
-        _ => vec![
-            format!(
-                "CREATE FUNCTION {name}_apply() RETURNS trigger LANGUAGE plpgsql AS $$
-                 BEGIN
-                   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.email_campaign_id IS NOT NULL THEN {} END IF;
-                   IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.email_campaign_id IS NOT NULL THEN {} END IF;
-                   RETURN NULL;
-                 END $$",
-                apply("OLD", "-"),
-                apply("NEW", "")
-            ),
-            format!(
-                "CREATE TRIGGER {name}_insert_delete AFTER INSERT OR DELETE ON email_sends
-                 FOR EACH ROW EXECUTE FUNCTION {name}_apply()"
-            ),
-            format!(
-                "CREATE TRIGGER {name}_update AFTER UPDATE OF {COUNTED} ON email_sends
-                 FOR EACH ROW EXECUTE FUNCTION {name}_apply()"
-            ),
-        ],
+/// How a row source is named in `Rollup::rows`: a table under an alias, or the trigger's
+/// `NEW`/`OLD` row itself (SQLite, no FROM).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Table { table: &'a str, alias: &'a str },
+    Row(&'a str),
+}
+
+impl Source<'_> {
+    /// The alias that column references use.
+    pub fn alias(&self) -> &str {
+        match self {
+            Source::Table { alias, .. } => alias,
+            Source::Row(r) => r,
+        }
+    }
+
+    /// The FROM clause (empty for a trigger row).
+    pub fn from(&self) -> String {
+        match self {
+            Source::Table { table, alias } => format!("FROM {table} {alias}"),
+            Source::Row(_) => String::new(),
+        }
     }
 }
 
-/// Statements dropping what `triggers` created.
-pub fn drop_triggers(backend: DbBackend, name: &str) -> Vec<String> {
-    match backend {
-        DbBackend::Sqlite => ["insert", "delete", "update_old", "update_new"]
-            .iter()
-            .map(|t| format!("DROP TRIGGER IF EXISTS {name}_{t}"))
-            .collect(),
-        _ => vec![
-            format!("DROP TRIGGER IF EXISTS {name}_insert_delete ON email_sends"),
-            format!("DROP TRIGGER IF EXISTS {name}_update ON email_sends"),
-            format!("DROP FUNCTION IF EXISTS {name}_apply()"),
-        ],
+pub struct Rollup {
+    pub table: &'static str,
+    pub keys: &'static [&'static str],
+    pub counts: &'static [&'static str],
+    /// `SELECT <keys>, <counts> FROM … WHERE …` over a source, counts multiplied by `sign`
+    /// (`""` or `"-"`).
+    pub rows: fn(DbBackend, Source<'_>, &str) -> String,
+}
+
+impl Rollup {
+    /// The rollup's rows recounted from `email_sends`.
+    pub fn from_raw(&self, backend: DbBackend) -> String {
+        let source = (self.rows)(backend, Source::Table { table: "email_sends", alias: "s" }, "");
+        self.summed(&source, false)
+    }
+
+    /// `SELECT keys, SUM(counts) … GROUP BY keys` over `source`; `changes_only` leaves out keys
+    /// whose counts sum to zero and orders by key.
+    fn summed(&self, source: &str, changes_only: bool) -> String {
+        let keys = self.keys.join(", ");
+        let sums: Vec<String> = self.counts.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
+        let mut sql = format!("SELECT {keys}, {} FROM ({source}) AS d WHERE true GROUP BY {keys}", sums.join(", "));
+        if changes_only {
+            let nonzero: Vec<String> = self.counts.iter().map(|c| format!("SUM({c}) <> 0")).collect();
+            sql.push_str(&format!(" HAVING {} ORDER BY {keys}", nonzero.join(" OR ")));
+        }
+        sql
+    }
+
+    /// Adds the net counts of `source` to the table.
+    fn upsert(&self, source: &str) -> String {
+        let columns = [self.keys, self.counts].concat().join(", ");
+        let sets: Vec<String> =
+            self.counts.iter().map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = self.table)).collect();
+        format!(
+            "INSERT INTO {t} ({columns}) {select} ON CONFLICT ({keys}) DO UPDATE SET {sets};",
+            t = self.table,
+            select = self.summed(source, true),
+            keys = self.keys.join(", "),
+            sets = sets.join(", "),
+        )
+    }
+
+    /// The statements creating the triggers.
+    pub fn triggers(&self, backend: DbBackend) -> Vec<String> {
+        let t = self.table;
+        let rows = |source: Source<'_>, sign: &str| (self.rows)(backend, source, sign);
+        match backend {
+            DbBackend::Sqlite => {
+                let (new, old) = (rows(Source::Row("NEW"), ""), rows(Source::Row("OLD"), "-"));
+                vec![
+                    format!("CREATE TRIGGER {t}_insert AFTER INSERT ON email_sends BEGIN {} END", self.upsert(&new)),
+                    format!("CREATE TRIGGER {t}_delete AFTER DELETE ON email_sends BEGIN {} END", self.upsert(&old)),
+                    format!(
+                        "CREATE TRIGGER {t}_update AFTER UPDATE OF {COUNTED} ON email_sends BEGIN {} END",
+                        self.upsert(&format!("{new} UNION ALL {old}"))
+                    ),
+                ]
+            }
+            _ => {
+                let new = rows(Source::Table { table: "new_rows", alias: "r" }, "");
+                let old = rows(Source::Table { table: "old_rows", alias: "r" }, "-");
+                vec![
+                    format!(
+                        "CREATE FUNCTION {t}_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN
+                           IF TG_OP = 'INSERT' THEN {insert}
+                           ELSIF TG_OP = 'DELETE' THEN {delete}
+                           ELSE {update}
+                           END IF;
+                           RETURN NULL;
+                         END $$",
+                        insert = self.upsert(&new),
+                        delete = self.upsert(&old),
+                        update = self.upsert(&format!("{new} UNION ALL {old}")),
+                    ),
+                    format!(
+                        "CREATE TRIGGER {t}_insert AFTER INSERT ON email_sends REFERENCING NEW TABLE AS new_rows
+                         FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
+                    ),
+                    format!(
+                        "CREATE TRIGGER {t}_update AFTER UPDATE ON email_sends
+                         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                         FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
+                    ),
+                    format!(
+                        "CREATE TRIGGER {t}_delete AFTER DELETE ON email_sends REFERENCING OLD TABLE AS old_rows
+                         FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
+                    ),
+                ]
+            }
+        }
+    }
+
+    /// The statements dropping the triggers.
+    pub fn drop_triggers(&self, backend: DbBackend) -> Vec<String> {
+        let t = self.table;
+        match backend {
+            DbBackend::Sqlite => {
+                ["insert", "delete", "update"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {t}_{op}")).collect()
+            }
+            _ => {
+                let mut v: Vec<String> = ["insert", "delete", "update"]
+                    .iter()
+                    .map(|op| format!("DROP TRIGGER IF EXISTS {t}_{op} ON email_sends"))
+                    .collect();
+                v.push(format!("DROP FUNCTION IF EXISTS {t}_apply()"));
+                v
+            }
+        }
     }
 }

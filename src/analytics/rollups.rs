@@ -2,34 +2,16 @@
 //! difference; `rebuild` replaces them with that recomputation. The triggers that keep them
 //! exact on every change live in the migrations that created them.
 
-use migration::m20251125_000002_create_email_rollups::from_raw as email_rollups_from_raw;
-use migration::m20251125_000003_create_email_activity::from_raw as email_activity_from_raw;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement, TransactionTrait};
+use migration::rollup_sql::Rollup;
+use migration::{
+    m20251125_000002_create_email_rollups as email_rollups, m20251125_000003_create_email_activity as email_activity,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// One rollup table: its key and count columns, and the query that recounts it.
-struct Rollup {
-    table: &'static str,
-    keys: &'static [&'static str],
-    counts: &'static [&'static str],
-    recount: fn(DbBackend) -> String,
-}
-
-const ROLLUPS: [Rollup; 2] = [
-    Rollup {
-        table: "email_rollups",
-        keys: &["email_campaign_id", "retailer_id", "sent_slot"],
-        counts: &["sent", "delivered", "bounced", "opened", "human_opened", "clicked"],
-        recount: email_rollups_from_raw,
-    },
-    Rollup {
-        table: "email_activity",
-        keys: &["email_campaign_id", "retailer_id", "kind", "slot"],
-        counts: &["n"],
-        recount: email_activity_from_raw,
-    },
-];
+/// Every rollup, each described once in its migration.
+const ROLLUPS: [&Rollup; 2] = [&email_rollups::ROLLUP, &email_activity::ROLLUP];
 
 /// A rollup row that differs from the recount of the raw rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,10 +52,10 @@ async fn read(db: &impl ConnectionTrait, rollup: &Rollup, sql: String) -> Result
 /// Every difference between the stored rollups and a recount of the sends.
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr> {
     let mut differences = Vec::new();
-    for rollup in &ROLLUPS {
+    for rollup in ROLLUPS {
         let columns = [rollup.keys, rollup.counts].concat().join(", ");
         let stored = read(db, rollup, format!("SELECT {columns} FROM {}", rollup.table)).await?;
-        let recount = format!("SELECT {columns} FROM ({}) AS recount", (rollup.recount)(db.get_database_backend()));
+        let recount = format!("SELECT {columns} FROM ({}) AS recount", rollup.from_raw(db.get_database_backend()));
         let recounted = read(db, rollup, recount).await?;
         let zero = vec![0; rollup.counts.len()];
         let mut keys: Vec<&String> = stored.keys().chain(recounted.keys()).collect();
@@ -99,10 +81,10 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr>
 pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
     let mut written = 0;
-    for rollup in &ROLLUPS {
+    for rollup in ROLLUPS {
         txn.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
         let columns = [rollup.keys, rollup.counts].concat().join(", ");
-        let sql = format!("INSERT INTO {} ({columns}) {}", rollup.table, (rollup.recount)(txn.get_database_backend()));
+        let sql = format!("INSERT INTO {} ({columns}) {}", rollup.table, rollup.from_raw(txn.get_database_backend()));
         written += txn.execute_unprepared(&sql).await?.rows_affected();
     }
     txn.commit().await?;
