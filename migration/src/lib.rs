@@ -11,6 +11,7 @@ mod m20250101_000002_create_performance_summary_view;
 mod m20251125_000001_create_ingestion_tables;
 pub mod m20251125_000002_create_email_rollups;
 pub mod m20251125_000003_create_email_activity;
+pub mod m20251125_000004_create_email_totals;
 pub mod rollup_sql;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000001_create_ingestion_tables::Migration),
             Box::new(m20251125_000002_create_email_rollups::Migration),
             Box::new(m20251125_000003_create_email_activity::Migration),
+            Box::new(m20251125_000004_create_email_totals::Migration),
         ]
     }
 }

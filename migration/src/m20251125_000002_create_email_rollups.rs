@@ -12,7 +12,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The six counts one send contributes, for the row alias `r` (E5).
-fn counts(r: &str) -> [String; 6] {
+pub fn counts(r: &str) -> [String; 6] {
     let delivered = format!(
         "({r}.delivered_at IS NOT NULL OR {r}.status = 'delivered' OR {r}.opened_at IS NOT NULL OR {r}.clicked_at IS NOT NULL)"
     );

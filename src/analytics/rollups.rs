@@ -5,13 +5,14 @@
 use migration::rollup_sql::Rollup;
 use migration::{
     m20251125_000002_create_email_rollups as email_rollups, m20251125_000003_create_email_activity as email_activity,
+    m20251125_000004_create_email_totals as email_totals,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every rollup, each described once in its migration.
-const ROLLUPS: [&Rollup; 2] = [&email_rollups::ROLLUP, &email_activity::ROLLUP];
+const ROLLUPS: [&Rollup; 3] = [&email_rollups::ROLLUP, &email_activity::ROLLUP, &email_totals::ROLLUP];
 
 /// A rollup row that differs from the recount of the raw rows.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,10 +37,10 @@ pub fn count_if(condition: &str) -> String {
     format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
 }
 
-/// Where a query's email counts come from. For all time, from `email_rollups` (kept exact by
-/// triggers; see the migration), read under the alias `email_sends` so that joins, scopes
-/// and groupings on `email_sends.email_campaign_id` / `email_sends.retailer_id` serve both;
-/// within a time window, from the sends themselves.
+/// Where a query's email counts come from. For all time, from `email_totals` (one row per
+/// email campaign × retailer, kept exact by triggers; see its migration), read under the
+/// alias `email_sends` so that joins, scopes and groupings on `email_sends.email_campaign_id`
+/// / `email_sends.retailer_id` serve both; within a time window, from the sends themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailRows {
     Rollups,
@@ -56,7 +56,7 @@ impl EmailRows {
     pub fn from(self, stmt: &mut SelectStatement) {
         match self {
             EmailRows::Rollups => {
-                stmt.from_as(Alias::new("email_rollups"), Alias::new("email_sends"));
+                stmt.from_as(Alias::new("email_totals"), Alias::new("email_sends"));
                 stmt.and_where(Expr::cust("email_sends.sent > 0"));
             }
             EmailRows::Raw => {
