@@ -12,7 +12,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// The six counts one send contributes, for the row alias `r` (E5).
-pub fn counts(r: &str) -> [String; 6] {
+fn counts(r: &str) -> [String; 6] {
     let delivered = format!(
         "({r}.delivered_at IS NOT NULL OR {r}.status = 'delivered' OR {r}.opened_at IS NOT NULL OR {r}.clicked_at IS NOT NULL)"
     );
@@ -36,15 +36,22 @@ pub const ROLLUP: Rollup = Rollup {
 };
 
 fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
+    send_counts(backend, source, sign, true)
+}
+
+/// The counts of the sends of `source` (× `sign`) by email campaign and retailer, and by slot
+/// of the send time when `by_slot`.
+pub fn send_counts(backend: DbBackend, source: Source<'_>, sign: &str, by_slot: bool) -> String {
     let r = source.alias();
     let c = counts(r);
+    let slot =
+        if by_slot { format!("{} AS sent_slot, ", slot(backend, &format!("{r}.sent_at"))) } else { String::new() };
     format!(
-        "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
-                {slot} AS sent_slot, {sign}{c0} AS sent, {sign}{c1} AS delivered, {sign}{c2} AS bounced,
+        "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id, {slot}
+                {sign}{c0} AS sent, {sign}{c1} AS delivered, {sign}{c2} AS bounced,
                 {sign}{c3} AS opened, {sign}{c4} AS human_opened, {sign}{c5} AS clicked
          {from} WHERE {r}.email_campaign_id IS NOT NULL",
         nil = nil(backend),
-        slot = slot(backend, &format!("{r}.sent_at")),
         from = source.from(),
         c0 = c[0],
         c1 = c[1],

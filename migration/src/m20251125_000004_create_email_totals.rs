@@ -2,8 +2,8 @@
 //! a period, which most pages show), kept exact by triggers like `email_rollups`, whose
 //! counts they sum over every slot. A read costs the number of retailers, not of sends.
 
-use crate::m20251125_000002_create_email_rollups::counts;
-use crate::rollup_sql::{Rollup, Source, nil};
+use crate::m20251125_000002_create_email_rollups::send_counts;
+use crate::rollup_sql::{Rollup, Source};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -19,22 +19,7 @@ pub const ROLLUP: Rollup = Rollup {
 };
 
 fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    let r = source.alias();
-    let c = counts(r);
-    format!(
-        "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
-                {sign}{c0} AS sent, {sign}{c1} AS delivered, {sign}{c2} AS bounced,
-                {sign}{c3} AS opened, {sign}{c4} AS human_opened, {sign}{c5} AS clicked
-         {from} WHERE {r}.email_campaign_id IS NOT NULL",
-        nil = nil(backend),
-        from = source.from(),
-        c0 = c[0],
-        c1 = c[1],
-        c2 = c[2],
-        c3 = c[3],
-        c4 = c[4],
-        c5 = c[5],
-    )
+    send_counts(backend, source, sign, false)
 }
 
 #[async_trait::async_trait]
