@@ -191,3 +191,32 @@ fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
     assert!(stdout.contains("Token for the brand user (marketing@marcobicego.example)"), "{stdout}");
     assert!(stdout.contains("Token for the retailer Cartier Rodeo Drive"), "{stdout}");
 }
+
+#[test]
+fn generate_then_verify_finds_no_difference_until_a_rollup_is_tampered_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("DATA_DIR", data)];
+    let out = run(&["generate", "--sends", "3000", "--seed", "5"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3000 sends"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(&["generate", "--sends", "10"], &env);
+    assert_one_line_error(&out, "already holds data");
+
+    let out = run(&["verify"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("equal a recount"));
+
+    let file = dir.path().join("campaign-performance.sqlite3");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(format!("sqlite://{}", file.display())).await.unwrap();
+        db.execute_unprepared("UPDATE email_totals SET clicked = clicked + 1 WHERE sent > 0").await.unwrap();
+    });
+    let out = run(&["verify"], &env);
+    assert_one_line_error(&out, "differ from the raw rows");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("email_totals"));
+    let out = run(&["rebuild-rollups"], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(run(&["verify"], &env).status.success());
+}
