@@ -8,7 +8,6 @@ use migration::{
     m20251125_000004_create_email_totals as email_totals,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Every rollup, each described once in its migration.
@@ -38,40 +37,51 @@ fn key_of(row: &QueryResult, rollup: &Rollup) -> Result<String, DbErr> {
     Ok(parts.join(" "))
 }
 
-async fn read(db: &impl ConnectionTrait, rollup: &Rollup, sql: String) -> Result<BTreeMap<String, Vec<i64>>, DbErr> {
-    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let counts = rollup.counts.iter().map(|c| row.try_get::<i64>("", c)).collect::<Result<Vec<_>, _>>()?;
-        if counts.iter().any(|n| *n != 0) {
-            out.insert(key_of(&row, rollup)?, counts);
-        }
-    }
-    Ok(out)
-}
+/// Most differences `verify` lists per rollup (the database compares everything; only the
+/// differences travel, so a check of 10 million sends stays small in memory).
+pub const MAX_LISTED: usize = 10_000;
 
-/// Every difference between the stored rollups and a recount of the sends.
+/// The differences between the stored rollups and a recount of the sends (at most
+/// `MAX_LISTED` per rollup), found by the database with one full outer join per rollup.
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr> {
     let mut differences = Vec::new();
     for rollup in ROLLUPS {
         let columns = [rollup.keys, rollup.counts].concat().join(", ");
-        let stored = read(db, rollup, format!("SELECT {columns} FROM {}", rollup.table)).await?;
-        let recount = format!("SELECT {columns} FROM ({}) AS recount", rollup.from_raw(db.get_database_backend()));
-        let recounted = read(db, rollup, recount).await?;
-        let zero = vec![0; rollup.counts.len()];
-        let mut keys: Vec<&String> = stored.keys().chain(recounted.keys()).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            let (s, r) = (stored.get(key).unwrap_or(&zero), recounted.get(key).unwrap_or(&zero));
-            if s != r {
-                differences.push(Difference {
-                    table: rollup.table,
-                    key: key.clone(),
-                    stored: s.clone(),
-                    recounted: r.clone(),
-                });
-            }
+        let nonzero = rollup.counts.iter().map(|c| format!("{c} <> 0")).collect::<Vec<_>>().join(" OR ");
+        let stored = format!("SELECT {columns} FROM {} WHERE {nonzero}", rollup.table);
+        let recount = format!(
+            "SELECT {columns} FROM ({}) AS recount WHERE {nonzero}",
+            rollup.from_raw(db.get_database_backend())
+        );
+        let keys: Vec<String> = rollup.keys.iter().map(|k| format!("COALESCE(s.{k}, r.{k}) AS {k}")).collect();
+        let counts: Vec<String> = rollup
+            .counts
+            .iter()
+            .flat_map(|c| [format!("COALESCE(s.{c}, 0) AS stored_{c}"), format!("COALESCE(r.{c}, 0) AS recounted_{c}")])
+            .collect();
+        let on = rollup.keys.iter().map(|k| format!("s.{k} = r.{k}")).collect::<Vec<_>>().join(" AND ");
+        let differ =
+            rollup.counts.iter().map(|c| format!("COALESCE(s.{c}, 0) <> COALESCE(r.{c}, 0)")).collect::<Vec<_>>();
+        let sql = format!(
+            "SELECT {}, {} FROM ({stored}) AS s FULL OUTER JOIN ({recount}) AS r ON {on} WHERE {} LIMIT {MAX_LISTED}",
+            keys.join(", "),
+            counts.join(", "),
+            differ.join(" OR "),
+        );
+        for row in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
+            let get = |prefix: &str| {
+                rollup
+                    .counts
+                    .iter()
+                    .map(|c| row.try_get::<i64>("", &format!("{prefix}_{c}")))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            differences.push(Difference {
+                table: rollup.table,
+                key: key_of(&row, rollup)?,
+                stored: get("stored")?,
+                recounted: get("recounted")?,
+            });
         }
     }
     Ok(differences)
