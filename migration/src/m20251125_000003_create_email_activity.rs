@@ -25,6 +25,7 @@ fn kinds(r: &str) -> [(i32, String); 4] {
 pub const ROLLUP: Rollup = Rollup {
     table: "email_activity",
     keys: &["email_campaign_id", "retailer_id", "kind", "slot"],
+    key_types: &["UUID", "UUID", "INTEGER", "BIGINT"],
     counts: &["n"],
     rows,
 };
@@ -50,32 +51,10 @@ fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "CREATE TABLE email_activity (
-               email_campaign_id UUID NOT NULL, retailer_id UUID NOT NULL, kind INTEGER NOT NULL, slot BIGINT NOT NULL,
-               n BIGINT NOT NULL DEFAULT 0,
-               PRIMARY KEY (email_campaign_id, retailer_id, kind, slot))",
-        )
-        .await?;
-        db.execute_unprepared(&format!(
-            "INSERT INTO email_activity (email_campaign_id, retailer_id, kind, slot, n) {}",
-            ROLLUP.from_raw(backend)
-        ))
-        .await?;
-        for sql in ROLLUP.triggers(backend) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        ROLLUP.install(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in ROLLUP.drop_triggers(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        db.execute_unprepared("DROP TABLE email_activity").await?;
-        Ok(())
+        ROLLUP.remove(manager).await
     }
 }

@@ -7,7 +7,8 @@
 //! statement (`REFERENCING OLD/NEW TABLE`), in key order so concurrent writers lock rows in
 //! the same order; on SQLite (row-level triggers only) the same for each row.
 
-use sea_orm_migration::sea_orm::DbBackend;
+use sea_orm_migration::prelude::{DbErr, SchemaManager};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 /// Seconds per slot (as `analytics::timeline::SLOT_SECS`).
 pub const SLOT_SECS: i64 = 900;
@@ -62,6 +63,8 @@ impl Source<'_> {
 pub struct Rollup {
     pub table: &'static str,
     pub keys: &'static [&'static str],
+    /// The SQL type of each key column (the counts are BIGINT).
+    pub key_types: &'static [&'static str],
     pub counts: &'static [&'static str],
     /// `SELECT <keys>, <counts> FROM … WHERE …` over a source, counts multiplied by `sign`
     /// (`""` or `"-"`).
@@ -69,6 +72,48 @@ pub struct Rollup {
 }
 
 impl Rollup {
+    /// Key and count columns, comma-separated.
+    pub fn columns(&self) -> String {
+        [self.keys, self.counts].concat().join(", ")
+    }
+
+    /// `INSERT INTO <table> … <recount>`: fills the (empty) table from the raw rows.
+    pub fn backfill(&self, backend: DbBackend) -> String {
+        format!("INSERT INTO {} ({}) {}", self.table, self.columns(), self.from_raw(backend))
+    }
+
+    /// Creates the table, fills it from the raw rows and installs the triggers.
+    pub async fn install(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        let backend = manager.get_database_backend();
+        let db = manager.get_connection();
+        let keys: Vec<String> =
+            self.keys.iter().zip(self.key_types).map(|(k, t)| format!("{k} {t} NOT NULL")).collect();
+        let counts: Vec<String> = self.counts.iter().map(|c| format!("{c} BIGINT NOT NULL DEFAULT 0")).collect();
+        db.execute_unprepared(&format!(
+            "CREATE TABLE {} ({}, {}, PRIMARY KEY ({}))",
+            self.table,
+            keys.join(", "),
+            counts.join(", "),
+            self.keys.join(", ")
+        ))
+        .await?;
+        db.execute_unprepared(&self.backfill(backend)).await?;
+        for sql in self.triggers(backend) {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the triggers and the table.
+    pub async fn remove(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for sql in self.drop_triggers(manager.get_database_backend()) {
+            db.execute_unprepared(&sql).await?;
+        }
+        db.execute_unprepared(&format!("DROP TABLE {}", self.table)).await?;
+        Ok(())
+    }
+
     /// The rollup's rows recounted from `email_sends`.
     pub fn from_raw(&self, backend: DbBackend) -> String {
         let source = (self.rows)(backend, Source::Table { table: "email_sends", alias: "s" }, "");
@@ -90,7 +135,7 @@ impl Rollup {
 
     /// Adds the net counts of `source` to the table.
     fn upsert(&self, source: &str) -> String {
-        let columns = [self.keys, self.counts].concat().join(", ");
+        let columns = self.columns();
         let sets: Vec<String> =
             self.counts.iter().map(|c| format!("{c} = {t}.{c} + excluded.{c}", t = self.table)).collect();
         format!(

@@ -46,7 +46,7 @@ pub const MAX_LISTED: usize = 10_000;
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr> {
     let mut differences = Vec::new();
     for rollup in ROLLUPS {
-        let columns = [rollup.keys, rollup.counts].concat().join(", ");
+        let columns = rollup.columns();
         let nonzero = rollup.counts.iter().map(|c| format!("{c} <> 0")).collect::<Vec<_>>().join(" OR ");
         let stored = format!("SELECT {columns} FROM {} WHERE {nonzero}", rollup.table);
         let recount = format!(
@@ -94,9 +94,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let mut written = 0;
     for rollup in ROLLUPS {
         txn.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
-        let columns = [rollup.keys, rollup.counts].concat().join(", ");
-        let sql = format!("INSERT INTO {} ({columns}) {}", rollup.table, rollup.from_raw(txn.get_database_backend()));
-        written += txn.execute_unprepared(&sql).await?.rows_affected();
+        written += txn.execute_unprepared(&rollup.backfill(txn.get_database_backend())).await?.rows_affected();
     }
     txn.commit().await?;
     Ok(written)

@@ -23,7 +23,6 @@ pub use changes::Changes;
 pub use sendgrid::SendgridKey;
 pub use shopify::ShopifySecret;
 
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -31,8 +30,7 @@ use uuid::Uuid;
 pub const MAX_BATCH: usize = 10_000;
 
 /// What happened to one received item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "reason", rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Stored, and the figures moved.
     Applied,

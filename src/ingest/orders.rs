@@ -197,8 +197,11 @@ fn dedup<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
     v
 }
 
-/// (source, order id, version) of a stored order.
-type StoredVersion = (Option<String>, Option<String>, Option<DateTime<Utc>>);
+/// The campaign and version of a stored order.
+type Stored = (Option<Uuid>, Option<DateTime<Utc>>);
+
+/// (source, order id, campaign, version) of a stored order.
+type StoredVersion = (Option<String>, Option<String>, Option<Uuid>, Option<DateTime<Utc>>);
 
 /// Applies a batch of orders; the outcomes follow the batch's order.
 pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Result<Report, AppError> {
@@ -276,21 +279,27 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
 
     let txn = db.begin().await?;
     use ecommerce_orders::Column as C;
-    // The campaigns the stored versions belong to: an update may move an order away from one.
+    // The stored version of each order, read once: its campaign (an update may move the order
+    // away from it) and its version (why an order was not written: a repeat or stale).
+    let mut stored: HashMap<(String, String), Stored> = HashMap::new();
     for chunk in pending.chunks(CHUNK) {
         let mut condition = sea_orm::Condition::any();
         for i in chunk {
             let o = batch[*i].item.as_ref().expect("pending orders parsed");
             condition = condition.add(C::Source.eq(batch[*i].source.clone()).and(C::ExternalId.eq(o.order_id.clone())));
         }
-        let before: Vec<Option<Uuid>> = ecommerce_orders::Entity::find()
+        let rows: Vec<StoredVersion> = ecommerce_orders::Entity::find()
             .select_only()
-            .column(C::CampaignId)
+            .columns([C::Source, C::ExternalId, C::CampaignId, C::SourceUpdatedAt])
             .filter(condition)
             .into_tuple()
             .all(&txn)
             .await?;
-        report.campaigns.extend(before.into_iter().flatten());
+        for (source, id, campaign, at) in rows {
+            if let (Some(source), Some(id)) = (source, id) {
+                stored.insert((source, id), (campaign, at));
+            }
+        }
     }
     let mut conflict = OnConflict::columns([C::Source, C::ExternalId]);
     conflict
@@ -311,42 +320,17 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
         );
     let written = insert_returning_keys(&txn, rows, conflict, (C::Source, C::ExternalId)).await?;
 
-    // Not written: the stored version is the same (a repeat) or newer (this one is stale).
-    let mut stored: HashMap<(String, String), Option<DateTime<Utc>>> = HashMap::new();
-    let unwritten: Vec<usize> = pending
-        .iter()
-        .copied()
-        .filter(|i| {
-            let o = batch[*i].item.as_ref().expect("pending orders parsed");
-            !written.contains(&(batch[*i].source.clone(), o.order_id.clone()))
-        })
-        .collect();
-    for chunk in unwritten.chunks(CHUNK) {
-        let mut condition = sea_orm::Condition::any();
-        for i in chunk {
-            let o = batch[*i].item.as_ref().expect("pending orders parsed");
-            condition = condition.add(C::Source.eq(batch[*i].source.clone()).and(C::ExternalId.eq(o.order_id.clone())));
-        }
-        let rows: Vec<StoredVersion> = ecommerce_orders::Entity::find()
-            .select_only()
-            .columns([C::Source, C::ExternalId, C::SourceUpdatedAt])
-            .filter(condition)
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        for (s, e, at) in rows {
-            if let (Some(s), Some(e)) = (s, e) {
-                stored.insert((s, e), at);
-            }
-        }
-    }
     for i in pending {
         let r = &batch[i];
         let o = r.item.as_ref().expect("pending orders parsed");
-        let outcome = if written.contains(&(r.source.clone(), o.order_id.clone())) {
+        let key = (r.source.clone(), o.order_id.clone());
+        let before = stored.get(&key);
+        // Not written: the stored version is the same (a repeat) or newer (this one is stale).
+        let outcome = if written.contains(&key) {
             report.campaigns.insert(resolved[&i].0);
+            report.campaigns.extend(before.and_then(|(campaign, _)| *campaign));
             Outcome::Applied
-        } else if stored.get(&(r.source.clone(), o.order_id.clone())) == Some(&Some(o.updated_at)) {
+        } else if before.is_some_and(|(_, at)| *at == Some(o.updated_at)) {
             Outcome::Duplicate
         } else {
             Outcome::Stale
