@@ -1,15 +1,16 @@
-//! The email rollups stay equal to a recount of the sends through inserts, updates (status,
-//! times, a first open moved to an earlier slot), deletes and cascades; `verify` finds a
-//! tampered row and `rebuild` mends it; figures for all time (from the rollups) equal the
-//! figures of a window that holds everything (from the raw rows).
+//! The rollups stay equal to a recount of the raw rows through inserts, updates (status,
+//! times, a first open moved to an earlier slot, an order cancelled, a conversion moved to
+//! another campaign), deletes and cascades; `verify` finds a tampered row and `rebuild`
+//! mends it; figures for all time (from the rollups) equal the figures of a window that
+//! holds everything (from the raw rows).
 
 mod common;
 
 use campaign_performance::analytics::rollups::{rebuild, verify};
 use chrono::Duration;
 use common::*;
-use entity::enums::{Region, SendStatus};
-use entity::{campaigns, email_campaigns, email_sends};
+use entity::enums::{OrderStatus, ProductCategory, Region, SendStatus};
+use entity::{campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
 use serde_json::json;
 
@@ -89,4 +90,90 @@ db_test!(rollups_follow_every_change_to_the_sends_and_verify_finds_what_differs,
     assert!(verify(&*db).await.unwrap().is_empty());
     let (all, window) = figures(&db, c2.id).await;
     assert_eq!(all, window);
+});
+
+/// Revenue, funnel, categories and leaderboard of a campaign, for all time (rollups, with its
+/// timeline) and for a window holding everything (raw rows).
+async fn revenue_figures(db: &sea_orm::DatabaseConnection, id: uuid::Uuid) -> (serde_json::Value, serde_json::Value) {
+    let fields = |w: &str| {
+        format!(
+            "performance{w} {{ totalRevenue pendingRevenue emailAttributedRevenue }}
+             funnel{w} {{ converted convertingRetailers }}
+             productCategories{w} {{ category conversions revenue }}
+             retailerPerformance{w} {{ retailer {{ name }} conversions orders revenue pendingRevenue }}"
+        )
+    };
+    let q = format!(
+        "query($id: UUID!) {{ all: campaign(id: $id) {{ {} timeline(interval: DAY) {{ bucketStart conversions revenue }} }}
+           window: campaign(id: $id) {{ {} }} }}",
+        fields(""),
+        fields(r#"(from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z")"#),
+    );
+    let data = gql(db, &q, json!({ "id": id })).await;
+    (data["all"].clone(), data["window"].clone())
+}
+
+db_test!(revenue_rollups_follow_conversions_and_orders_through_every_change, |db| {
+    let a = retailer("A", Region::East).insert(&*db).await;
+    let b = retailer("B", Region::West).insert(&*db).await;
+    let c = campaign("Revenue").insert(&*db).await;
+    let other = campaign("Other").insert(&*db).await;
+    let e = email_campaign(&*db, &c, "One").await;
+    let s = send(&*db, &e, &a, SendOutcome { delivered: true, clicked: true, ..Default::default() }).await;
+    let c1 = conversion(&*db, &c, &a, "100.10").await;
+    let c2 = conversion(&*db, &c, &b, "50.05").await;
+    let mut linked = c1.clone().into_active_model();
+    linked.email_send_id = Set(Some(s.id));
+    linked.update(&*db).await.unwrap();
+    let o1 = order(&*db, &c, &a, "2450.00", OrderStatus::Pending).await;
+    let _o2 = order(&*db, &c, &b, "99.99", OrderStatus::Completed).await;
+    assert!(verify(&*db).await.unwrap().is_empty());
+    let (all, _) = revenue_figures(&db, c.id).await;
+    assert_eq!(all["performance"]["totalRevenue"], "250.14", "conversions 150.15 + completed orders 99.99");
+    assert_eq!(all["performance"]["pendingRevenue"], "2450.00");
+
+    // The pending order completes, then is cancelled and moves to another day; a conversion
+    // changes category and moves to another campaign; the linked one loses its link.
+    let mut o = o1.clone().into_active_model();
+    o.order_status = Set(OrderStatus::Completed);
+    let o1 = o.update(&*db).await.unwrap();
+    assert!(verify(&*db).await.unwrap().is_empty());
+    let (all, window) = revenue_figures(&db, c.id).await;
+    assert_eq!(all["performance"]["totalRevenue"], "2700.14");
+    assert_eq!(all["performance"], window["performance"]);
+    let mut o = o1.into_active_model();
+    o.order_status = Set(OrderStatus::Cancelled);
+    o.order_date = Set(at(2025, 2, 3, 4));
+    o.update(&*db).await.unwrap();
+    let mut moved = c2.clone().into_active_model();
+    moved.campaign_id = Set(Some(other.id));
+    moved.product_category = Set(Some(ProductCategory::Necklaces));
+    moved.update(&*db).await.unwrap();
+    let mut unlinked = crm_conversions::Entity::find_by_id(c1.id).one(&*db).await.unwrap().unwrap().into_active_model();
+    unlinked.email_send_id = Set(None);
+    unlinked.update(&*db).await.unwrap();
+    assert!(verify(&*db).await.unwrap().is_empty());
+    let (all, window) = revenue_figures(&db, c.id).await;
+    for part in ["performance", "funnel", "productCategories", "retailerPerformance"] {
+        assert_eq!(all[part], window[part], "{part}: rollups equal the raw rows");
+    }
+    assert_eq!(all["performance"]["totalRevenue"], "200.09", "100.10 + 99.99; the cancelled order counts nothing");
+    assert_eq!(all["performance"]["emailAttributedRevenue"], "99.99", "the conversion is no longer linked");
+    let (moved_all, moved_window) = revenue_figures(&db, other.id).await;
+    assert_eq!(moved_all["productCategories"], moved_window["productCategories"]);
+    assert_eq!(moved_all["performance"]["totalRevenue"], "50.05");
+
+    // Deletes.
+    ecommerce_orders::Entity::delete_many().exec(&*db).await.unwrap();
+    crm_conversions::Entity::delete_by_id(c2.id).exec(&*db).await.unwrap();
+    assert!(verify(&*db).await.unwrap().is_empty());
+    let (all, window) = revenue_figures(&db, c.id).await;
+    assert_eq!(all["performance"], window["performance"]);
+    assert_eq!(all["performance"]["totalRevenue"], "100.10");
+
+    // A tampered revenue row is found and mended.
+    db.execute_unprepared("UPDATE conversion_rollups SET cents = cents + 1 WHERE n > 0").await.unwrap();
+    assert!(verify(&*db).await.unwrap().iter().any(|d| d.table == "conversion_rollups"));
+    rebuild(&db).await.unwrap();
+    assert!(verify(&*db).await.unwrap().is_empty());
 });

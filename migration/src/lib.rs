@@ -12,6 +12,9 @@ mod m20251125_000001_create_ingestion_tables;
 pub mod m20251125_000002_create_email_rollups;
 pub mod m20251125_000003_create_email_activity;
 pub mod m20251125_000004_create_email_totals;
+pub mod m20251129_000001_create_email_activity_all;
+pub mod m20251129_000002_create_conversion_rollups;
+pub mod m20251129_000003_create_order_rollups;
 pub mod rollup_sql;
 
 pub struct Migrator;
@@ -26,6 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000002_create_email_rollups::Migration),
             Box::new(m20251125_000003_create_email_activity::Migration),
             Box::new(m20251125_000004_create_email_totals::Migration),
+            Box::new(m20251129_000001_create_email_activity_all::Migration),
+            Box::new(m20251129_000002_create_conversion_rollups::Migration),
+            Box::new(m20251129_000003_create_order_rollups::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! fresh. Each count follows errata E5, like the raw-row queries in `analytics::sql`.
 //! Sends without a retailer count under the nil UUID.
 
-use crate::rollup_sql::{Rollup, Source, nil, slot};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source, nil, slot};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -29,6 +29,8 @@ fn counts(r: &str) -> [String; 6] {
 
 /// The rollup: counts per (email campaign, retailer, slot of the send time).
 pub const ROLLUP: Rollup = Rollup {
+    source: "email_sends",
+    counted: SEND_COLUMNS,
     table: "email_rollups",
     keys: &["email_campaign_id", "retailer_id", "sent_slot"],
     key_types: &["UUID", "UUID", "BIGINT"],

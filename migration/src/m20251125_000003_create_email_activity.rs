@@ -4,7 +4,7 @@
 //! errata E5: a delivery counts at its time or, missing, at the open or click that proves it;
 //! an open at the open or the click.
 
-use crate::rollup_sql::{Rollup, Source, nil, slot};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source, nil, slot};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -23,6 +23,8 @@ fn kinds(r: &str) -> [(i32, String); 4] {
 
 /// The rollup: sends per (email campaign, retailer, kind, slot of the time it happened).
 pub const ROLLUP: Rollup = Rollup {
+    source: "email_sends",
+    counted: SEND_COLUMNS,
     table: "email_activity",
     keys: &["email_campaign_id", "retailer_id", "kind", "slot"],
     key_types: &["UUID", "UUID", "INTEGER", "BIGINT"],
@@ -31,15 +33,24 @@ pub const ROLLUP: Rollup = Rollup {
 };
 
 fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
+    activity(backend, source, sign, true)
+}
+
+/// Each send of `source` (× `sign`) once per kind it reached, at the slot it happened, by
+/// email campaign and, when `by_retailer`, retailer.
+pub fn activity(backend: DbBackend, source: Source<'_>, sign: &str, by_retailer: bool) -> String {
     let r = source.alias();
+    let retailer = if by_retailer {
+        format!("COALESCE({r}.retailer_id, {}) AS retailer_id, ", nil(backend))
+    } else {
+        String::new()
+    };
     kinds(r)
         .iter()
         .map(|(kind, time)| {
             format!(
-                "SELECT {r}.email_campaign_id AS email_campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
-                        {kind} AS kind, {slot} AS slot, {sign}1 AS n
+                "SELECT {r}.email_campaign_id AS email_campaign_id, {retailer}{kind} AS kind, {slot} AS slot, {sign}1 AS n
                  {from} WHERE {r}.email_campaign_id IS NOT NULL AND {time} IS NOT NULL",
-                nil = nil(backend),
                 slot = slot(backend, time),
                 from = source.from(),
             )

@@ -3,7 +3,7 @@
 //! counts they sum over every slot. A read costs the number of retailers, not of sends.
 
 use crate::m20251125_000002_create_email_rollups::send_counts;
-use crate::rollup_sql::{Rollup, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -12,6 +12,8 @@ pub struct Migration;
 
 /// The rollup: counts per (email campaign, retailer).
 pub const ROLLUP: Rollup = Rollup {
+    source: "email_sends",
+    counted: SEND_COLUMNS,
     table: "email_totals",
     keys: &["email_campaign_id", "retailer_id"],
     key_types: &["UUID", "UUID"],

@@ -1,4 +1,5 @@
-//! Rollup tables over `email_sends`, kept exact by triggers, where PostgreSQL and SQLite differ.
+//! Rollup tables over `email_sends`, `crm_conversions` and `ecommerce_orders`, kept exact by
+//! triggers, where PostgreSQL and SQLite differ.
 //!
 //! A rollup is described by its key and count columns and by `rows`: the contribution of
 //! the sends of a row source, one output row per (key, …) with signed counts. From that one
@@ -21,6 +22,15 @@ pub fn slot(backend: DbBackend, column: &str) -> String {
     }
 }
 
+/// A money column as an exact integer number of cents: `NUMERIC × 100` on PostgreSQL; on
+/// SQLite the canonical text `"1234.50"` with the point removed (see `entity::money`).
+pub fn cents(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Sqlite => format!("CAST(REPLACE({column}, '.', '') AS INTEGER)"),
+        _ => format!("({column} * 100)"),
+    }
+}
+
 /// The nil UUID, which stands for "no retailer" in rollup keys.
 pub fn nil(backend: DbBackend) -> String {
     match backend {
@@ -30,8 +40,8 @@ pub fn nil(backend: DbBackend) -> String {
     }
 }
 
-/// The columns of `email_sends` whose change moves a count (SQLite's update trigger).
-const COUNTED: &str =
+/// The columns of `email_sends` whose change moves an email count.
+pub const SEND_COLUMNS: &str =
     "email_campaign_id, retailer_id, sent_at, status, delivered_at, opened_at, human_opened_at, clicked_at";
 
 /// How a row source is named in `Rollup::rows`: a table under an alias, or the trigger's
@@ -62,6 +72,10 @@ impl Source<'_> {
 
 pub struct Rollup {
     pub table: &'static str,
+    /// The raw table it counts.
+    pub source: &'static str,
+    /// The source's columns whose change moves a count (SQLite's update trigger).
+    pub counted: &'static str,
     pub keys: &'static [&'static str],
     /// The SQL type of each key column (the counts are BIGINT).
     pub key_types: &'static [&'static str],
@@ -114,9 +128,9 @@ impl Rollup {
         Ok(())
     }
 
-    /// The rollup's rows recounted from `email_sends`.
+    /// The rollup's rows recounted from the raw table.
     pub fn from_raw(&self, backend: DbBackend) -> String {
-        let source = (self.rows)(backend, Source::Table { table: "email_sends", alias: "s" }, "");
+        let source = (self.rows)(backend, Source::Table { table: self.source, alias: "s" }, "");
         self.summed(&source, false)
     }
 
@@ -149,16 +163,16 @@ impl Rollup {
 
     /// The statements creating the triggers.
     pub fn triggers(&self, backend: DbBackend) -> Vec<String> {
-        let t = self.table;
+        let (t, on, counted) = (self.table, self.source, self.counted);
         let rows = |source: Source<'_>, sign: &str| (self.rows)(backend, source, sign);
         match backend {
             DbBackend::Sqlite => {
                 let (new, old) = (rows(Source::Row("NEW"), ""), rows(Source::Row("OLD"), "-"));
                 vec![
-                    format!("CREATE TRIGGER {t}_insert AFTER INSERT ON email_sends BEGIN {} END", self.upsert(&new)),
-                    format!("CREATE TRIGGER {t}_delete AFTER DELETE ON email_sends BEGIN {} END", self.upsert(&old)),
+                    format!("CREATE TRIGGER {t}_insert AFTER INSERT ON {on} BEGIN {} END", self.upsert(&new)),
+                    format!("CREATE TRIGGER {t}_delete AFTER DELETE ON {on} BEGIN {} END", self.upsert(&old)),
                     format!(
-                        "CREATE TRIGGER {t}_update AFTER UPDATE OF {COUNTED} ON email_sends BEGIN {} END",
+                        "CREATE TRIGGER {t}_update AFTER UPDATE OF {counted} ON {on} BEGIN {} END",
                         self.upsert(&format!("{new} UNION ALL {old}"))
                     ),
                 ]
@@ -181,16 +195,16 @@ impl Rollup {
                         update = self.upsert(&format!("{new} UNION ALL {old}")),
                     ),
                     format!(
-                        "CREATE TRIGGER {t}_insert AFTER INSERT ON email_sends REFERENCING NEW TABLE AS new_rows
+                        "CREATE TRIGGER {t}_insert AFTER INSERT ON {on} REFERENCING NEW TABLE AS new_rows
                          FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
                     ),
                     format!(
-                        "CREATE TRIGGER {t}_update AFTER UPDATE ON email_sends
+                        "CREATE TRIGGER {t}_update AFTER UPDATE ON {on}
                          REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
                          FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
                     ),
                     format!(
-                        "CREATE TRIGGER {t}_delete AFTER DELETE ON email_sends REFERENCING OLD TABLE AS old_rows
+                        "CREATE TRIGGER {t}_delete AFTER DELETE ON {on} REFERENCING OLD TABLE AS old_rows
                          FOR EACH STATEMENT EXECUTE FUNCTION {t}_apply()"
                     ),
                 ]
@@ -200,7 +214,7 @@ impl Rollup {
 
     /// The statements dropping the triggers.
     pub fn drop_triggers(&self, backend: DbBackend) -> Vec<String> {
-        let t = self.table;
+        let (t, on) = (self.table, self.source);
         match backend {
             DbBackend::Sqlite => {
                 ["insert", "delete", "update"].iter().map(|op| format!("DROP TRIGGER IF EXISTS {t}_{op}")).collect()
@@ -208,7 +222,7 @@ impl Rollup {
             _ => {
                 let mut v: Vec<String> = ["insert", "delete", "update"]
                     .iter()
-                    .map(|op| format!("DROP TRIGGER IF EXISTS {t}_{op} ON email_sends"))
+                    .map(|op| format!("DROP TRIGGER IF EXISTS {t}_{op} ON {on}"))
                     .collect();
                 v.push(format!("DROP FUNCTION IF EXISTS {t}_apply()"));
                 v

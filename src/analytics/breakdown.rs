@@ -1,10 +1,10 @@
 //! Per-retailer figures of campaigns (the leaderboard) and their sums per region: three
 //! grouped statements per batch of campaigns (sends, conversions, orders), each fact table
-//! aggregated on its own (errata E1).
+//! (or its rollup) aggregated on its own (errata E1).
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{EmailRows, count_if, sum_cents};
+use super::sql::{EmailRows, Revenue, RevenueRows};
 use entity::Money;
 use entity::enums::Region;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -146,64 +146,49 @@ pub async fn by_retailer(
         };
     }
 
-    let mut conversions = Query::select()
-        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign"))
-        .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer"))
-        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
-        .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "crm_conversions.conversion_value",
-                "crm_conversions.conversion_value IS NOT NULL",
-            )),
-            Alias::new("cents"),
-        )
-        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), Alias::new("pending_cents"))
-        .from(Alias::new("crm_conversions"))
-        .inner_join(Alias::new("users"), Expr::cust("users.id = crm_conversions.retailer_id"))
-        .and_where(Expr::cust(conversion_key).is_in(ids()))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.retailer_id")])
-        .to_owned();
-    restrict(&mut conversions, rows, "crm_conversions.retailer_id");
-    if let Some(within) = window.condition("crm_conversions.conversion_date") {
-        conversions.and_where(within);
-    }
-    for r in MoneyRow::find_by_statement(backend.build(&conversions)).all(db).await? {
-        let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
-        f.conversions = r.n;
-        f.revenue.conversions = Money::from_cents(r.cents);
-    }
-
-    let mut orders = Query::select()
-        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign"))
-        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer"))
-        .expr_as(Expr::cust(count_if("ecommerce_orders.order_status = 'completed'")), Alias::new("n"))
-        .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "ecommerce_orders.order_value",
-                "ecommerce_orders.order_status = 'completed'",
-            )),
-            Alias::new("cents"),
-        )
-        .expr_as(
-            Expr::cust(sum_cents(backend, "ecommerce_orders.order_value", "ecommerce_orders.order_status = 'pending'")),
-            Alias::new("pending_cents"),
-        )
-        .from(Alias::new("ecommerce_orders"))
-        .inner_join(Alias::new("users"), Expr::cust("users.id = ecommerce_orders.retailer_id"))
-        .and_where(Expr::cust(order_key).is_in(ids()))
-        .add_group_by([Expr::cust("ecommerce_orders.campaign_id"), Expr::cust("ecommerce_orders.retailer_id")])
-        .to_owned();
-    restrict(&mut orders, rows, "ecommerce_orders.retailer_id");
-    if let Some(within) = window.condition("ecommerce_orders.order_date") {
-        orders.and_where(within);
-    }
-    for r in MoneyRow::find_by_statement(backend.build(&orders)).all(db).await? {
-        let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
-        f.orders = r.n;
-        f.revenue.orders = Money::from_cents(r.cents);
-        f.revenue.pending = Money::from_cents(r.pending_cents);
+    // Conversions, then orders: the same statement over each table (completed orders count;
+    // pending ones only as pending revenue).
+    let revenue = RevenueRows::for_window(window);
+    for (of, key, date, counted, pending) in [
+        (Revenue::Conversions, conversion_key, "crm_conversions.conversion_date", "1 = 1", "1 = 0"),
+        (
+            Revenue::Orders,
+            order_key,
+            "ecommerce_orders.order_date",
+            "ecommerce_orders.order_status = 'completed'",
+            "ecommerce_orders.order_status = 'pending'",
+        ),
+    ] {
+        let t = of.table();
+        let mut stmt = Query::select()
+            .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign"))
+            .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer"))
+            .expr_as(Expr::cust(revenue.count(of, counted)), Alias::new("n"))
+            .expr_as(Expr::cust(revenue.cents(backend, of, counted)), Alias::new("cents"))
+            .expr_as(Expr::cust(revenue.cents(backend, of, pending)), Alias::new("pending_cents"))
+            .to_owned();
+        revenue.from(&mut stmt, of);
+        stmt.inner_join(Alias::new("users"), Expr::cust(format!("users.id = {t}.retailer_id")))
+            .and_where(Expr::cust(key).is_in(ids()))
+            .add_group_by([Expr::cust(format!("{t}.campaign_id")), Expr::cust(format!("{t}.retailer_id"))]);
+        restrict(&mut stmt, rows, &format!("{t}.retailer_id"));
+        if let Some(within) = window.condition(date) {
+            stmt.and_where(within);
+        }
+        for r in MoneyRow::find_by_statement(backend.build(&stmt)).all(db).await? {
+            let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
+            match of {
+                Revenue::Conversions => {
+                    f.conversions = r.n;
+                    f.revenue.conversions = Money::from_cents(r.cents);
+                }
+                Revenue::Orders => {
+                    f.orders = r.n;
+                    f.revenue.orders = Money::from_cents(r.cents);
+                    f.revenue.pending = Money::from_cents(r.pending_cents);
+                }
+            }
+        }
     }
     Ok(out)
 }

@@ -5,13 +5,22 @@
 use migration::rollup_sql::Rollup;
 use migration::{
     m20251125_000002_create_email_rollups as email_rollups, m20251125_000003_create_email_activity as email_activity,
-    m20251125_000004_create_email_totals as email_totals,
+    m20251125_000004_create_email_totals as email_totals, m20251129_000001_create_email_activity_all as activity_all,
+    m20251129_000002_create_conversion_rollups as conversion_rollups,
+    m20251129_000003_create_order_rollups as order_rollups,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use uuid::Uuid;
 
 /// Every rollup, each described once in its migration.
-const ROLLUPS: [&Rollup; 3] = [&email_rollups::ROLLUP, &email_activity::ROLLUP, &email_totals::ROLLUP];
+const ROLLUPS: [&Rollup; 6] = [
+    &email_rollups::ROLLUP,
+    &email_activity::ROLLUP,
+    &email_totals::ROLLUP,
+    &activity_all::ROLLUP,
+    &conversion_rollups::ROLLUP,
+    &order_rollups::ROLLUP,
+];
 
 /// A rollup row that differs from the recount of the raw rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +36,16 @@ pub struct Difference {
 fn key_of(row: &QueryResult, rollup: &Rollup) -> Result<String, DbErr> {
     let mut parts = Vec::with_capacity(rollup.keys.len());
     for k in rollup.keys {
-        let text = match (row.try_get::<Uuid>("", k), row.try_get::<i64>("", k)) {
-            (Ok(id), _) => id.to_string(),
-            (_, Ok(n)) => n.to_string(),
-            _ => row.try_get::<i32>("", k)?.to_string(),
+        let text = if let Ok(id) = row.try_get::<Uuid>("", k) {
+            id.to_string()
+        } else if let Ok(n) = row.try_get::<i64>("", k) {
+            n.to_string()
+        } else if let Ok(n) = row.try_get::<i32>("", k) {
+            n.to_string()
+        } else if let Ok(b) = row.try_get::<bool>("", k) {
+            b.to_string()
+        } else {
+            format!("{:?}", row.try_get::<String>("", k)?)
         };
         parts.push(format!("{k}={text}"));
     }

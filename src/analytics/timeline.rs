@@ -3,7 +3,6 @@
 //! are then gathered into hour, day or ISO-week buckets of the caller's time zone, so a user
 //! in New York gets New York days, with 23- and 25-hour days at the DST changes.
 
-use super::sql::cents;
 use crate::auth::Scope;
 use crate::services::visibility::own_retailer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
@@ -14,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Seconds per slot.
-pub const SLOT_SECS: i64 = 900;
+pub const SLOT_SECS: i64 = migration::rollup_sql::SLOT_SECS;
 /// The most buckets one timeline may have.
 pub const MAX_BUCKETS: usize = 5000;
 
@@ -60,13 +59,6 @@ pub struct Point {
     pub revenue: Money,
 }
 
-fn slot_expr(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => format!("(CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECS})"),
-        _ => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {SLOT_SECS}) AS BIGINT)"),
-    }
-}
-
 /// Every event of the campaigns in `keys`, counted per kind and slot: one statement.
 /// Deliveries count at their time (or, missing, at the open or click that proves them); opens
 /// at the open (or the click); clicks at the click (errata E5).
@@ -86,43 +78,43 @@ pub async fn slots(
     };
     let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
     let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
-    let (send_own, conv_own, order_own) = match own_retailer(scope) {
+    // A retailer reads its own rows of `email_activity`; everyone else the sums over retailers.
+    let (activity, send_own, conv_own, order_own) = match own_retailer(scope) {
         Some(r) => {
             values.push(r.into());
             let at = p(values.len());
             (
+                "email_activity",
                 format!(" AND email_activity.retailer_id = {at}"),
                 format!(" AND crm_conversions.retailer_id = {at}"),
                 format!(" AND ecommerce_orders.retailer_id = {at}"),
             )
         }
-        None => (String::new(), String::new(), String::new()),
+        None => ("email_activity_all AS email_activity", String::new(), String::new(), String::new()),
     };
-    // Sends, deliveries, opens and clicks per slot come from `email_activity`, which triggers
-    // keep equal to a count of the sends (see its migration for the times each counts at).
+    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all)`,
+    // conversions and completed orders from `conversion_rollups` and `order_rollups`: triggers
+    // keep each equal to a count of the raw rows (see their migrations for the times counted).
     let sql = [
         format!(
             "SELECT email_campaigns.campaign_id AS campaign, email_activity.kind AS kind, email_activity.slot AS slot,
                     SUM(email_activity.n) AS n, 0 AS cents
-             FROM email_activity JOIN email_campaigns ON email_campaigns.id = email_activity.email_campaign_id
+             FROM {activity} JOIN email_campaigns ON email_campaigns.id = email_activity.email_campaign_id
              WHERE email_campaigns.campaign_id IN ({list}){send_own}
              GROUP BY email_campaigns.campaign_id, email_activity.kind, email_activity.slot
              HAVING SUM(email_activity.n) <> 0"
         ),
         format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, COALESCE(SUM({c}), 0) AS cents
-             FROM crm_conversions WHERE campaign_id IN ({list}){conv_own} GROUP BY campaign_id, {slot}",
+            "SELECT campaign_id AS campaign, {k} AS kind, slot, SUM(n) AS n, SUM(cents) AS cents
+             FROM conversion_rollups AS crm_conversions WHERE campaign_id IN ({list}){conv_own}
+             GROUP BY campaign_id, slot HAVING SUM(n) <> 0",
             k = EventKind::Conversion as i32,
-            slot = slot_expr(backend, "crm_conversions.conversion_date"),
-            c = cents(backend, "crm_conversions.conversion_value"),
         ),
         format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n, COALESCE(SUM({c}), 0) AS cents
-             FROM ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{order_own}
-             GROUP BY campaign_id, {slot}",
+            "SELECT campaign_id AS campaign, {k} AS kind, slot, SUM(n) AS n, SUM(cents) AS cents
+             FROM order_rollups AS ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{order_own}
+             GROUP BY campaign_id, slot HAVING SUM(n) <> 0",
             k = EventKind::CompletedOrder as i32,
-            slot = slot_expr(backend, "ecommerce_orders.order_date"),
-            c = cents(backend, "ecommerce_orders.order_value"),
         ),
     ]
     .join("\nUNION ALL\n");

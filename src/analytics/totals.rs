@@ -3,7 +3,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{EmailRows, sum_cents};
+use super::sql::{EmailRows, Revenue, RevenueRows};
 use crate::auth::Scope;
 use crate::services::visibility::own_rows;
 use entity::Money;
@@ -131,29 +131,18 @@ pub async fn revenue_by_campaign(
         return Ok(totals);
     }
     let backend = db.get_database_backend();
+    let rows = RevenueRows::for_window(window);
+    let (c, o) = (Revenue::Conversions, Revenue::Orders);
 
     let mut conversions = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "crm_conversions.conversion_value",
-                "crm_conversions.conversion_value IS NOT NULL",
-            )),
-            Alias::new("cents"),
-        )
-        .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "crm_conversions.conversion_value",
-                "crm_conversions.email_send_id IS NOT NULL",
-            )),
-            Alias::new("linked_cents"),
-        )
-        .from(Alias::new("crm_conversions"))
-        .and_where(key_filter("crm_conversions.campaign_id", keys))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id")])
+        .expr_as(Expr::cust(rows.cents(backend, c, "1 = 1")), Alias::new("cents"))
+        .expr_as(Expr::cust(rows.cents(backend, c, rows.linked())), Alias::new("linked_cents"))
         .to_owned();
+    rows.from(&mut conversions, c);
+    conversions
+        .and_where(key_filter("crm_conversions.campaign_id", keys))
+        .add_group_by([Expr::cust("crm_conversions.campaign_id")]);
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         conversions.and_where(own);
     }
@@ -169,30 +158,26 @@ pub async fn revenue_by_campaign(
     let mut orders = Query::select()
         .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
         .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "ecommerce_orders.order_value",
-                "ecommerce_orders.order_status = 'completed'",
-            )),
+            Expr::cust(rows.cents(backend, o, "ecommerce_orders.order_status = 'completed'")),
             Alias::new("completed_cents"),
         )
         .expr_as(
-            Expr::cust(sum_cents(backend, "ecommerce_orders.order_value", "ecommerce_orders.order_status = 'pending'")),
+            Expr::cust(rows.cents(backend, o, "ecommerce_orders.order_status = 'pending'")),
             Alias::new("pending_cents"),
         )
         .expr_as(
-            Expr::cust(sum_cents(
+            Expr::cust(rows.cents(
                 backend,
-                "ecommerce_orders.order_value",
+                o,
                 "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email",
             )),
             Alias::new("attributed_cents"),
         )
-        .from(Alias::new("ecommerce_orders"))
-        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
-        .and_where(Expr::cust("ecommerce_orders.order_value IS NOT NULL"))
-        .add_group_by([Expr::cust("ecommerce_orders.campaign_id")])
         .to_owned();
+    rows.from(&mut orders, o);
+    orders
+        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
+        .add_group_by([Expr::cust("ecommerce_orders.campaign_id")]);
     if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
         orders.and_where(own);
     }
@@ -246,34 +231,40 @@ pub async fn conversions_by_campaign(
         out.entry(row.key).or_default().0 = row.n;
     }
 
+    let backend = db.get_database_backend();
+    let rows = RevenueRows::for_window(window);
+    let (c, o) = (Revenue::Conversions, Revenue::Orders);
+    let mut converted_conversions = Query::select()
+        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign_id"))
+        .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
+        .to_owned();
+    rows.from(&mut converted_conversions, c);
+    converted_conversions
+        .and_where(key_filter("crm_conversions.campaign_id", keys))
+        .and_where(Expr::cust(rows.has_retailer(backend, c)));
+    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+        converted_conversions.and_where(within);
+    }
+    let mut converted_orders = Query::select()
+        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign_id"))
+        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer_id"))
+        .to_owned();
+    rows.from(&mut converted_orders, o);
+    converted_orders
+        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
+        .and_where(Expr::cust(rows.has_retailer(backend, o)))
+        .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
+        .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"));
+    if let Some(within) = window.condition("ecommerce_orders.order_date") {
+        converted_orders.and_where(within);
+    }
     let mut retailers = Query::select()
         .expr_as(Expr::cust("converting.campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT converting.retailer_id) AS BIGINT)"), Alias::new("n"))
         .from_subquery(
-            Query::select()
-                .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign_id"))
-                .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
-                .from(Alias::new("crm_conversions"))
-                .and_where(key_filter("crm_conversions.campaign_id", keys))
-                .and_where(window.condition("crm_conversions.conversion_date").unwrap_or_else(|| Expr::cust("1 = 1")))
-                .union(
-                    sea_orm::sea_query::UnionType::Distinct,
-                    Query::select()
-                        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign_id"))
-                        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer_id"))
-                        .from(Alias::new("ecommerce_orders"))
-                        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
-                        .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
-                        .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"))
-                        .and_where(
-                            window.condition("ecommerce_orders.order_date").unwrap_or_else(|| Expr::cust("1 = 1")),
-                        )
-                        .to_owned(),
-                )
-                .to_owned(),
+            converted_conversions.union(sea_orm::sea_query::UnionType::Distinct, converted_orders).to_owned(),
             Alias::new("converting"),
         )
-        .and_where(Expr::cust("converting.retailer_id IS NOT NULL"))
         .add_group_by([Expr::cust("converting.campaign_id")])
         .to_owned();
     if let Some(own) = own_rows(scope, "converting.retailer_id") {
@@ -306,22 +297,17 @@ pub async fn categories_by_campaign(
         return Ok(out);
     }
     let backend = db.get_database_backend();
+    let rows = RevenueRows::for_window(window);
+    let c = Revenue::Conversions;
     let mut stmt = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust("crm_conversions.product_category"), Alias::new("category"))
-        .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
-        .expr_as(
-            Expr::cust(sum_cents(
-                backend,
-                "crm_conversions.conversion_value",
-                "crm_conversions.conversion_value IS NOT NULL",
-            )),
-            Alias::new("cents"),
-        )
-        .from(Alias::new("crm_conversions"))
-        .and_where(key_filter("crm_conversions.campaign_id", keys))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust("crm_conversions.product_category")])
+        .expr_as(Expr::cust(rows.category()), Alias::new("category"))
+        .expr_as(Expr::cust(rows.count(c, "1 = 1")), Alias::new("n"))
+        .expr_as(Expr::cust(rows.cents(backend, c, "1 = 1")), Alias::new("cents"))
         .to_owned();
+    rows.from(&mut stmt, c);
+    stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
+        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust(rows.category())]);
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         stmt.and_where(own);
     }
