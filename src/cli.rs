@@ -1,10 +1,10 @@
-//! The commands: serve, migrate, seed, generate, verify, rebuild-rollups, schema, token.
+//! The commands: serve, migrate, seed, generate, import, verify, rebuild-rollups, schema, token.
 
 use crate::auth::Minter;
 use crate::auth::keys::{self, AuthKeys};
 use crate::config::{
-    AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, GenerateArgs, MigrateAction, SeedArgs, ServeArgs,
-    TokenArgs,
+    AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, GenerateArgs, ImportArgs, MigrateAction, SeedArgs,
+    ServeArgs, TokenArgs,
 };
 use crate::db::{self, Target};
 use crate::ingest::Webhooks;
@@ -23,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { action } => migrate(&cli.database, action.unwrap_or(MigrateAction::Up)).await,
         Command::Seed(args) => seed(&cli.database, args).await,
         Command::Generate(args) => generate(&cli.database, args).await,
+        Command::Import(args) => import(&cli.database, args).await,
         Command::Verify => verify(&cli.database).await,
         Command::RebuildRollups => {
             let (target, db) = open(&cli.database).await?;
@@ -264,6 +265,37 @@ async fn generate(database: &DatabaseArgs, args: GenerateArgs) -> anyhow::Result
         made.orders
     );
     Ok(())
+}
+
+async fn import(database: &DatabaseArgs, args: ImportArgs) -> anyhow::Result<()> {
+    use crate::import::{ImportError, MAX_PRINTED};
+    let (target, db) = open(database).await?;
+    if target.embedded {
+        db::migrate_up(&db).await?;
+    }
+    match crate::import::import(&db, &args.paths).await {
+        Ok(done) => {
+            println!("imported {} rows into {} in {:.1?}:", done.total(), target.redacted(), done.elapsed);
+            for (table, rows) in done.per_table() {
+                println!("  {:<16} {rows:>10}", table.name());
+            }
+            Ok(())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            for p in problems.iter().take(MAX_PRINTED) {
+                eprintln!("{p}");
+            }
+            if problems.len() > MAX_PRINTED {
+                eprintln!("… and {} more", problems.len() - MAX_PRINTED);
+            }
+            anyhow::bail!(
+                "{} problem(s) in the CSV files; nothing was imported into {}",
+                problems.len(),
+                target.redacted()
+            )
+        }
+        Err(e) => Err(e).with_context(|| format!("importing into {}", target.redacted())),
+    }
 }
 
 async fn verify(database: &DatabaseArgs) -> anyhow::Result<()> {

@@ -91,6 +91,9 @@ pub enum Command {
     RebuildRollups,
     /// Fill an empty database with a synthetic data set of any size (benchmarks, trials at scale).
     Generate(GenerateArgs),
+    /// Load CSV files of the six tables (users.csv, campaigns.csv, …): every row is checked
+    /// first, then all are written in one transaction, or none.
+    Import(ImportArgs),
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
     /// Mint a bearer token for a user (by email), for development. Needs an HS256 secret.
@@ -111,6 +114,15 @@ pub struct GenerateArgs {
     /// Random seed: the same seed gives the same data.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Folders holding the files, or the files: each named after its table (users.csv,
+    /// campaigns.csv, email_campaigns.csv, email_sends.csv, crm_conversions.csv,
+    /// ecommerce_orders.csv), with a header row of column names.
+    #[arg(required = true, value_name = "DIR_OR_FILE")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

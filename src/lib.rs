@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod ingest;
 pub mod loaders;
 pub mod services;
