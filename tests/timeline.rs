@@ -3,8 +3,9 @@
 
 mod common;
 
+use campaign_performance::analytics::timeline::Resolution;
 use campaign_performance::demo;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use common::*;
 use entity::email_sends;
 use entity::enums::{OrderStatus, Region, SendStatus};
@@ -83,6 +84,48 @@ db_test!(new_york_days_equal_a_recount_in_new_york_time, |db| {
     }
     email_sends::Entity::insert_many(rows).exec_without_returning(&*db).await.unwrap();
     order(&*db, &c, &r, "12.34", OrderStatus::Completed).await;
+
+    let recount = |tz: chrono_tz::Tz, hourly: bool| {
+        let local = move |t: DateTime<Utc>| {
+            let l = t.with_timezone(&tz).naive_local();
+            if hourly { l.date().and_hms_opt(l.hour(), 0, 0).unwrap() } else { l.date().and_hms_opt(0, 0, 0).unwrap() }
+        };
+        let mut counted: BTreeMap<chrono::NaiveDateTime, (i64, i64)> = BTreeMap::new();
+        for i in 0..96 {
+            let sent = start + Duration::minutes(47 * i);
+            counted.entry(local(sent)).or_default().0 += 1;
+            if i % 3 == 0 {
+                counted.entry(local(sent + Duration::minutes(200))).or_default().1 += 1;
+            }
+        }
+        (counted, local)
+    };
+    // Hours in New York and Kathmandu (+05:45, so 15-minute slots), against a recount.
+    for (zone, resolution) in [("America/New_York", Resolution::Hour), ("Asia/Kathmandu", Resolution::Quarter)] {
+        let tz: chrono_tz::Tz = zone.parse().unwrap();
+        assert_eq!(Resolution::for_zone(&tz), resolution);
+        let (expected, local) = recount(tz, true);
+        let answer = gql(
+            &db,
+            QUERY,
+            json!({ "id": c.id, "i": "HOUR", "tz": zone, "from": "2025-03-07T00:00:00Z", "to": "2025-03-12T00:00:00Z" }),
+        )
+        .await;
+        let got: BTreeMap<chrono::NaiveDateTime, (i64, i64)> = answer["campaign"]["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let start: DateTime<Utc> = p["bucketStart"].as_str().unwrap().parse().unwrap();
+                (local(start), (p["emailsSent"].as_i64().unwrap(), p["emailsOpened"].as_i64().unwrap()))
+            })
+            .filter(|(_, v)| *v != (0, 0))
+            .collect();
+        assert_eq!(got, expected, "{zone}");
+        assert!(!got.is_empty());
+    }
+    assert_eq!(Resolution::for_zone(&"Asia/Kolkata".parse().unwrap()), Resolution::Quarter);
+    assert_eq!(Resolution::for_zone(&chrono_tz::UTC), Resolution::Hour);
 
     let answer = gql(
         &db,

@@ -15,6 +15,8 @@ pub mod m20251125_000004_create_email_totals;
 pub mod m20251129_000001_create_email_activity_all;
 pub mod m20251129_000002_create_conversion_rollups;
 pub mod m20251129_000003_create_order_rollups;
+mod m20251129_000004_create_send_page_indexes;
+pub mod m20251129_000005_create_email_activity_hourly;
 pub mod rollup_sql;
 
 pub struct Migrator;
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20251129_000001_create_email_activity_all::Migration),
             Box::new(m20251129_000002_create_conversion_rollups::Migration),
             Box::new(m20251129_000003_create_order_rollups::Migration),
+            Box::new(m20251129_000004_create_send_page_indexes::Migration),
+            Box::new(m20251129_000005_create_email_activity_hourly::Migration),
         ]
     }
 }

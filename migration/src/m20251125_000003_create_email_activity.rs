@@ -4,7 +4,7 @@
 //! errata E5: a delivery counts at its time or, missing, at the open or click that proves it;
 //! an open at the open or the click.
 
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source, nil, slot};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, Source, bucket, nil};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -33,12 +33,19 @@ pub const ROLLUP: Rollup = Rollup {
 };
 
 fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    activity(backend, source, sign, true)
+    activity(backend, source, sign, true, ("slot", SLOT_SECS))
 }
 
-/// Each send of `source` (× `sign`) once per kind it reached, at the slot it happened, by
-/// email campaign and, when `by_retailer`, retailer.
-pub fn activity(backend: DbBackend, source: Source<'_>, sign: &str, by_retailer: bool) -> String {
+/// Each send of `source` (× `sign`) once per kind it reached, in the interval it happened
+/// (`(column, seconds)`: the 15-minute slot, or the hour), by email campaign and, when
+/// `by_retailer`, retailer.
+pub fn activity(
+    backend: DbBackend,
+    source: Source<'_>,
+    sign: &str,
+    by_retailer: bool,
+    (column, secs): (&str, i64),
+) -> String {
     let r = source.alias();
     let retailer = if by_retailer {
         format!("COALESCE({r}.retailer_id, {}) AS retailer_id, ", nil(backend))
@@ -49,9 +56,10 @@ pub fn activity(backend: DbBackend, source: Source<'_>, sign: &str, by_retailer:
         .iter()
         .map(|(kind, time)| {
             format!(
-                "SELECT {r}.email_campaign_id AS email_campaign_id, {retailer}{kind} AS kind, {slot} AS slot, {sign}1 AS n
+                "SELECT {r}.email_campaign_id AS email_campaign_id, {retailer}{kind} AS kind, {at} AS {column},
+                        {sign}1 AS n
                  {from} WHERE {r}.email_campaign_id IS NOT NULL AND {time} IS NOT NULL",
-                slot = slot(backend, time),
+                at = bucket(backend, time, secs),
                 from = source.from(),
             )
         })

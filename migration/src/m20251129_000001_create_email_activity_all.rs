@@ -4,7 +4,7 @@
 //! exact by the same triggers' kind.
 
 use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, Source};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -23,7 +23,7 @@ pub const ROLLUP: Rollup = Rollup {
 };
 
 fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    activity(backend, source, sign, false)
+    activity(backend, source, sign, false, ("slot", SLOT_SECS))
 }
 
 #[async_trait::async_trait]

@@ -16,9 +16,14 @@ pub const SLOT_SECS: i64 = 900;
 
 /// The 15-minute UTC slot of a timestamp column.
 pub fn slot(backend: DbBackend, column: &str) -> String {
+    bucket(backend, column, SLOT_SECS)
+}
+
+/// The number of the `secs`-long UTC interval since 1970 that holds a timestamp column.
+pub fn bucket(backend: DbBackend, column: &str, secs: i64) -> String {
     match backend {
-        DbBackend::Sqlite => format!("(CAST(strftime('%s', {column}) AS INTEGER) / {SLOT_SECS})"),
-        _ => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {SLOT_SECS}) AS BIGINT)"),
+        DbBackend::Sqlite => format!("(CAST(strftime('%s', {column}) AS INTEGER) / {secs})"),
+        _ => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {secs}) AS BIGINT)"),
     }
 }
 

@@ -8,16 +8,18 @@ use migration::{
     m20251125_000004_create_email_totals as email_totals, m20251129_000001_create_email_activity_all as activity_all,
     m20251129_000002_create_conversion_rollups as conversion_rollups,
     m20251129_000003_create_order_rollups as order_rollups,
+    m20251129_000005_create_email_activity_hourly as activity_hourly,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use uuid::Uuid;
 
 /// Every rollup, each described once in its migration.
-const ROLLUPS: [&Rollup; 6] = [
+const ROLLUPS: [&Rollup; 7] = [
     &email_rollups::ROLLUP,
     &email_activity::ROLLUP,
     &email_totals::ROLLUP,
     &activity_all::ROLLUP,
+    &activity_hourly::ROLLUP,
     &conversion_rollups::ROLLUP,
     &order_rollups::ROLLUP,
 ];

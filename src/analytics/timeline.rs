@@ -59,12 +59,36 @@ pub struct Point {
     pub revenue: Money,
 }
 
-/// Every event of the campaigns in `keys`, counted per kind and slot: one statement.
-/// Deliveries count at their time (or, missing, at the open or click that proves them); opens
-/// at the open (or the click); clicks at the click (errata E5).
+/// How finely `slots` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// 15-minute slots: any time zone's buckets.
+    Quarter,
+    /// Whole UTC hours (rows at each hour's first slot): enough for a zone whose offsets are
+    /// whole hours, and a quarter of the rows.
+    Hour,
+}
+
+impl Resolution {
+    /// The coarsest resolution whose slots never straddle a bucket boundary of `tz`: hours
+    /// when every offset it has had since 1970 and has planned until 2100 is whole hours.
+    pub fn for_zone(tz: &Tz) -> Resolution {
+        use chrono::Offset;
+        let whole_hours = (1970..2100).flat_map(|y| [1, 4, 7, 10].map(move |m| (y, m))).all(|(y, m)| {
+            let t = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().unwrap_or_default();
+            tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() % 3600 == 0
+        });
+        if whole_hours { Resolution::Hour } else { Resolution::Quarter }
+    }
+}
+
+/// Every event of the campaigns in `keys`, counted per kind and slot (or hour, at its first
+/// slot): one statement. Deliveries count at their time (or, missing, at the open or click
+/// that proves them); opens at the open (or the click); clicks at the click (errata E5).
 pub async fn slots(
     db: &impl ConnectionTrait,
     scope: Scope,
+    resolution: Resolution,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<SlotRow>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<SlotRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -79,42 +103,52 @@ pub async fn slots(
     let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
     let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
     // A retailer reads its own rows of `email_activity`; everyone else the sums over retailers.
-    let (activity, send_own, conv_own, order_own) = match own_retailer(scope) {
-        Some(r) => {
-            values.push(r.into());
-            let at = p(values.len());
-            (
-                "email_activity",
-                format!(" AND email_activity.retailer_id = {at}"),
-                format!(" AND crm_conversions.retailer_id = {at}"),
-                format!(" AND ecommerce_orders.retailer_id = {at}"),
-            )
-        }
-        None => ("email_activity_all AS email_activity", String::new(), String::new(), String::new()),
+    let own = own_retailer(scope).map(|r| {
+        values.push(r.into());
+        p(values.len())
+    });
+    let mine = |column: &str| own.as_ref().map(|at| format!(" AND {column} = {at}")).unwrap_or_default();
+    // A retailer reads their own rows of `email_activity`; others the sums over retailers,
+    // per hour when that is fine enough.
+    let (activity, activity_slot) = match (&own, resolution) {
+        (Some(_), _) => ("email_activity", "email_activity.slot"),
+        (None, Resolution::Quarter) => ("email_activity_all AS email_activity", "email_activity.slot"),
+        (None, Resolution::Hour) => ("email_activity_hourly AS email_activity", "(email_activity.hour * 4)"),
     };
-    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all)`,
+    // A 15-minute slot, at the resolution asked for.
+    let at = |slot: &str| match resolution {
+        Resolution::Quarter => slot.to_owned(),
+        Resolution::Hour => format!("(({slot} / 4) * 4)"),
+    };
+    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all/_hourly)`,
     // conversions and completed orders from `conversion_rollups` and `order_rollups`: triggers
     // keep each equal to a count of the raw rows (see their migrations for the times counted).
     let sql = [
         format!(
-            "SELECT email_campaigns.campaign_id AS campaign, email_activity.kind AS kind, email_activity.slot AS slot,
+            "SELECT email_campaigns.campaign_id AS campaign, email_activity.kind AS kind, {slot} AS slot,
                     SUM(email_activity.n) AS n, 0 AS cents
              FROM {activity} JOIN email_campaigns ON email_campaigns.id = email_activity.email_campaign_id
-             WHERE email_campaigns.campaign_id IN ({list}){send_own}
-             GROUP BY email_campaigns.campaign_id, email_activity.kind, email_activity.slot
-             HAVING SUM(email_activity.n) <> 0"
+             WHERE email_campaigns.campaign_id IN ({list}){own}
+             GROUP BY email_campaigns.campaign_id, email_activity.kind, {slot}
+             HAVING SUM(email_activity.n) <> 0",
+            slot = at(activity_slot),
+            own = mine("email_activity.retailer_id"),
         ),
         format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, slot, SUM(n) AS n, SUM(cents) AS cents
-             FROM conversion_rollups AS crm_conversions WHERE campaign_id IN ({list}){conv_own}
-             GROUP BY campaign_id, slot HAVING SUM(n) <> 0",
+            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM(n) AS n, SUM(cents) AS cents
+             FROM conversion_rollups AS crm_conversions WHERE campaign_id IN ({list}){own}
+             GROUP BY campaign_id, {slot} HAVING SUM(n) <> 0",
             k = EventKind::Conversion as i32,
+            slot = at("slot"),
+            own = mine("crm_conversions.retailer_id"),
         ),
         format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, slot, SUM(n) AS n, SUM(cents) AS cents
-             FROM order_rollups AS ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{order_own}
-             GROUP BY campaign_id, slot HAVING SUM(n) <> 0",
+            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM(n) AS n, SUM(cents) AS cents
+             FROM order_rollups AS ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{own}
+             GROUP BY campaign_id, {slot} HAVING SUM(n) <> 0",
             k = EventKind::CompletedOrder as i32,
+            slot = at("slot"),
+            own = mine("ecommerce_orders.retailer_id"),
         ),
     ]
     .join("\nUNION ALL\n");

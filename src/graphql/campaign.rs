@@ -282,8 +282,8 @@ impl Campaign {
                 .parse()
                 .map_err(|_| gql(AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name"))))?,
         };
-        let rows =
-            loaders(ctx)?.campaign_timeline.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
+        let key = (CampaignId(self.0.id), timeline::Resolution::for_zone(&tz));
+        let rows = loaders(ctx)?.campaign_timeline.load_one(key).await.map_err(gql)?.unwrap_or_default();
         let data = timeline::span(&rows);
         let earliest = [self.0.start_date, data.map(|d| d.0)].into_iter().flatten().min();
         let latest = [self.0.end_date, data.map(|d| d.1)].into_iter().flatten().max();

@@ -8,10 +8,10 @@ use super::page::{Direction, Page};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, NullOrdering, Query, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityName, EntityTrait, FromQueryResult, Iden, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -142,13 +142,9 @@ pub async fn count<L: Listing>(db: &impl ConnectionTrait, scope: Scope, filter: 
     Ok(L::select(scope, filter).count(db).await?)
 }
 
-fn quoted<L: Listing>(col: ColumnOf<L>) -> String {
-    format!("\"{}\".\"{}\"", L::Entity::default().table_name(), col.to_string())
-}
-
 /// The same page (`spec`) of the children of every parent in `parents`, in one statement:
-/// rows are numbered per parent with `ROW_NUMBER() OVER (PARTITION BY parent …)` and the
-/// first `first + 1` of each kept.
+/// one `ORDER BY … LIMIT first + 1` per parent (an index range scan each, so a page costs
+/// its size, not the parent's number of children), joined by `UNION ALL`.
 pub async fn pages_by_parent<L: Listing>(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -163,23 +159,30 @@ pub async fn pages_by_parent<L: Listing>(
     }
     let parent_col = L::parent_column(parent);
     let (sort_col, _) = L::sort_column(spec.sort);
-    let dir = match spec.direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    };
-    let (sort, id, by) = (quoted::<L>(sort_col), quoted::<L>(L::id_column()), quoted::<L>(parent_col));
-    let window = format!(
-        "ROW_NUMBER() OVER (PARTITION BY {by} ORDER BY CASE WHEN {sort} IS NULL THEN 1 ELSE 0 END, {sort} {dir}, {id} {dir})"
-    );
-    let inner = started::<L>(scope, filter, spec)?
-        .filter(parent_col.is_in(parents.iter().copied()))
-        .expr_as(Expr::cust(window), "cp_row")
-        .into_query();
+    let order = order_of(spec.direction);
+    let mut union: Option<SelectStatement> = None;
+    for (i, p) in parents.iter().enumerate() {
+        let one = started::<L>(scope, filter, spec)?
+            .filter(parent_col.eq(*p))
+            .order_by_with_nulls(sort_col, order.clone(), NullOrdering::Last)
+            .order_by(L::id_column(), order.clone())
+            .limit(spec.first + 1)
+            .into_query();
+        // Wrapped, so each part keeps its own ORDER BY and LIMIT (SQLite allows them only so).
+        let wrapped = Query::select().column(Asterisk).from_subquery(one, Alias::new(format!("p{i}"))).to_owned();
+        union = Some(match union {
+            None => wrapped,
+            Some(mut u) => u.union(UnionType::All, wrapped).to_owned(),
+        });
+    }
+    let Some(union) = union else { return Ok(HashMap::new()) };
+    // The parts' order is not the union's: sort the (few) rows again.
+    let paged = Alias::new("paged");
     let outer = Query::select()
         .column(Asterisk)
-        .from_subquery(inner, Alias::new("paged"))
-        .and_where(Expr::col((Alias::new("paged"), Alias::new("cp_row"))).lte(spec.first as i64 + 1))
-        .order_by((Alias::new("paged"), Alias::new("cp_row")), Order::Asc)
+        .from_subquery(union, paged.clone())
+        .order_by_with_nulls((paged.clone(), sort_col), order.clone(), NullOrdering::Last)
+        .order_by((paged, L::id_column()), order)
         .to_owned();
     let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
     for row in rows {

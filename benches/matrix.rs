@@ -1,0 +1,492 @@
+//! The benchmark matrix: the real server binary, serving PostgreSQL, at growing history sizes
+//! (by default the demo's 27,037 sends, then 1,000,000 and 10,000,000), measured from outside
+//! over HTTP at concurrency 1 and 16:
+//!
+//! - overview: the first 20 campaign cards with their performance;
+//! - campaign page: performance, leaderboard, regions, funnel, DAY timeline, subject lines;
+//! - nested: 4 campaigns → their email campaigns → 100 sends each → the retailer's name;
+//! - list and summary: a 4-campaign list, and one campaign's summary (the queries of the
+//!   PostGraphile comparison in the README);
+//! - ingestion: SendGrid Event Webhook batches of 1,000 events (one in five a repeat), 8
+//!   senders, for 20,000 fresh sends — also on an empty database (no history) first;
+//! - the server's peak RSS (VmHWM) at each size.
+//!
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench matrix
+//!
+//! (`TEST_DATABASE_URL` is used when `BENCH_DATABASE_URL` is unset.) Each run works in schemas
+//! of its own and drops them at the end. Knobs: `BENCH_SIZES` (comma-separated send counts,
+//! default `27037,1000000,10000000`), `BENCH_ROUNDS` (requests per measurement at concurrency
+//! 1, default 30; 10× that at 16), `BENCH_EVENTS` (events per ingestion run, default 100000).
+//! History beyond the demo is copies of the demo campaign's sends spread over four weeks:
+//! half in the demo campaign itself, half over 16 more campaigns of three emails each.
+
+use campaign_performance::auth::Minter;
+use campaign_performance::{db, demo};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret!";
+/// Fresh sends that each ingestion run's events are about.
+const TARGETS: i64 = 20_000;
+/// Sends added per statement while growing (one transaction each).
+const GROW_CHUNK: i64 = 1_000_000;
+
+const OVERVIEW: &str = r#"{ campaigns(first: 20) { totalCount edges { node { id name status budgetSpent
+  performance { totalEmailsSent deliveryRate openRate clickRate totalRevenue roiPercentage performanceTier } } } } }"#;
+const PAGE: &str = r#"query($id: UUID!) { campaign(id: $id) {
+  name budgetSpent budgetRemaining
+  performance { totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsClicked deliveryRate openRate clickRate
+                totalRevenue pendingRevenue roiPercentage roas performanceTier }
+  retailerPerformance { rank retailer { name region } clickRate revenue }
+  regionalPerformance { region retailerCount clickRate revenue }
+  funnel { sent delivered opened clicked converted convertingRetailers }
+  timeline(interval: DAY) { bucketStart emailsSent emailsOpened emailsClicked revenue }
+  subjectLines { subject openRate clickRate openRatePValue }
+} }"#;
+const NESTED: &str = r#"{ campaigns(first: 4) { edges { node { name emailCampaigns { subject
+  sends(first: 100) { edges { node { recipientEmail status retailer { name } } } } } } } } }"#;
+const LIST: &str =
+    r#"{ campaigns(first: 4) { edges { node { id name status startDate endDate budgetAllocated budgetSpent } } } }"#;
+const SUMMARY: &str = r#"query($id: UUID!) { campaign(id: $id) { name performance { totalRetailers totalEmailsSent
+  emailsDelivered emailsOpened emailsClicked deliveryRate openRate clickRate totalRevenue roiPercentage } } }"#;
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// p50, p99 and requests (or events) per second of one measurement.
+#[derive(Clone, Copy)]
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    rate: f64,
+}
+
+struct Row {
+    sends: i64,
+    what: String,
+    concurrency: usize,
+    figures: Figures,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Some(url) = std::env::var("BENCH_DATABASE_URL").ok().or_else(|| std::env::var("TEST_DATABASE_URL").ok()) else {
+        eprintln!("set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL database to run this benchmark");
+        return Ok(());
+    };
+    let sizes: Vec<i64> = std::env::var("BENCH_SIZES")
+        .unwrap_or_else(|_| "27037,1000000,10000000".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let admin = db::connect(&url, Duration::from_secs(10), None).await?;
+    let mut rows = Vec::new();
+    let mut peak_rss = 0;
+
+    // An empty database: the demo's users and campaigns, no history; only ingestion.
+    let (schema, conn, schema_url) = new_schema(&admin, &url).await?;
+    let result = async {
+        db::migrate_up(&conn).await?;
+        let data = demo::build();
+        for m in data.users.iter().cloned() {
+            m.insert(&conn).await?;
+        }
+        for m in data.campaigns.iter().cloned() {
+            m.insert(&conn).await?;
+        }
+        for m in data.email_campaigns.iter().cloned() {
+            m.insert(&conn).await?;
+        }
+        let server = Server::start(&schema_url).await?;
+        let ingest = ingestion(&conn, &server.base).await?;
+        rows.push(Row {
+            sends: count(&conn).await?,
+            what: "ingestion (events/s)".into(),
+            concurrency: 8,
+            figures: ingest,
+        });
+        peak_rss = peak_rss.max(server.stop());
+        anyhow::Ok(())
+    }
+    .await;
+    conn.close().await.ok();
+    admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await?;
+    result?;
+
+    let (schema, conn, schema_url) = new_schema(&admin, &url).await?;
+    let result = async {
+        db::migrate_up(&conn).await?;
+        let data = demo::load(&conn, false).await?;
+        let sample = data.campaigns.iter().find(|c| c.name.as_ref() == demo::SAMPLE_CAMPAIGN).expect("sample");
+        let sample = *sample.id.as_ref();
+        let brand = data.users.iter().find(|u| u.email.as_ref() == demo::BRAND_EMAIL).expect("brand user");
+        let token = Minter::new(SECRET.as_bytes(), None, None).mint(*brand.id.as_ref(), 24 * 3600);
+        prepare_growth(&conn, sample).await?;
+        for size in sizes {
+            grow(&conn, size).await?;
+            let server = Server::start(&schema_url).await?;
+            let sends = count(&conn).await?;
+            eprintln!("measuring at {sends} sends");
+            let id = json!({ "id": sample });
+            for (what, query, vars, concurrencies) in [
+                ("overview page", OVERVIEW, json!({}), &[1, 16][..]),
+                ("campaign page", PAGE, id.clone(), &[1, 16][..]),
+                ("nested sends", NESTED, json!({}), &[1, 16][..]),
+                ("4-campaign list", LIST, json!({}), &[16][..]),
+                ("campaign summary", SUMMARY, id.clone(), &[16][..]),
+            ] {
+                for &c in concurrencies {
+                    let figures = load(&server.base, &token, query, &vars, c).await?;
+                    rows.push(Row { sends, what: what.into(), concurrency: c, figures });
+                }
+            }
+            let ingest = ingestion(&conn, &server.base).await?;
+            rows.push(Row { sends, what: "ingestion (events/s)".into(), concurrency: 8, figures: ingest });
+            let rss = server.stop();
+            rows.push(Row {
+                sends,
+                what: "server peak RSS (MB)".into(),
+                concurrency: 0,
+                figures: Figures { p50: Duration::ZERO, p99: Duration::ZERO, rate: rss as f64 / 1024.0 },
+            });
+            peak_rss = peak_rss.max(rss);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    conn.close().await.ok();
+    admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await?;
+    result?;
+
+    print_table(&rows, peak_rss);
+    Ok(())
+}
+
+async fn new_schema(admin: &DatabaseConnection, url: &str) -> anyhow::Result<(String, DatabaseConnection, String)> {
+    let schema = format!("bench_{}", Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let schema_url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let conn = db::connect(&schema_url, Duration::from_secs(10), None).await?;
+    Ok((schema, conn, schema_url))
+}
+
+#[derive(FromQueryResult)]
+struct N {
+    n: i64,
+}
+
+async fn scalar(conn: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
+    let row = N::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    Ok(row.map(|r| r.n).unwrap_or(0))
+}
+
+async fn count(conn: &DatabaseConnection) -> anyhow::Result<i64> {
+    scalar(conn, "SELECT COUNT(*) AS n FROM email_sends").await
+}
+
+/// 16 more campaigns of three emails each, and the numbered seeds that growth copies.
+async fn prepare_growth(conn: &DatabaseConnection, sample: Uuid) -> anyhow::Result<()> {
+    conn.execute_unprepared(&format!(
+        "CREATE TABLE bench_extra_campaigns AS
+           SELECT gen_random_uuid() AS id, g FROM generate_series(1, 16) AS g;
+         INSERT INTO campaigns (id, name, description, status, start_date, end_date, budget_allocated, budget_spent,
+                                created_by, created_at, updated_at, utm_code)
+           SELECT x.id, 'Collection ' || x.g, c.description, c.status, c.start_date, c.end_date, c.budget_allocated,
+                  c.budget_spent, c.created_by, c.created_at + make_interval(mins => x.g), c.updated_at, 'collection-' || x.g
+           FROM bench_extra_campaigns x, campaigns c WHERE c.id = '{sample}';
+         INSERT INTO email_campaigns (id, campaign_id, subject, content, sender_email, sender_name, sent_at,
+                                      total_recipients, created_at)
+           SELECT gen_random_uuid(), x.id, e.subject, e.content, e.sender_email, e.sender_name, e.sent_at, 0, e.created_at
+           FROM bench_extra_campaigns x, email_campaigns e WHERE e.campaign_id = '{sample}';
+         CREATE TABLE bench_seed AS
+           SELECT (row_number() OVER (ORDER BY s.id) - 1) AS n, s.*
+           FROM email_sends s JOIN email_campaigns e ON e.id = s.email_campaign_id WHERE e.campaign_id = '{sample}';
+         CREATE UNIQUE INDEX ON bench_seed (n);
+         CREATE TABLE bench_extra_emails AS
+           SELECT (row_number() OVER (ORDER BY e.id) - 1) AS n, e.id
+           FROM email_campaigns e JOIN bench_extra_campaigns x ON x.id = e.campaign_id;
+         CREATE UNIQUE INDEX ON bench_extra_emails (n);"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Adds copies of the demo campaign's sends until there are `size`: even ones in the demo
+/// campaign, odd ones in the extra campaigns, shifted by up to four weeks.
+async fn grow(conn: &DatabaseConnection, size: i64) -> anyhow::Result<()> {
+    let seeds = scalar(conn, "SELECT COUNT(*) AS n FROM bench_seed").await?;
+    let extras = scalar(conn, "SELECT COUNT(*) AS n FROM bench_extra_emails").await?;
+    let started = Instant::now();
+    loop {
+        let have = count(conn).await?;
+        if have >= size {
+            break;
+        }
+        let add = (size - have).min(GROW_CHUNK);
+        conn.execute_unprepared(&format!(
+            "INSERT INTO email_sends (id, email_campaign_id, retailer_id, recipient_email, recipient_name, sent_at,
+                                      delivered_at, opened_at, human_opened_at, clicked_at, status, bounce_reason)
+             SELECT gen_random_uuid(), CASE WHEN g % 2 = 0 THEN s.email_campaign_id ELSE x.id END, s.retailer_id,
+                    'bulk' || g || '@bench.example', NULL,
+                    s.sent_at + make_interval(mins => (g % 40000)), s.delivered_at + make_interval(mins => (g % 40000)),
+                    s.opened_at + make_interval(mins => (g % 40000)),
+                    s.human_opened_at + make_interval(mins => (g % 40000)),
+                    s.clicked_at + make_interval(mins => (g % 40000)), s.status, s.bounce_reason
+             FROM generate_series({have}, {have} + {add} - 1) AS g
+             JOIN bench_seed s ON s.n = g % {seeds}
+             JOIN bench_extra_emails x ON x.n = g % {extras}"
+        ))
+        .await?;
+        eprintln!("  {} sends ({:.0?})", have + add, started.elapsed());
+    }
+    conn.execute_unprepared("VACUUM ANALYZE email_sends").await.ok();
+    conn.execute_unprepared("ANALYZE").await?;
+    Ok(())
+}
+
+/// The server binary, serving the schema on a free port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(schema_url: &str) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(env!("CARGO_BIN_EXE_campaign-performance"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", schema_url)
+            .env("JWT_SECRET", SECRET)
+            .env("ALLOW_UNSIGNED_WEBHOOKS", "true")
+            .env("RATE_LIMIT_PER_MINUTE", "100000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(Server { child, base });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("the server did not become ready")
+    }
+
+    /// Stops the server; returns its peak resident memory in KiB.
+    fn stop(mut self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let peak = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        self.child.kill().ok();
+        self.child.wait().ok();
+        peak
+    }
+}
+
+/// `rounds` requests (×10 at concurrency above 1) of one query by `concurrency` clients.
+async fn load(base: &str, token: &str, query: &str, vars: &Value, concurrency: usize) -> anyhow::Result<Figures> {
+    let rounds: usize = env("BENCH_ROUNDS", 30);
+    let total = if concurrency > 1 { rounds * 10 } else { rounds };
+    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
+    let body = Arc::new(serde_json::to_vec(&json!({ "query": query, "variables": vars }))?);
+    let (url, token) = (format!("{base}/graphql"), token.to_owned());
+    let post = move |client: reqwest::Client, body: Arc<Vec<u8>>| {
+        let (url, token) = (url.clone(), token.clone());
+        async move {
+            let started = Instant::now();
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body((*body).clone())
+                .send()
+                .await?;
+            let value: Value = response.json().await?;
+            anyhow::ensure!(value["errors"].is_null(), "the query failed: {value}");
+            anyhow::Ok(started.elapsed())
+        }
+    };
+    for _ in 0..concurrency.max(3) {
+        post(client.clone(), body.clone()).await?; // warm connections and caches
+    }
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, body, next, post) = (client.clone(), body.clone(), next.clone(), post.clone());
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                times.push(post(client.clone(), body.clone()).await?);
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::with_capacity(total);
+    for w in workers {
+        times.extend(w.await??);
+    }
+    let wall = started.elapsed();
+    times.sort();
+    Ok(Figures { p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), rate: total as f64 / wall.as_secs_f64() })
+}
+
+/// Inserts `TARGETS` fresh sends and posts SendGrid batches about them from 8 senders.
+async fn ingestion(conn: &DatabaseConnection, base: &str) -> anyhow::Result<Figures> {
+    let events: usize = env("BENCH_EVENTS", 100_000);
+    let tag = Uuid::new_v4().simple().to_string();
+    conn.execute_unprepared(&format!(
+        "CREATE TABLE bench_targets_{tag} AS SELECT gen_random_uuid() AS id, g FROM generate_series(1, {TARGETS}) AS g;
+         INSERT INTO email_sends (id, email_campaign_id, retailer_id, recipient_email, sent_at, status)
+         SELECT t.id, e.id, r.id, 'target' || t.g || '@bench.example',
+                timestamptz '2025-01-14 09:00:00+00' + make_interval(secs => t.g), 'sent'
+         FROM bench_targets_{tag} t
+         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM email_campaigns) e
+           ON e.n = t.g % (SELECT COUNT(*) FROM email_campaigns)
+         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE user_type = 'retailer') r
+           ON r.n = t.g % (SELECT COUNT(*) FROM users WHERE user_type = 'retailer')"
+    ))
+    .await?;
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
+    let targets: Vec<Uuid> = Id::find_by_statement(Statement::from_string(
+        conn.get_database_backend(),
+        format!("SELECT id FROM bench_targets_{tag}"),
+    ))
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    conn.execute_unprepared(&format!("DROP TABLE bench_targets_{tag}")).await?;
+    let bodies = batches(&targets, events, 1_000, &tag);
+
+    let client = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let bodies = Arc::new(bodies);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (client, next, bodies, url) =
+            (client.clone(), next.clone(), bodies.clone(), format!("{base}/webhooks/sendgrid"));
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else { break };
+                let t = Instant::now();
+                let r = client.post(&url).header("content-type", "application/json").body(body.clone()).send().await?;
+                let status = r.status();
+                let summary: Value = r.json().await?;
+                anyhow::ensure!(status == 200, "webhook refused a batch: {summary}");
+                times.push(t.elapsed());
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await??);
+    }
+    let wall = started.elapsed();
+    times.sort();
+    Ok(Figures {
+        p50: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+        rate: events as f64 / wall.as_secs_f64(),
+    })
+}
+
+/// Batches of SendGrid events for random sends: about one in five repeats an earlier event.
+fn batches(sends: &[Uuid], events: usize, batch: usize, tag: &str) -> Vec<Vec<u8>> {
+    const KINDS: &[(&str, u32)] = &[
+        ("processed", 10),
+        ("delivered", 40),
+        ("open", 25),
+        ("click", 10),
+        ("bounce", 5),
+        ("deferred", 5),
+        ("spamreport", 5),
+    ];
+    let total: u32 = KINDS.iter().map(|k| k.1).sum();
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut made: Vec<Value> = Vec::with_capacity(events);
+    for n in 0..events {
+        if n > 0 && rng.random_ratio(1, 5) {
+            let earlier = made[rng.random_range(0..made.len())].clone();
+            made.push(earlier);
+            continue;
+        }
+        let mut pick = rng.random_range(0..total);
+        let kind = KINDS
+            .iter()
+            .find(|k| {
+                if pick < k.1 {
+                    true
+                } else {
+                    pick -= k.1;
+                    false
+                }
+            })
+            .map_or("delivered", |k| k.0);
+        let send = sends[rng.random_range(0..sends.len())];
+        let mut e = json!({
+            "email": "client@example.com",
+            "timestamp": 1_736_845_200 + rng.random_range(0..2_600_000),
+            "event": kind,
+            "sg_event_id": format!("bench-{tag}-{n}"),
+            "sg_message_id": format!("msg-{send}"),
+            "send_id": send.to_string(),
+        });
+        if kind == "open" {
+            e["sg_machine_open"] = json!(rng.random_ratio(1, 3));
+        }
+        if kind == "bounce" {
+            e["reason"] = json!("550 5.1.1 mailbox unavailable");
+        }
+        made.push(e);
+    }
+    made.chunks(batch).map(|c| serde_json::to_vec(c).unwrap_or_default()).collect()
+}
+
+fn print_table(rows: &[Row], peak_rss: u64) {
+    println!("\nbenchmark matrix: real server binary over HTTP, PostgreSQL");
+    println!("{:>11} | {:<22} | {:>3} | {:>10} | {:>10} | {:>12}", "sends", "measure", "c", "p50", "p99", "req/s");
+    println!("{:-<11}-+-{:-<22}-+-{:-<3}-+-{:-<10}-+-{:-<10}-+-{:-<12}", "", "", "", "", "", "");
+    for r in rows {
+        let f = r.figures;
+        if r.concurrency == 0 {
+            println!("{:>11} | {:<22} | {:>3} | {:>10} | {:>10} | {:>12.1}", r.sends, r.what, "", "", "", f.rate);
+        } else {
+            println!(
+                "{:>11} | {:<22} | {:>3} | {:>10} | {:>10} | {:>12.0}",
+                r.sends,
+                r.what,
+                r.concurrency,
+                format!("{:.1?}", f.p50),
+                format!("{:.1?}", f.p99),
+                f.rate
+            );
+        }
+    }
+    println!("peak RSS of the server over the whole run: {:.1} MB", peak_rss as f64 / 1024.0);
+}
