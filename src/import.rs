@@ -832,24 +832,17 @@ fn any_text(v: &str) -> Result<String, String> {
     Ok(v.to_owned())
 }
 
-/// An email address, lowercased: the shape `services::users` and `services::planning`
-/// accept (their checks are private to them).
+/// An email address, lowercased, of the shape every other path accepts.
 fn email_address(v: &str) -> Result<String, String> {
-    let email = v.to_lowercase();
-    let valid = email.chars().count() <= 255
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
-        && !email.contains(char::is_whitespace);
-    if valid { Ok(email) } else { Err(format!("{v:?} is not an email address")) }
+    crate::services::users::email_address(v).ok_or_else(|| format!("{v:?} is not an email address"))
 }
 
-/// A UTM code as `createCampaign` takes it: letters, digits, '-', '_' and '.', 100 at most.
+/// A UTM code as `createCampaign` takes it.
 fn utm_code(v: &str) -> Result<String, String> {
     if v.chars().count() > 100 {
         return Err("is longer than 100 characters".to_owned());
     }
-    if !v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if !crate::services::planning::utm_code_is_valid(v) {
         return Err(format!("{v:?} has characters other than letters, digits, '-', '_' and '.'"));
     }
     Ok(v.to_owned())

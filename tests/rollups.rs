@@ -177,3 +177,79 @@ db_test!(revenue_rollups_follow_conversions_and_orders_through_every_change, |db
     rebuild(&db).await.unwrap();
     assert!(verify(&*db).await.unwrap().is_empty());
 });
+
+db_test!(a_period_is_exact_at_its_edges_inside_a_slot, |db| {
+    let a = retailer("A", Region::East).insert(&*db).await;
+    let c = campaign("Edges").insert(&*db).await;
+    let e = email_campaign(&*db, &c, "One").await;
+    let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    // The window starts and ends inside 15-minute slots, to the microsecond.
+    let (from, to) = ("2025-03-01T10:07:30.500Z", "2025-03-01T12:52:10.250Z");
+    let sends = [
+        ("2025-03-01T10:05:00Z", false),
+        ("2025-03-01T10:07:30.499999Z", false),
+        ("2025-03-01T10:07:30.500Z", true),
+        ("2025-03-01T10:10:00Z", true),
+        ("2025-03-01T11:00:00Z", true),
+        ("2025-03-01T12:50:00Z", true),
+        ("2025-03-01T12:52:10.250Z", true),
+        ("2025-03-01T12:52:10.250001Z", false),
+        ("2025-03-01T12:55:00Z", false),
+        ("2025-03-01T13:00:00Z", false),
+    ];
+    for (i, (when, _)) in sends.iter().enumerate() {
+        let s = send(&*db, &e, &a, SendOutcome { delivered: true, clicked: i % 2 == 0, ..Default::default() }).await;
+        let mut m = s.into_active_model();
+        m.sent_at = Set(t(when));
+        m.update(&*db).await.unwrap();
+    }
+    let conversions = [
+        ("2025-03-01T10:05:00Z", "1.00"),
+        ("2025-03-01T10:08:00Z", "2.00"),
+        ("2025-03-01T11:30:00Z", "4.00"),
+        ("2025-03-01T12:53:00Z", "8.00"),
+    ];
+    for (when, value) in conversions {
+        let m = conversion(&*db, &c, &a, value).await;
+        let mut m = m.into_active_model();
+        m.conversion_date = Set(t(when));
+        m.update(&*db).await.unwrap();
+    }
+    for (when, value) in [("2025-03-01T12:52:00Z", "16.00"), ("2025-03-01T12:52:30Z", "32.00")] {
+        let m = order(&*db, &c, &a, value, OrderStatus::Completed).await;
+        let mut m = m.into_active_model();
+        m.order_date = Set(t(when));
+        m.update(&*db).await.unwrap();
+    }
+    assert!(verify(&*db).await.unwrap().is_empty());
+    let inside: Vec<usize> = (0..sends.len()).filter(|i| sends[*i].1).collect();
+    let data = gql(
+        &db,
+        "query($id: UUID!, $f: DateTime, $t: DateTime) { campaign(id: $id) {
+            performance(from: $f, to: $t) { totalEmailsSent emailsClicked totalRevenue }
+            retailerPerformance(from: $f, to: $t) { totalEmailsSent conversions orders revenue } } }",
+        json!({ "id": c.id, "f": from, "t": to }),
+    )
+    .await;
+    assert_eq!(
+        data["campaign"]["performance"],
+        json!({ "totalEmailsSent": inside.len(), "emailsClicked": inside.iter().filter(|i| *i % 2 == 0).count(),
+                "totalRevenue": "22.00" }),
+        "sends at and between the edges count; conversions 2 + 4 and the order of 16"
+    );
+    assert_eq!(
+        data["campaign"]["retailerPerformance"],
+        json!([{ "totalEmailsSent": inside.len(), "conversions": 2, "orders": 1, "revenue": "22.00" }])
+    );
+    // Open-ended windows.
+    let data = gql(
+        &db,
+        "query($id: UUID!, $f: DateTime, $t: DateTime) { campaign(id: $id) {
+            since: performance(from: $f) { totalEmailsSent totalRevenue }
+            until: performance(to: $t) { totalEmailsSent totalRevenue } } }",
+        json!({ "id": c.id, "f": from, "t": to }),
+    )
+    .await;
+    assert_eq!(data["campaign"]["since"], json!({ "totalEmailsSent": 8, "totalRevenue": "62.00" }));
+    assert_eq!(data["campaign"]["until"], json!({ "totalEmailsSent": 7, "totalRevenue": "23.00" }));
+});

@@ -3,7 +3,7 @@
 
 mod common;
 
-use campaign_performance::analytics::timeline::Resolution;
+use campaign_performance::analytics::timeline::{Interval, Resolution};
 use campaign_performance::demo;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use common::*;
@@ -103,7 +103,7 @@ db_test!(new_york_days_equal_a_recount_in_new_york_time, |db| {
     // Hours in New York and Kathmandu (+05:45, so 15-minute slots), against a recount.
     for (zone, resolution) in [("America/New_York", Resolution::Hour), ("Asia/Kathmandu", Resolution::Quarter)] {
         let tz: chrono_tz::Tz = zone.parse().unwrap();
-        assert_eq!(Resolution::for_zone(&tz), resolution);
+        assert_eq!(Resolution::for_buckets(&tz, Interval::Hour), resolution);
         let (expected, local) = recount(tz, true);
         let answer = gql(
             &db,
@@ -124,8 +124,10 @@ db_test!(new_york_days_equal_a_recount_in_new_york_time, |db| {
         assert_eq!(got, expected, "{zone}");
         assert!(!got.is_empty());
     }
-    assert_eq!(Resolution::for_zone(&"Asia/Kolkata".parse().unwrap()), Resolution::Quarter);
-    assert_eq!(Resolution::for_zone(&chrono_tz::UTC), Resolution::Hour);
+    assert_eq!(Resolution::for_buckets(&"Asia/Kolkata".parse().unwrap(), Interval::Day), Resolution::Quarter);
+    assert_eq!(Resolution::for_buckets(&tz, Interval::Day), Resolution::Hour, "New York days are not UTC days");
+    assert_eq!(Resolution::for_buckets(&chrono_tz::UTC, Interval::Hour), Resolution::Hour);
+    assert_eq!(Resolution::for_buckets(&chrono_tz::UTC, Interval::Week), Resolution::Day);
 
     let answer = gql(
         &db,

@@ -4,12 +4,33 @@
 //! rollups. A missing campaign or retailer counts under the nil UUID, a missing category or
 //! type under `''` (both columns only hold values from fixed lists, never empty).
 
-use crate::rollup_sql::{Rollup, Source, cents, nil, slot};
+use crate::rollup_sql::{PerRow, Rollup, cents, nil};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// What each conversion counts for.
+pub const CONVERSIONS: PerRow = PerRow {
+    source: "crm_conversions",
+    time: "conversion_date",
+    slot: "slot",
+    columns: |backend, r| {
+        let keys = vec![
+            ("campaign_id", format!("COALESCE({r}.campaign_id, {})", nil(backend))),
+            ("retailer_id", format!("COALESCE({r}.retailer_id, {})", nil(backend))),
+            ("product_category", format!("COALESCE({r}.product_category, '')")),
+            ("conversion_type", format!("COALESCE({r}.conversion_type, '')")),
+            ("linked", format!("CASE WHEN {r}.email_send_id IS NULL THEN 0 ELSE 1 END")),
+        ];
+        let counts = vec![
+            ("n", "1".to_owned()),
+            ("cents", format!("COALESCE({}, 0)", cents(backend, &format!("{r}.conversion_value")))),
+        ];
+        (keys, counts)
+    },
+    filter: |_| "1 = 1".to_owned(),
+};
 
 pub const ROLLUP: Rollup = Rollup {
     source: "crm_conversions",
@@ -18,24 +39,8 @@ pub const ROLLUP: Rollup = Rollup {
     keys: &["campaign_id", "retailer_id", "product_category", "conversion_type", "linked", "slot"],
     key_types: &["UUID", "UUID", "VARCHAR(100)", "VARCHAR(50)", "INTEGER", "BIGINT"],
     counts: &["n", "cents"],
-    rows,
+    rows: |backend, source, sign| CONVERSIONS.rows(backend, source, sign),
 };
-
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    let r = source.alias();
-    format!(
-        "SELECT COALESCE({r}.campaign_id, {nil}) AS campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
-                COALESCE({r}.product_category, '') AS product_category,
-                COALESCE({r}.conversion_type, '') AS conversion_type,
-                CASE WHEN {r}.email_send_id IS NULL THEN 0 ELSE 1 END AS linked, {slot} AS slot,
-                {sign}1 AS n, {sign}COALESCE({cents}, 0) AS cents
-         {from}",
-        nil = nil(backend),
-        slot = slot(backend, &format!("{r}.conversion_date")),
-        cents = cents(backend, &format!("{r}.conversion_value")),
-        from = source.from(),
-    )
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

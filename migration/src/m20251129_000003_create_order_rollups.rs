@@ -4,12 +4,32 @@
 //! cancelled, a refund) moves its count and value from one status to another in the same
 //! transaction. A missing campaign or retailer counts under the nil UUID.
 
-use crate::rollup_sql::{Rollup, Source, cents, nil, slot};
+use crate::rollup_sql::{PerRow, Rollup, cents, nil};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// What each order counts for.
+pub const ORDERS: PerRow = PerRow {
+    source: "ecommerce_orders",
+    time: "order_date",
+    slot: "slot",
+    columns: |backend, r| {
+        let keys = vec![
+            ("campaign_id", format!("COALESCE({r}.campaign_id, {})", nil(backend))),
+            ("retailer_id", format!("COALESCE({r}.retailer_id, {})", nil(backend))),
+            ("order_status", format!("{r}.order_status")),
+            ("attributed_to_email", format!("{r}.attributed_to_email")),
+        ];
+        let counts = vec![
+            ("n", "1".to_owned()),
+            ("cents", format!("COALESCE({}, 0)", cents(backend, &format!("{r}.order_value")))),
+        ];
+        (keys, counts)
+    },
+    filter: |_| "1 = 1".to_owned(),
+};
 
 pub const ROLLUP: Rollup = Rollup {
     source: "ecommerce_orders",
@@ -18,22 +38,8 @@ pub const ROLLUP: Rollup = Rollup {
     keys: &["campaign_id", "retailer_id", "order_status", "attributed_to_email", "slot"],
     key_types: &["UUID", "UUID", "VARCHAR(50)", "BOOLEAN", "BIGINT"],
     counts: &["n", "cents"],
-    rows,
+    rows: |backend, source, sign| ORDERS.rows(backend, source, sign),
 };
-
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    let r = source.alias();
-    format!(
-        "SELECT COALESCE({r}.campaign_id, {nil}) AS campaign_id, COALESCE({r}.retailer_id, {nil}) AS retailer_id,
-                {r}.order_status AS order_status, {r}.attributed_to_email AS attributed_to_email, {slot} AS slot,
-                {sign}1 AS n, {sign}COALESCE({cents}, 0) AS cents
-         {from}",
-        nil = nil(backend),
-        slot = slot(backend, &format!("{r}.order_date")),
-        cents = cents(backend, &format!("{r}.order_value")),
-        from = source.from(),
-    )
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -49,6 +49,41 @@ pub fn nil(backend: DbBackend) -> String {
 pub const SEND_COLUMNS: &str =
     "email_campaign_id, retailer_id, sent_at, status, delivered_at, opened_at, human_opened_at, clicked_at";
 
+/// (column, SQL expression) pairs.
+pub type Columns = Vec<(&'static str, String)>;
+
+/// A rollup counted row by row, which a period can read in part: each row of `source` where
+/// `filter` holds adds its `counts` under its `keys` and the 15-minute slot of `time` (all over
+/// the row alias given to `columns`).
+pub struct PerRow {
+    pub source: &'static str,
+    pub time: &'static str,
+    /// The name of the slot key.
+    pub slot: &'static str,
+    /// (keys without the slot, counts) over a row alias.
+    pub columns: fn(DbBackend, &str) -> (Columns, Columns),
+    pub filter: fn(&str) -> String,
+}
+
+impl PerRow {
+    /// `SELECT <keys>, <slot>, <sign × counts> FROM … WHERE <filter>` over `source`.
+    pub fn rows(&self, backend: DbBackend, source: Source<'_>, sign: &str) -> String {
+        self.select(backend, source, sign, true)
+    }
+
+    /// The same, with or without the slot.
+    pub fn select(&self, backend: DbBackend, source: Source<'_>, sign: &str, with_slot: bool) -> String {
+        let r = source.alias();
+        let (keys, counts) = (self.columns)(backend, r);
+        let mut select: Vec<String> = keys.iter().map(|(n, e)| format!("{e} AS {n}")).collect();
+        if with_slot {
+            select.push(format!("{} AS {}", slot(backend, &format!("{r}.{}", self.time)), self.slot));
+        }
+        select.extend(counts.iter().map(|(n, e)| format!("{sign}{e} AS {n}")));
+        format!("SELECT {} {} WHERE {}", select.join(", "), source.from(), (self.filter)(r))
+    }
+}
+
 /// How a row source is named in `Rollup::rows`: a table under an alias, or the trigger's
 /// `NEW`/`OLD` row itself (SQLite, no FROM).
 #[derive(Clone, Copy)]

@@ -123,16 +123,13 @@ pub async fn by_retailer(
         .expr_as(Expr::cust("email_sends.retailer_id"), Alias::new("retailer"))
         .to_owned();
     source.select_counts(&mut email);
-    source.from(&mut email);
+    source.from(backend, &mut email);
     email
         .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .inner_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
         .and_where(Expr::cust(email_key).is_in(ids()))
         .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")]);
     restrict(&mut email, rows, "email_sends.retailer_id");
-    if let Some(within) = window.condition("email_sends.sent_at") {
-        email.and_where(within);
-    }
     for r in EmailRow::find_by_statement(backend.build(&email)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.email = EmailCounts {
@@ -149,12 +146,11 @@ pub async fn by_retailer(
     // Conversions, then orders: the same statement over each table (completed orders count;
     // pending ones only as pending revenue).
     let revenue = RevenueRows::for_window(window);
-    for (of, key, date, counted, pending) in [
-        (Revenue::Conversions, conversion_key, "crm_conversions.conversion_date", "1 = 1", "1 = 0"),
+    for (of, key, counted, pending) in [
+        (Revenue::Conversions, conversion_key, "1 = 1", "1 = 0"),
         (
             Revenue::Orders,
             order_key,
-            "ecommerce_orders.order_date",
             "ecommerce_orders.order_status = 'completed'",
             "ecommerce_orders.order_status = 'pending'",
         ),
@@ -164,17 +160,14 @@ pub async fn by_retailer(
             .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign"))
             .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer"))
             .expr_as(Expr::cust(revenue.count(of, counted)), Alias::new("n"))
-            .expr_as(Expr::cust(revenue.cents(backend, of, counted)), Alias::new("cents"))
-            .expr_as(Expr::cust(revenue.cents(backend, of, pending)), Alias::new("pending_cents"))
+            .expr_as(Expr::cust(revenue.cents(of, counted)), Alias::new("cents"))
+            .expr_as(Expr::cust(revenue.cents(of, pending)), Alias::new("pending_cents"))
             .to_owned();
-        revenue.from(&mut stmt, of);
+        revenue.from(backend, &mut stmt, of);
         stmt.inner_join(Alias::new("users"), Expr::cust(format!("users.id = {t}.retailer_id")))
             .and_where(Expr::cust(key).is_in(ids()))
             .add_group_by([Expr::cust(format!("{t}.campaign_id")), Expr::cust(format!("{t}.retailer_id"))]);
         restrict(&mut stmt, rows, &format!("{t}.retailer_id"));
-        if let Some(within) = window.condition(date) {
-            stmt.and_where(within);
-        }
         for r in MoneyRow::find_by_statement(backend.build(&stmt)).all(db).await? {
             let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
             match of {

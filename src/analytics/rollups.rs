@@ -9,17 +9,19 @@ use migration::{
     m20251129_000002_create_conversion_rollups as conversion_rollups,
     m20251129_000003_create_order_rollups as order_rollups,
     m20251129_000005_create_email_activity_hourly as activity_hourly,
+    m20251129_000006_create_email_activity_daily as activity_daily,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use uuid::Uuid;
 
 /// Every rollup, each described once in its migration.
-const ROLLUPS: [&Rollup; 7] = [
+const ROLLUPS: [&Rollup; 8] = [
     &email_rollups::ROLLUP,
     &email_activity::ROLLUP,
     &email_totals::ROLLUP,
     &activity_all::ROLLUP,
     &activity_hourly::ROLLUP,
+    &activity_daily::ROLLUP,
     &conversion_rollups::ROLLUP,
     &order_rollups::ROLLUP,
 ];

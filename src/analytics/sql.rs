@@ -1,96 +1,105 @@
 //! SQL fragments whose spelling differs between PostgreSQL and SQLite.
 
+use super::Window;
+use chrono::{DateTime, Utc};
+use migration::m20251125_000002_create_email_rollups as email_rollups;
+use migration::m20251129_000002_create_conversion_rollups as conversion_rollups;
+use migration::m20251129_000003_create_order_rollups as order_rollups;
+use migration::rollup_sql::{PerRow, SLOT_SECS, nil};
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{Alias, Expr, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
 pub use migration::rollup_sql::cents;
 
-/// `SUM` of a cents expression over the rows where `condition` holds, as a BIGINT (0 for none).
-/// SQLite adds integers exactly (and errors on overflow rather than rounding).
-pub fn sum_cents(backend: DbBackend, column: &str, condition: &str) -> String {
-    let cents = cents(backend, column);
-    format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {cents} ELSE 0 END), 0) AS BIGINT)")
+/// The rows of a rollup that a window holds, exactly: the rollup's rows of the 15-minute
+/// slots wholly inside the window, and the raw rows of the (at most two) slots at its edges,
+/// counted as the rollup counts them (`rows`, the same description its triggers use). A
+/// period costs the rollup rows of its length plus two slots of raw rows, whatever the
+/// history. The columns are the rollup's keys without the slot, and its counts.
+fn period(backend: DbBackend, window: Window, rows: &PerRow, table: &str, counted: &str) -> SelectStatement {
+    let (keys, counts) = (rows.columns)(backend, "s");
+    let slot_of = |t: DateTime<Utc>| t.timestamp().div_euclid(SLOT_SECS);
+    let (first, last) = (window.from.map(slot_of), window.to.map(slot_of));
+    let mut whole = Query::select();
+    for (name, _) in keys.iter().chain(&counts) {
+        whole.column(Alias::new(*name));
+    }
+    whole.from(Alias::new(table)).and_where(Expr::cust(format!("{table}.{counted} <> 0")));
+    if let Some(first) = first {
+        whole.and_where(Expr::cust(format!("{table}.{} > {first}", rows.slot)));
+    }
+    if let Some(last) = last {
+        whole.and_where(Expr::cust(format!("{table}.{} < {last}", rows.slot)));
+    }
+    let time = format!("s.{}", rows.time);
+    let start_of = |slot: i64| DateTime::from_timestamp(slot * SLOT_SECS, 0).unwrap_or_default();
+    let mut edges = Query::select();
+    for (name, expr) in keys.iter().chain(&counts) {
+        edges.expr_as(Expr::cust(expr.clone()), Alias::new(*name));
+    }
+    edges.from_as(Alias::new(rows.source), Alias::new("s")).and_where(Expr::cust((rows.filter)("s")));
+    if let Some(within) = window.condition(&time) {
+        edges.and_where(within);
+    }
+    let mut edge = Condition::any();
+    if let Some(first) = first {
+        edge = edge.add(Expr::cust(time.clone()).lt(start_of(first + 1)));
+    }
+    if let Some(last) = last {
+        edge = edge.add(Expr::cust(time.clone()).gte(start_of(last)));
+    }
+    edges.cond_where(edge);
+    whole.union(UnionType::All, edges).to_owned()
 }
 
-/// E5: a send counts as delivered when it was delivered, opened or clicked.
-pub const DELIVERED: &str = "(email_sends.delivered_at IS NOT NULL OR email_sends.status = 'delivered' \
-     OR email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
-/// E5: a send counts as opened when it was opened or clicked.
-pub const OPENED: &str = "(email_sends.opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
-/// A send counts as opened by a person when a non-machine open or a click was recorded.
-pub const HUMAN_OPENED: &str = "(email_sends.human_opened_at IS NOT NULL OR email_sends.clicked_at IS NOT NULL)";
-pub const CLICKED: &str = "(email_sends.clicked_at IS NOT NULL)";
-/// Bounced or failed, and never delivered.
-pub fn bounced() -> String {
-    format!("(email_sends.status IN ('bounced', 'failed') AND NOT {DELIVERED})")
-}
-
-/// `COUNT` of rows where `condition` holds, as a BIGINT.
-pub fn count_if(condition: &str) -> String {
-    format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
-}
-
-/// Where a query's email counts come from. For all time, from `email_totals` (one row per
-/// email campaign × retailer, kept exact by triggers; see its migration), read under the
-/// alias `email_sends` so that joins, scopes and groupings on `email_sends.email_campaign_id`
-/// / `email_sends.retailer_id` serve both; within a time window, from the sends themselves.
+/// Where a query's email counts come from, read under the alias `email_sends` so that joins,
+/// scopes and groupings on `email_sends.email_campaign_id` / `email_sends.retailer_id` serve
+/// both: for all time `email_totals` (one row per email campaign × retailer), for a window
+/// `email_rollups` per slot of the send time with the raw sends of the edge slots. Both are
+/// kept exact by triggers (see their migrations); a retailer-less send counts under the nil
+/// UUID, which joins no user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailRows {
-    Rollups,
-    Raw,
+    Totals,
+    Period(Window),
 }
 
 impl EmailRows {
-    pub fn for_window(window: super::Window) -> Self {
-        if window == super::Window::ALL { EmailRows::Rollups } else { EmailRows::Raw }
+    pub fn for_window(window: Window) -> Self {
+        if window == Window::ALL { EmailRows::Totals } else { EmailRows::Period(window) }
     }
 
-    /// Adds the table (and, for rollups, leaves out slots whose sends were all deleted).
-    pub fn from(self, stmt: &mut SelectStatement) {
+    /// Adds the rows (leaving out keys whose sends were all deleted).
+    pub fn from(self, backend: DbBackend, stmt: &mut SelectStatement) {
         match self {
-            EmailRows::Rollups => {
+            EmailRows::Totals => {
                 stmt.from_as(Alias::new("email_totals"), Alias::new("email_sends"));
                 stmt.and_where(Expr::cust("email_sends.sent > 0"));
             }
-            EmailRows::Raw => {
-                stmt.from(Alias::new("email_sends"));
+            EmailRows::Period(window) => {
+                let rows = period(backend, window, &email_rollups::SENDS, "email_rollups", "sent");
+                stmt.from_subquery(rows, Alias::new("email_sends"));
             }
         }
     }
 
-    /// (alias, expression) of the E5 counts: sent, delivered, opened, human_opened, clicked, bounced.
-    pub fn counts(self) -> [(&'static str, String); 6] {
-        match self {
-            EmailRows::Rollups => ["sent", "delivered", "opened", "human_opened", "clicked", "bounced"]
-                .map(|c| (c, format!("CAST(COALESCE(SUM(email_sends.{c}), 0) AS BIGINT)"))),
-            EmailRows::Raw => [
-                ("sent", "CAST(COUNT(*) AS BIGINT)".to_owned()),
-                ("delivered", count_if(DELIVERED)),
-                ("opened", count_if(OPENED)),
-                ("human_opened", count_if(HUMAN_OPENED)),
-                ("clicked", count_if(CLICKED)),
-                ("bounced", count_if(&bounced())),
-            ],
-        }
-    }
-
-    /// Adds the counts to a select.
+    /// Adds the E5 counts (sent, delivered, opened, human_opened, clicked, bounced) to a select.
     pub fn select_counts(self, stmt: &mut SelectStatement) {
-        for (alias, expr) in self.counts() {
-            stmt.expr_as(Expr::cust(expr), Alias::new(alias));
+        for c in ["sent", "delivered", "opened", "human_opened", "clicked", "bounced"] {
+            stmt.expr_as(Expr::cust(format!("CAST(COALESCE(SUM(email_sends.{c}), 0) AS BIGINT)")), Alias::new(c));
         }
     }
 }
 
-/// Where a query's conversions or orders come from: for all time, from `conversion_rollups`
-/// / `order_rollups` (kept exact by triggers; see their migrations) read under the raw
-/// table's name, so joins, scopes and groupings on `campaign_id` / `retailer_id` /
-/// `order_status` / `attributed_to_email` serve both; within a time window, from the rows
-/// themselves.
+/// Where a query's conversions or orders come from, read under the raw table's name so that
+/// joins, scopes and groupings on `campaign_id` / `retailer_id` / `order_status` /
+/// `attributed_to_email` serve both: all the rows of `conversion_rollups` / `order_rollups`
+/// for all time, for a window its whole slots and the raw rows of the edge slots. Missing
+/// campaigns and retailers count under the nil UUID, missing categories and types under `''`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevenueRows {
-    Rollups,
-    Raw,
+    Totals,
+    Period(Window),
 }
 
 /// The two tables `RevenueRows` reads.
@@ -101,7 +110,7 @@ pub enum Revenue {
 }
 
 impl Revenue {
-    /// The raw table, also the alias the rollup is read under.
+    /// The raw table, also the alias its rows are read under.
     pub fn table(self) -> &'static str {
         match self {
             Revenue::Conversions => "crm_conversions",
@@ -116,74 +125,54 @@ impl Revenue {
         }
     }
 
-    fn value(self) -> &'static str {
+    fn rows(self) -> &'static PerRow {
         match self {
-            Revenue::Conversions => "crm_conversions.conversion_value",
-            Revenue::Orders => "ecommerce_orders.order_value",
+            Revenue::Conversions => &conversion_rollups::CONVERSIONS,
+            Revenue::Orders => &order_rollups::ORDERS,
         }
     }
 }
 
 impl RevenueRows {
-    pub fn for_window(window: super::Window) -> Self {
-        if window == super::Window::ALL { RevenueRows::Rollups } else { RevenueRows::Raw }
+    pub fn for_window(window: Window) -> Self {
+        if window == Window::ALL { RevenueRows::Totals } else { RevenueRows::Period(window) }
     }
 
-    /// Adds the table (for rollups, without the keys whose rows were all deleted).
-    pub fn from(self, stmt: &mut SelectStatement, of: Revenue) {
+    /// Adds the rows (leaving out keys whose rows were all deleted).
+    pub fn from(self, backend: DbBackend, stmt: &mut SelectStatement, of: Revenue) {
         match self {
-            RevenueRows::Rollups => {
+            RevenueRows::Totals => {
                 stmt.from_as(Alias::new(of.rollup()), Alias::new(of.table()));
                 stmt.and_where(Expr::cust(format!("{}.n <> 0", of.table())));
             }
-            RevenueRows::Raw => {
-                stmt.from(Alias::new(of.table()));
+            RevenueRows::Period(window) => {
+                stmt.from_subquery(period(backend, window, of.rows(), of.rollup(), "n"), Alias::new(of.table()));
             }
         }
     }
 
     /// How many rows where `condition` holds, as a BIGINT.
     pub fn count(self, of: Revenue, condition: &str) -> String {
-        match self {
-            RevenueRows::Rollups => {
-                format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.n ELSE 0 END), 0) AS BIGINT)", of.table())
-            }
-            RevenueRows::Raw => count_if(condition),
-        }
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.n ELSE 0 END), 0) AS BIGINT)", of.table())
     }
 
     /// Their value in cents where `condition` holds (a missing value counts 0), as a BIGINT.
-    pub fn cents(self, backend: DbBackend, of: Revenue, condition: &str) -> String {
-        match self {
-            RevenueRows::Rollups => {
-                format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.cents ELSE 0 END), 0) AS BIGINT)", of.table())
-            }
-            RevenueRows::Raw => sum_cents(backend, of.value(), &format!("{condition} AND {} IS NOT NULL", of.value())),
-        }
+    pub fn cents(self, of: Revenue, condition: &str) -> String {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.cents ELSE 0 END), 0) AS BIGINT)", of.table())
     }
 
     /// A conversion linked to a send.
     pub fn linked(self) -> &'static str {
-        match self {
-            RevenueRows::Rollups => "crm_conversions.linked = 1",
-            RevenueRows::Raw => "crm_conversions.email_send_id IS NOT NULL",
-        }
+        "crm_conversions.linked = 1"
     }
 
     /// A conversion's product category (NULL for none).
     pub fn category(self) -> &'static str {
-        match self {
-            RevenueRows::Rollups => "NULLIF(crm_conversions.product_category, '')",
-            RevenueRows::Raw => "crm_conversions.product_category",
-        }
+        "NULLIF(crm_conversions.product_category, '')"
     }
 
-    /// A retailer id that stands for a retailer (the rollups count rows without one under
-    /// the nil UUID).
+    /// A retailer id that stands for a retailer (not the nil UUID of rows without one).
     pub fn has_retailer(self, backend: DbBackend, of: Revenue) -> String {
-        match self {
-            RevenueRows::Rollups => format!("{}.retailer_id <> {}", of.table(), migration::rollup_sql::nil(backend)),
-            RevenueRows::Raw => format!("{}.retailer_id IS NOT NULL", of.table()),
-        }
+        format!("{}.retailer_id <> {}", of.table(), nil(backend))
     }
 }

@@ -1,7 +1,8 @@
 //! Campaign activity over time. The database counts each kind of event per 15-minute UTC
-//! slot (every time zone in use today is a whole number of quarter hours from UTC); the slots
-//! are then gathered into hour, day or ISO-week buckets of the caller's time zone, so a user
-//! in New York gets New York days, with 23- and 25-hour days at the DST changes.
+//! slot (every time zone in use today is a whole number of quarter hours from UTC), or per UTC
+//! hour or day where the buckets asked for are made of whole ones; the slots are then gathered
+//! into hour, day or ISO-week buckets of the caller's time zone, so a user in New York gets
+//! New York days, with 23- and 25-hour days at the DST changes.
 
 use crate::auth::Scope;
 use crate::services::visibility::own_retailer;
@@ -67,18 +68,47 @@ pub enum Resolution {
     /// Whole UTC hours (rows at each hour's first slot): enough for a zone whose offsets are
     /// whole hours, and a quarter of the rows.
     Hour,
+    /// Whole UTC days: enough for days and weeks of a zone that is UTC all year.
+    Day,
 }
 
 impl Resolution {
-    /// The coarsest resolution whose slots never straddle a bucket boundary of `tz`: hours
-    /// when every offset it has had since 1970 and has planned until 2100 is whole hours.
-    pub fn for_zone(tz: &Tz) -> Resolution {
+    /// The coarsest resolution whose slots never straddle a bucket boundary of `interval` in
+    /// `tz`, judged by every offset it has had since 1970 and has planned until 2100.
+    pub fn for_buckets(tz: &Tz, interval: Interval) -> Resolution {
         use chrono::Offset;
-        let whole_hours = (1970..2100).flat_map(|y| [1, 4, 7, 10].map(move |m| (y, m))).all(|(y, m)| {
-            let t = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().unwrap_or_default();
-            tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() % 3600 == 0
-        });
-        if whole_hours { Resolution::Hour } else { Resolution::Quarter }
+        let offsets: Vec<i32> = (1970..2100)
+            .flat_map(|y| [1, 4, 7, 10].map(move |m| (y, m)))
+            .map(|(y, m)| {
+                let t = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single().unwrap_or_default();
+                tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()
+            })
+            .collect();
+        if offsets.iter().any(|o| o % 3600 != 0) {
+            Resolution::Quarter
+        } else if interval != Interval::Hour && offsets.iter().all(|o| *o == 0) {
+            Resolution::Day
+        } else {
+            Resolution::Hour
+        }
+    }
+
+    /// 15-minute slots per unit.
+    fn slots(self) -> i64 {
+        match self {
+            Resolution::Quarter => 1,
+            Resolution::Hour => 4,
+            Resolution::Day => 96,
+        }
+    }
+
+    /// The activity summed over retailers at this resolution, and its unit column.
+    fn activity(self) -> (&'static str, &'static str) {
+        match self {
+            Resolution::Quarter => ("email_activity_all", "slot"),
+            Resolution::Hour => ("email_activity_hourly", "hour"),
+            Resolution::Day => ("email_activity_daily", "day"),
+        }
     }
 }
 
@@ -108,18 +138,15 @@ pub async fn slots(
         p(values.len())
     });
     let mine = |column: &str| own.as_ref().map(|at| format!(" AND {column} = {at}")).unwrap_or_default();
-    // A retailer reads their own rows of `email_activity`; others the sums over retailers,
-    // per hour when that is fine enough.
-    let (activity, activity_slot) = match (&own, resolution) {
-        (Some(_), _) => ("email_activity", "email_activity.slot"),
-        (None, Resolution::Quarter) => ("email_activity_all AS email_activity", "email_activity.slot"),
-        (None, Resolution::Hour) => ("email_activity_hourly AS email_activity", "(email_activity.hour * 4)"),
-    };
-    // A 15-minute slot, at the resolution asked for.
-    let at = |slot: &str| match resolution {
-        Resolution::Quarter => slot.to_owned(),
-        Resolution::Hour => format!("(({slot} / 4) * 4)"),
-    };
+    // A retailer reads their own rows of `email_activity`; others the sums over retailers
+    // at the resolution asked for.
+    let (table, unit) = if own.is_some() { ("email_activity", "slot") } else { resolution.activity() };
+    let activity = format!("{table} AS email_activity");
+    let n = resolution.slots();
+    let activity_slot =
+        if unit == "slot" { "email_activity.slot".to_owned() } else { format!("(email_activity.{unit} * {n})") };
+    // A 15-minute slot, at the start of its unit at the resolution asked for.
+    let at = |slot: &str| if n == 1 { slot.to_owned() } else { format!("(({slot} / {n}) * {n})") };
     // Sends, deliveries, opens and clicks per slot come from `email_activity(_all/_hourly)`,
     // conversions and completed orders from `conversion_rollups` and `order_rollups`: triggers
     // keep each equal to a count of the raw rows (see their migrations for the times counted).
@@ -131,7 +158,7 @@ pub async fn slots(
              WHERE email_campaigns.campaign_id IN ({list}){own}
              GROUP BY email_campaigns.campaign_id, email_activity.kind, {slot}
              HAVING SUM(email_activity.n) <> 0",
-            slot = at(activity_slot),
+            slot = at(&activity_slot),
             own = mine("email_activity.retailer_id"),
         ),
         format!(

@@ -75,16 +75,13 @@ pub async fn email_counts(
         )
         .to_owned();
     source.select_counts(&mut stmt);
-    source.from(&mut stmt);
+    source.from(db.get_database_backend(), &mut stmt);
     stmt.inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .left_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
         .and_where(key_filter(key, keys))
         .add_group_by([Expr::cust(key)]);
     if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
         stmt.and_where(own);
-    }
-    if let Some(within) = window.condition("email_sends.sent_at") {
-        stmt.and_where(within);
     }
     for row in fetch::<EmailCountsRow>(db, &stmt).await? {
         totals.insert(
@@ -136,18 +133,15 @@ pub async fn revenue_by_campaign(
 
     let mut conversions = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust(rows.cents(backend, c, "1 = 1")), Alias::new("cents"))
-        .expr_as(Expr::cust(rows.cents(backend, c, rows.linked())), Alias::new("linked_cents"))
+        .expr_as(Expr::cust(rows.cents(c, "1 = 1")), Alias::new("cents"))
+        .expr_as(Expr::cust(rows.cents(c, rows.linked())), Alias::new("linked_cents"))
         .to_owned();
-    rows.from(&mut conversions, c);
+    rows.from(backend, &mut conversions, c);
     conversions
         .and_where(key_filter("crm_conversions.campaign_id", keys))
         .add_group_by([Expr::cust("crm_conversions.campaign_id")]);
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         conversions.and_where(own);
-    }
-    if let Some(within) = window.condition("crm_conversions.conversion_date") {
-        conversions.and_where(within);
     }
     for row in fetch::<ConversionRow>(db, &conversions).await? {
         let entry = totals.entry(row.key).or_default();
@@ -158,31 +152,23 @@ pub async fn revenue_by_campaign(
     let mut orders = Query::select()
         .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
         .expr_as(
-            Expr::cust(rows.cents(backend, o, "ecommerce_orders.order_status = 'completed'")),
+            Expr::cust(rows.cents(o, "ecommerce_orders.order_status = 'completed'")),
             Alias::new("completed_cents"),
         )
+        .expr_as(Expr::cust(rows.cents(o, "ecommerce_orders.order_status = 'pending'")), Alias::new("pending_cents"))
         .expr_as(
-            Expr::cust(rows.cents(backend, o, "ecommerce_orders.order_status = 'pending'")),
-            Alias::new("pending_cents"),
-        )
-        .expr_as(
-            Expr::cust(rows.cents(
-                backend,
-                o,
-                "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email",
-            )),
+            Expr::cust(
+                rows.cents(o, "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email"),
+            ),
             Alias::new("attributed_cents"),
         )
         .to_owned();
-    rows.from(&mut orders, o);
+    rows.from(backend, &mut orders, o);
     orders
         .and_where(key_filter("ecommerce_orders.campaign_id", keys))
         .add_group_by([Expr::cust("ecommerce_orders.campaign_id")]);
     if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
         orders.and_where(own);
-    }
-    if let Some(within) = window.condition("ecommerce_orders.order_date") {
-        orders.and_where(within);
     }
     for row in fetch::<OrderRow>(db, &orders).await? {
         let entry = totals.entry(row.key).or_default();
@@ -238,26 +224,20 @@ pub async fn conversions_by_campaign(
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign_id"))
         .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
         .to_owned();
-    rows.from(&mut converted_conversions, c);
+    rows.from(backend, &mut converted_conversions, c);
     converted_conversions
         .and_where(key_filter("crm_conversions.campaign_id", keys))
         .and_where(Expr::cust(rows.has_retailer(backend, c)));
-    if let Some(within) = window.condition("crm_conversions.conversion_date") {
-        converted_conversions.and_where(within);
-    }
     let mut converted_orders = Query::select()
         .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign_id"))
         .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer_id"))
         .to_owned();
-    rows.from(&mut converted_orders, o);
+    rows.from(backend, &mut converted_orders, o);
     converted_orders
         .and_where(key_filter("ecommerce_orders.campaign_id", keys))
         .and_where(Expr::cust(rows.has_retailer(backend, o)))
         .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
         .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"));
-    if let Some(within) = window.condition("ecommerce_orders.order_date") {
-        converted_orders.and_where(within);
-    }
     let mut retailers = Query::select()
         .expr_as(Expr::cust("converting.campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT converting.retailer_id) AS BIGINT)"), Alias::new("n"))
@@ -303,16 +283,13 @@ pub async fn categories_by_campaign(
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust(rows.category()), Alias::new("category"))
         .expr_as(Expr::cust(rows.count(c, "1 = 1")), Alias::new("n"))
-        .expr_as(Expr::cust(rows.cents(backend, c, "1 = 1")), Alias::new("cents"))
+        .expr_as(Expr::cust(rows.cents(c, "1 = 1")), Alias::new("cents"))
         .to_owned();
-    rows.from(&mut stmt, c);
+    rows.from(backend, &mut stmt, c);
     stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
         .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust(rows.category())]);
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         stmt.and_where(own);
-    }
-    if let Some(within) = window.condition("crm_conversions.conversion_date") {
-        stmt.and_where(within);
     }
     for row in fetch::<CategoryRow>(db, &stmt).await? {
         out.entry(row.key).or_default().push((row.category, row.n, Money::from_cents(row.cents)));

@@ -282,7 +282,7 @@ impl Campaign {
                 .parse()
                 .map_err(|_| gql(AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name"))))?,
         };
-        let key = (CampaignId(self.0.id), timeline::Resolution::for_zone(&tz));
+        let key = (CampaignId(self.0.id), timeline::Resolution::for_buckets(&tz, interval.into()));
         let rows = loaders(ctx)?.campaign_timeline.load_one(key).await.map_err(gql)?.unwrap_or_default();
         let data = timeline::span(&rows);
         let earliest = [self.0.start_date, data.map(|d| d.0)].into_iter().flatten().min();

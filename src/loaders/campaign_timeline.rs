@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Per campaign: its events counted per kind and 15-minute slot or hour (one statement per
-/// batch and resolution).
+/// Per campaign: its events counted per kind and 15-minute slot, hour or day (one statement
+/// per batch and resolution).
 pub struct CampaignTimelineLoader(pub LoaderContext);
 
 impl Loader<(CampaignId, Resolution)> for CampaignTimelineLoader {
@@ -18,7 +18,7 @@ impl Loader<(CampaignId, Resolution)> for CampaignTimelineLoader {
         keys: &[(CampaignId, Resolution)],
     ) -> Result<HashMap<(CampaignId, Resolution), Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        for resolution in [Resolution::Quarter, Resolution::Hour] {
+        for resolution in [Resolution::Quarter, Resolution::Hour, Resolution::Day] {
             let ids: Vec<Uuid> = keys.iter().filter(|k| k.1 == resolution).map(|k| k.0.0).collect();
             if ids.is_empty() {
                 continue;

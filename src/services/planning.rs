@@ -50,18 +50,19 @@ fn text(argument: &str, value: &str, max: usize) -> AppResult<String> {
 }
 
 fn email_address(argument: &str, value: &str) -> AppResult<String> {
-    let value = text(argument, value, 255)?.to_lowercase();
-    match value.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace) => {
-            Ok(value)
-        }
-        _ => Err(AppError::invalid(argument, format!("{value:?} is not an email address"))),
-    }
+    let value = text(argument, value, 255)?;
+    super::users::email_address(&value)
+        .ok_or_else(|| AppError::invalid(argument, format!("{value:?} is not an email address")))
+}
+
+/// Whether a UTM code has only letters, digits, '-', '_' and '.' (and at most 100 of them).
+pub fn utm_code_is_valid(value: &str) -> bool {
+    value.chars().count() <= 100 && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn utm_code(argument: &str, value: &str) -> AppResult<String> {
     let value = text(argument, value, 100)?;
-    if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+    if !utm_code_is_valid(&value) {
         return Err(AppError::invalid(argument, "only letters, digits, '-', '_' and '.' are allowed"));
     }
     Ok(value)

@@ -125,14 +125,21 @@ pub struct UserChanges {
     pub is_active: Option<bool>,
 }
 
-fn checked_email(email: &str) -> AppResult<String> {
-    let email = email.trim().to_lowercase();
-    let valid = email.len() <= 255
+/// `value` as a stored email address (trimmed, lowercased), when it has an address's shape:
+/// one `@` with something before it, a dotted domain, no spaces, 255 characters at most.
+/// Every path that stores an address checks it here.
+pub fn email_address(value: &str) -> Option<String> {
+    let email = value.trim().to_lowercase();
+    let valid = email.chars().count() <= 255
         && email
             .split_once('@')
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
         && !email.contains(char::is_whitespace);
-    if valid { Ok(email) } else { Err(AppError::invalid("email", format!("{email:?} is not an email address"))) }
+    valid.then_some(email)
+}
+
+fn checked_email(email: &str) -> AppResult<String> {
+    email_address(email).ok_or_else(|| AppError::invalid("email", format!("{email:?} is not an email address")))
 }
 
 fn checked_name(name: &str) -> AppResult<String> {
