@@ -442,7 +442,7 @@ db_test!(database_errors_reach_clients_as_internal_with_a_request_id_and_nothing
     // Break the schema under the running server.
     use sea_orm::ConnectionTrait;
     db.execute_unprepared("DROP VIEW campaign_performance_summary").await.unwrap();
-    db.execute_unprepared("DROP TABLE ecommerce_orders").await.unwrap();
+    db.execute_unprepared("DROP TABLE order_rollups").await.unwrap();
     let res = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(token_for(brand.id))
@@ -457,6 +457,7 @@ db_test!(database_errors_reach_clients_as_internal_with_a_request_id_and_nothing
     assert_eq!(body["errors"][0]["extensions"]["requestId"], json!(request_id));
     let lower = text.to_lowercase();
     for leak in [
+        "order_rollups",
         "ecommerce_orders",
         "select",
         "from ",

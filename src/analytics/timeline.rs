@@ -112,8 +112,8 @@ impl Resolution {
     }
 }
 
-/// Every event of the campaigns in `keys`, counted per kind and slot (or hour, at its first
-/// slot): one statement. Deliveries count at their time (or, missing, at the open or click
+/// Every event of the campaigns in `keys`, counted per kind and slot (or hour or day, at its
+/// first slot): one statement. Deliveries count at their time (or, missing, at the open or click
 /// that proves them); opens at the open (or the click); clicks at the click (errata E5).
 pub async fn slots(
     db: &impl ConnectionTrait,
@@ -132,7 +132,6 @@ pub async fn slots(
     };
     let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
     let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
-    // A retailer reads its own rows of `email_activity`; everyone else the sums over retailers.
     let own = own_retailer(scope).map(|r| {
         values.push(r.into());
         p(values.len())
@@ -143,11 +142,11 @@ pub async fn slots(
     let (table, unit) = if own.is_some() { ("email_activity", "slot") } else { resolution.activity() };
     let activity = format!("{table} AS email_activity");
     let n = resolution.slots();
-    let activity_slot =
-        if unit == "slot" { "email_activity.slot".to_owned() } else { format!("(email_activity.{unit} * {n})") };
     // A 15-minute slot, at the start of its unit at the resolution asked for.
     let at = |slot: &str| if n == 1 { slot.to_owned() } else { format!("(({slot} / {n}) * {n})") };
-    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all/_hourly)`,
+    let activity_slot =
+        if unit == "slot" { at("email_activity.slot") } else { format!("(email_activity.{unit} * {n})") };
+    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all/_hourly/_daily)`,
     // conversions and completed orders from `conversion_rollups` and `order_rollups`: triggers
     // keep each equal to a count of the raw rows (see their migrations for the times counted).
     let sql = [
@@ -158,7 +157,7 @@ pub async fn slots(
              WHERE email_campaigns.campaign_id IN ({list}){own}
              GROUP BY email_campaigns.campaign_id, email_activity.kind, {slot}
              HAVING SUM(email_activity.n) <> 0",
-            slot = at(&activity_slot),
+            slot = activity_slot,
             own = mine("email_activity.retailer_id"),
         ),
         format!(
