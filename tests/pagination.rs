@@ -94,3 +94,36 @@ db_test!(retailers_filter_and_page_and_their_relations_answer, |db| {
     let data = gql(&db, q, json!({ "f": { "nameContains": "amm" } })).await;
     assert_eq!(data["retailers"]["edges"][0]["node"]["name"], "Gamma");
 });
+
+db_test!(a_page_of_sends_for_each_of_many_emails_comes_in_sorted_chunks, |db| {
+    // 130 emails: more parents than one statement takes (100), each with 3 sends out of order.
+    let r = retailer("Many", Region::North).insert(&*db).await;
+    let c = campaign("Many emails").insert(&*db).await;
+    let mut rows = Vec::new();
+    for e in 0..130 {
+        let email = email_campaign(&*db, &c, &format!("Email {e:03}")).await;
+        for i in [2usize, 0, 1] {
+            rows.push(send_row(email.id, r.id, e * 10 + i));
+        }
+    }
+    for chunk in rows.chunks(500) {
+        email_sends::Entity::insert_many(chunk.to_vec()).exec_without_returning(&*db).await.unwrap();
+    }
+    let data = gql(
+        &db,
+        "query($id: UUID!) { campaign(id: $id) { emailCampaigns { subject
+            sends(first: 2) { pageInfo { hasNextPage } edges { node { sentAt } } } } } }",
+        json!({ "id": c.id }),
+    )
+    .await;
+    let emails = data["campaign"]["emailCampaigns"].as_array().unwrap();
+    assert_eq!(emails.len(), 130);
+    for e in emails {
+        let sends = &e["sends"];
+        assert_eq!(sends["pageInfo"]["hasNextPage"], true, "{e}");
+        let times: Vec<&str> =
+            sends["edges"].as_array().unwrap().iter().map(|s| s["node"]["sentAt"].as_str().unwrap()).collect();
+        assert_eq!(times.len(), 2, "{e}");
+        assert!(times[0] <= times[1], "in send-time order: {e}");
+    }
+});

@@ -142,7 +142,11 @@ pub async fn count<L: Listing>(db: &impl ConnectionTrait, scope: Scope, filter: 
     Ok(L::select(scope, filter).count(db).await?)
 }
 
-/// The same page (`spec`) of the children of every parent in `parents`, in one statement:
+/// Parents per statement of `pages_by_parent`.
+const PARTS: usize = 100;
+
+/// The same page (`spec`) of the children of every parent in `parents`, in one statement per
+/// 100 parents:
 /// one `ORDER BY … LIMIT first + 1` per parent (an index range scan each, so a page costs
 /// its size, not the parent's number of children), joined by `UNION ALL`.
 pub async fn pages_by_parent<L: Listing>(
@@ -160,34 +164,37 @@ pub async fn pages_by_parent<L: Listing>(
     let parent_col = L::parent_column(parent);
     let (sort_col, _) = L::sort_column(spec.sort);
     let order = order_of(spec.direction);
-    let mut union: Option<SelectStatement> = None;
-    for (i, p) in parents.iter().enumerate() {
-        let one = started::<L>(scope, filter, spec)?
-            .filter(parent_col.eq(*p))
-            .order_by_with_nulls(sort_col, order.clone(), NullOrdering::Last)
-            .order_by(L::id_column(), order.clone())
-            .limit(spec.first + 1)
-            .into_query();
-        // Wrapped, so each part keeps its own ORDER BY and LIMIT (SQLite allows them only so).
-        let wrapped = Query::select().column(Asterisk).from_subquery(one, Alias::new(format!("p{i}"))).to_owned();
-        union = Some(match union {
-            None => wrapped,
-            Some(mut u) => u.union(UnionType::All, wrapped).to_owned(),
-        });
-    }
-    let Some(union) = union else { return Ok(HashMap::new()) };
-    // The parts' order is not the union's: sort the (few) rows again.
-    let paged = Alias::new("paged");
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(union, paged.clone())
-        .order_by_with_nulls((paged.clone(), sort_col), order.clone(), NullOrdering::Last)
-        .order_by((paged, L::id_column()), order)
-        .to_owned();
-    let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
-    for row in rows {
-        if let Some(p) = L::parent_of(parent, &row) {
-            grouped.entry(p).or_default().push(row);
+    // At most PARTS parents per statement (SQLite allows 500 terms in a compound SELECT).
+    for chunk in parents.chunks(PARTS) {
+        let mut union: Option<SelectStatement> = None;
+        for (i, p) in chunk.iter().enumerate() {
+            let one = started::<L>(scope, filter, spec)?
+                .filter(parent_col.eq(*p))
+                .order_by_with_nulls(sort_col, order.clone(), NullOrdering::Last)
+                .order_by(L::id_column(), order.clone())
+                .limit(spec.first + 1)
+                .into_query();
+            // Wrapped, so each part keeps its own ORDER BY and LIMIT (SQLite allows them only so).
+            let wrapped = Query::select().column(Asterisk).from_subquery(one, Alias::new(format!("p{i}"))).to_owned();
+            union = Some(match union {
+                None => wrapped,
+                Some(mut u) => u.union(UnionType::All, wrapped).to_owned(),
+            });
+        }
+        let Some(union) = union else { continue };
+        // The parts' order is not the union's: sort the (few) rows again.
+        let paged = Alias::new("paged");
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(union, paged.clone())
+            .order_by_with_nulls((paged.clone(), sort_col), order.clone(), NullOrdering::Last)
+            .order_by((paged, L::id_column()), order.clone())
+            .to_owned();
+        let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
+        for row in rows {
+            if let Some(p) = L::parent_of(parent, &row) {
+                grouped.entry(p).or_default().push(row);
+            }
         }
     }
     Ok(grouped.into_iter().map(|(p, rows)| (p, Page::from_overfetch(rows, spec.first))).collect())
