@@ -4,7 +4,7 @@
 //! fresh. Each count follows errata E5, like the raw-row queries in `analytics::sql`.
 //! Sends without a retailer count under the nil UUID.
 
-use crate::rollup_sql::{Columns, PerRow, Rollup, SEND_COLUMNS, nil};
+use crate::rollup_sql::{Columns, PerRow, Rollup, SEND_COLUMNS, installs_rollup, nil};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -52,13 +52,4 @@ pub const ROLLUP: Rollup = Rollup {
     rows: |backend, source, sign| SENDS.rows(backend, source, sign),
 };
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

@@ -4,7 +4,7 @@
 //! errata E5: a delivery counts at its time or, missing, at the open or click that proves it;
 //! an open at the open or the click.
 
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, Source, bucket, nil};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, Source, bucket, installs_rollup, nil};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -67,13 +67,4 @@ pub fn activity(
         .join(" UNION ALL ")
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

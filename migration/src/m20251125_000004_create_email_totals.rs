@@ -3,7 +3,7 @@
 //! counts they sum over every slot. A read costs the number of retailers, not of sends.
 
 use crate::m20251125_000002_create_email_rollups::SENDS;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source, installs_rollup};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -26,13 +26,4 @@ fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
     SENDS.select(backend, source, sign, false)
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

@@ -4,9 +4,8 @@
 //! exact by the same triggers' kind.
 
 use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, installs_rollup};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -19,20 +18,7 @@ pub const ROLLUP: Rollup = Rollup {
     keys: &["email_campaign_id", "kind", "slot"],
     key_types: &["UUID", "INTEGER", "BIGINT"],
     counts: &["n"],
-    rows,
+    rows: |backend, source, sign| activity(backend, source, sign, false, ("slot", SLOT_SECS)),
 };
 
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    activity(backend, source, sign, false, ("slot", SLOT_SECS))
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

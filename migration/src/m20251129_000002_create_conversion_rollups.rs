@@ -4,7 +4,7 @@
 //! rollups. A missing campaign or retailer counts under the nil UUID, a missing category or
 //! type under `''` (both columns only hold values from fixed lists, never empty).
 
-use crate::rollup_sql::{PerRow, Rollup, cents, nil};
+use crate::rollup_sql::{PerRow, Rollup, cents, installs_rollup, nil};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -42,13 +42,4 @@ pub const ROLLUP: Rollup = Rollup {
     rows: |backend, source, sign| CONVERSIONS.rows(backend, source, sign),
 };
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

@@ -4,7 +4,7 @@
 //! cancelled, a refund) moves its count and value from one status to another in the same
 //! transaction. A missing campaign or retailer counts under the nil UUID.
 
-use crate::rollup_sql::{PerRow, Rollup, cents, nil};
+use crate::rollup_sql::{PerRow, Rollup, cents, installs_rollup, nil};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -41,13 +41,4 @@ pub const ROLLUP: Rollup = Rollup {
     rows: |backend, source, sign| ORDERS.rows(backend, source, sign),
 };
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

@@ -3,9 +3,8 @@
 //! quarter of the rows for a long campaign.
 
 use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, installs_rollup};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,20 +17,7 @@ pub const ROLLUP: Rollup = Rollup {
     keys: &["email_campaign_id", "kind", "hour"],
     key_types: &["UUID", "INTEGER", "BIGINT"],
     counts: &["n"],
-    rows,
+    rows: |backend, source, sign| activity(backend, source, sign, false, ("hour", 3600)),
 };
 
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    activity(backend, source, sign, false, ("hour", 3600))
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

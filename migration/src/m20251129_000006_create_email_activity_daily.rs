@@ -2,9 +2,8 @@
 //! zone that is UTC all year reads it: one row per kind and day, however dense the campaign.
 
 use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source};
+use crate::rollup_sql::{Rollup, SEND_COLUMNS, installs_rollup};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,20 +16,7 @@ pub const ROLLUP: Rollup = Rollup {
     keys: &["email_campaign_id", "kind", "day"],
     key_types: &["UUID", "INTEGER", "BIGINT"],
     counts: &["n"],
-    rows,
+    rows: |backend, source, sign| activity(backend, source, sign, false, ("day", 86400)),
 };
 
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    activity(backend, source, sign, false, ("day", 86400))
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.install(manager).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ROLLUP.remove(manager).await
-    }
-}
+installs_rollup!();

@@ -110,6 +110,25 @@ impl Source<'_> {
     }
 }
 
+/// `impl MigrationTrait for Migration` of a module whose `ROLLUP` the migration installs (up)
+/// and removes (down); the module keeps its own `#[derive(DeriveMigrationName)]`, which names
+/// the migration after the file.
+macro_rules! installs_rollup {
+    () => {
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                ROLLUP.install(manager).await
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                ROLLUP.remove(manager).await
+            }
+        }
+    };
+}
+pub(crate) use installs_rollup;
+
 pub struct Rollup {
     pub table: &'static str,
     /// The raw table it counts.

@@ -122,7 +122,7 @@ pub async fn by_retailer(
         .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("campaign"))
         .expr_as(Expr::cust("email_sends.retailer_id"), Alias::new("retailer"))
         .to_owned();
-    source.select_counts(&mut email);
+    EmailRows::select_counts(&mut email);
     source.from(backend, &mut email);
     email
         .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
@@ -159,9 +159,9 @@ pub async fn by_retailer(
         let mut stmt = Query::select()
             .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign"))
             .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer"))
-            .expr_as(Expr::cust(revenue.count(of, counted)), Alias::new("n"))
-            .expr_as(Expr::cust(revenue.cents(of, counted)), Alias::new("cents"))
-            .expr_as(Expr::cust(revenue.cents(of, pending)), Alias::new("pending_cents"))
+            .expr_as(Expr::cust(of.count(counted)), Alias::new("n"))
+            .expr_as(Expr::cust(of.cents(counted)), Alias::new("cents"))
+            .expr_as(Expr::cust(of.cents(pending)), Alias::new("pending_cents"))
             .to_owned();
         revenue.from(backend, &mut stmt, of);
         stmt.inner_join(Alias::new("users"), Expr::cust(format!("users.id = {t}.retailer_id")))

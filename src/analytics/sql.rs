@@ -84,7 +84,7 @@ impl EmailRows {
     }
 
     /// Adds the E5 counts (sent, delivered, opened, human_opened, clicked, bounced) to a select.
-    pub fn select_counts(self, stmt: &mut SelectStatement) {
+    pub fn select_counts(stmt: &mut SelectStatement) {
         for c in ["sent", "delivered", "opened", "human_opened", "clicked", "bounced"] {
             stmt.expr_as(Expr::cust(format!("CAST(COALESCE(SUM(email_sends.{c}), 0) AS BIGINT)")), Alias::new(c));
         }
@@ -101,6 +101,11 @@ pub enum RevenueRows {
     Totals,
     Period(Window),
 }
+
+/// A conversion linked to a send (in `RevenueRows`).
+pub const LINKED: &str = "crm_conversions.linked = 1";
+/// A conversion's product category, NULL for none (in `RevenueRows`).
+pub const CATEGORY: &str = "NULLIF(crm_conversions.product_category, '')";
 
 /// The two tables `RevenueRows` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +128,21 @@ impl Revenue {
             Revenue::Conversions => "conversion_rollups",
             Revenue::Orders => "order_rollups",
         }
+    }
+
+    /// How many rows where `condition` holds, as a BIGINT.
+    pub fn count(self, condition: &str) -> String {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.n ELSE 0 END), 0) AS BIGINT)", self.table())
+    }
+
+    /// Their value in cents where `condition` holds (a missing value counts 0), as a BIGINT.
+    pub fn cents(self, condition: &str) -> String {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.cents ELSE 0 END), 0) AS BIGINT)", self.table())
+    }
+
+    /// A retailer id that stands for a retailer (not the nil UUID of rows without one).
+    pub fn has_retailer(self, backend: DbBackend) -> String {
+        format!("{}.retailer_id <> {}", self.table(), nil(backend))
     }
 
     fn rows(self) -> &'static PerRow {
@@ -149,30 +169,5 @@ impl RevenueRows {
                 stmt.from_subquery(period(backend, window, of.rows(), of.rollup(), "n"), Alias::new(of.table()));
             }
         }
-    }
-
-    /// How many rows where `condition` holds, as a BIGINT.
-    pub fn count(self, of: Revenue, condition: &str) -> String {
-        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.n ELSE 0 END), 0) AS BIGINT)", of.table())
-    }
-
-    /// Their value in cents where `condition` holds (a missing value counts 0), as a BIGINT.
-    pub fn cents(self, of: Revenue, condition: &str) -> String {
-        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN {}.cents ELSE 0 END), 0) AS BIGINT)", of.table())
-    }
-
-    /// A conversion linked to a send.
-    pub fn linked(self) -> &'static str {
-        "crm_conversions.linked = 1"
-    }
-
-    /// A conversion's product category (NULL for none).
-    pub fn category(self) -> &'static str {
-        "NULLIF(crm_conversions.product_category, '')"
-    }
-
-    /// A retailer id that stands for a retailer (not the nil UUID of rows without one).
-    pub fn has_retailer(self, backend: DbBackend, of: Revenue) -> String {
-        format!("{}.retailer_id <> {}", of.table(), nil(backend))
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{EmailRows, Revenue, RevenueRows};
+use super::sql::{CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
 use crate::auth::Scope;
 use crate::services::visibility::own_rows;
 use entity::Money;
@@ -74,7 +74,7 @@ pub async fn email_counts(
             Alias::new("retailers"),
         )
         .to_owned();
-    source.select_counts(&mut stmt);
+    EmailRows::select_counts(&mut stmt);
     source.from(db.get_database_backend(), &mut stmt);
     stmt.inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
         .left_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
@@ -133,8 +133,8 @@ pub async fn revenue_by_campaign(
 
     let mut conversions = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust(rows.cents(c, "1 = 1")), Alias::new("cents"))
-        .expr_as(Expr::cust(rows.cents(c, rows.linked())), Alias::new("linked_cents"))
+        .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
+        .expr_as(Expr::cust(c.cents(LINKED)), Alias::new("linked_cents"))
         .to_owned();
     rows.from(backend, &mut conversions, c);
     conversions
@@ -151,15 +151,10 @@ pub async fn revenue_by_campaign(
 
     let mut orders = Query::select()
         .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
+        .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'completed'")), Alias::new("completed_cents"))
+        .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'pending'")), Alias::new("pending_cents"))
         .expr_as(
-            Expr::cust(rows.cents(o, "ecommerce_orders.order_status = 'completed'")),
-            Alias::new("completed_cents"),
-        )
-        .expr_as(Expr::cust(rows.cents(o, "ecommerce_orders.order_status = 'pending'")), Alias::new("pending_cents"))
-        .expr_as(
-            Expr::cust(
-                rows.cents(o, "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email"),
-            ),
+            Expr::cust(o.cents("ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email")),
             Alias::new("attributed_cents"),
         )
         .to_owned();
@@ -220,24 +215,26 @@ pub async fn conversions_by_campaign(
     let backend = db.get_database_backend();
     let rows = RevenueRows::for_window(window);
     let (c, o) = (Revenue::Conversions, Revenue::Orders);
-    let mut converted_conversions = Query::select()
-        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("campaign_id"))
-        .expr_as(Expr::cust("crm_conversions.retailer_id"), Alias::new("retailer_id"))
-        .to_owned();
-    rows.from(backend, &mut converted_conversions, c);
-    converted_conversions
-        .and_where(key_filter("crm_conversions.campaign_id", keys))
-        .and_where(Expr::cust(rows.has_retailer(backend, c)));
-    let mut converted_orders = Query::select()
-        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("campaign_id"))
-        .expr_as(Expr::cust("ecommerce_orders.retailer_id"), Alias::new("retailer_id"))
-        .to_owned();
-    rows.from(backend, &mut converted_orders, o);
-    converted_orders
-        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
-        .and_where(Expr::cust(rows.has_retailer(backend, o)))
-        .and_where(Expr::cust("ecommerce_orders.attributed_to_email"))
-        .and_where(Expr::cust("ecommerce_orders.order_status IN ('completed', 'pending')"));
+    // (campaign, retailer) pairs that converted: a conversion, or an email-attributed order
+    // that is completed or pending.
+    let converting = |of: Revenue, only: &[&'static str]| {
+        let t = of.table();
+        let mut pairs = Query::select()
+            .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign_id"))
+            .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer_id"))
+            .to_owned();
+        rows.from(backend, &mut pairs, of);
+        pairs.and_where(key_filter(&format!("{t}.campaign_id"), keys)).and_where(Expr::cust(of.has_retailer(backend)));
+        for condition in only {
+            pairs.and_where(Expr::cust(*condition));
+        }
+        pairs
+    };
+    let mut converted_conversions = converting(c, &[]);
+    let converted_orders = converting(
+        o,
+        &["ecommerce_orders.attributed_to_email", "ecommerce_orders.order_status IN ('completed', 'pending')"],
+    );
     let mut retailers = Query::select()
         .expr_as(Expr::cust("converting.campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT converting.retailer_id) AS BIGINT)"), Alias::new("n"))
@@ -281,13 +278,13 @@ pub async fn categories_by_campaign(
     let c = Revenue::Conversions;
     let mut stmt = Query::select()
         .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust(rows.category()), Alias::new("category"))
-        .expr_as(Expr::cust(rows.count(c, "1 = 1")), Alias::new("n"))
-        .expr_as(Expr::cust(rows.cents(c, "1 = 1")), Alias::new("cents"))
+        .expr_as(Expr::cust(CATEGORY), Alias::new("category"))
+        .expr_as(Expr::cust(c.count("1 = 1")), Alias::new("n"))
+        .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
         .to_owned();
     rows.from(backend, &mut stmt, c);
     stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust(rows.category())]);
+        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust(CATEGORY)]);
     if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
         stmt.and_where(own);
     }
