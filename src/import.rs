@@ -1010,18 +1010,7 @@ async fn check_against_database(
     }
 
     let emails: Vec<&String> = batch.users.iter().map(|(_, u)| &u.email).collect();
-    let mut owners = HashMap::new();
-    for chunk in emails.chunks(CHUNK) {
-        let rows: Vec<(Uuid, String)> = users::Entity::find()
-            .select_only()
-            .column(users::Column::Id)
-            .column(users::Column::Email)
-            .filter(users::Column::Email.is_in(chunk.iter().map(|e| e.as_str())))
-            .into_tuple()
-            .all(db)
-            .await?;
-        owners.extend(rows.into_iter().map(|(id, email)| (email, id)));
-    }
+    let owners = stored_holders::<users::Entity>(db, users::Column::Id, users::Column::Email, &emails).await?;
     for (line, u) in &batch.users {
         if let Some(owner) = owners.get(&u.email).filter(|owner| **owner != u.id) {
             problems.push(Problem::at(
@@ -1034,18 +1023,8 @@ async fn check_against_database(
     }
 
     let codes: Vec<&String> = batch.campaigns.iter().filter_map(|(_, c)| c.utm_code.as_ref()).collect();
-    let mut holders = HashMap::new();
-    for chunk in codes.chunks(CHUNK) {
-        let rows: Vec<(Uuid, String)> = campaigns::Entity::find()
-            .select_only()
-            .column(campaigns::Column::Id)
-            .column(campaigns::Column::UtmCode)
-            .filter(campaigns::Column::UtmCode.is_in(chunk.iter().map(|c| c.as_str())))
-            .into_tuple()
-            .all(db)
-            .await?;
-        holders.extend(rows.into_iter().map(|(id, code)| (code, id)));
-    }
+    let holders =
+        stored_holders::<campaigns::Entity>(db, campaigns::Column::Id, campaigns::Column::UtmCode, &codes).await?;
     for (line, c) in &batch.campaigns {
         if let Some(code) = &c.utm_code
             && let Some(holder) = holders.get(code).filter(|holder| **holder != c.id)
@@ -1083,6 +1062,28 @@ async fn check_against_database(
 
 /// (source, external_id) pairs of `rows` (line, id, source, external id) that a stored row
 /// of another id holds.
+/// The stored rows (value → id) whose unique text `column` holds one of `values`.
+async fn stored_holders<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    column: E::Column,
+    values: &[&String],
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    let mut holders = HashMap::new();
+    for chunk in values.chunks(CHUNK) {
+        let rows: Vec<(Uuid, String)> = E::find()
+            .select_only()
+            .column(id)
+            .column(column)
+            .filter(column.is_in(chunk.iter().map(|v| v.as_str())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        holders.extend(rows.into_iter().map(|(id, value)| (value, id)));
+    }
+    Ok(holders)
+}
+
 async fn check_external_ids<E: EntityTrait>(
     db: &impl ConnectionTrait,
     table: Table,
