@@ -65,7 +65,10 @@ pub async fn connect(
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.connect_timeout(connect_timeout)
         .acquire_timeout(connect_timeout.max(Duration::from_secs(5)))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // A pooled connection is pinged before use only after a minute idle (one a server or a
+        // firewall may have dropped), not on every acquire: a round trip per statement saved.
+        .test_before_acquire_if_idle_for(Duration::from_secs(60));
     if backend == DbBackend::Sqlite {
         opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -109,6 +112,41 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 /// Checks that the database answers a trivial query (for `/readyz`).
 pub async fn ready(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// What a task listening on a PostgreSQL channel hears.
+pub enum Heard<'a> {
+    /// It listens now (at start and after every reconnection): anything before was missed.
+    Listening,
+    /// One notification's payload.
+    Payload(&'a str),
+    /// The connection is lost; it reconnects a second later.
+    Lost,
+}
+
+/// Listens on `channel` for as long as the calling task runs, telling `on` what it hears.
+pub async fn listen(db: DatabaseConnection, channel: &'static str, mut on: impl FnMut(Heard<'_>) + Send) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = db.get_postgres_connection_pool().clone();
+    loop {
+        let result = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(channel).await?;
+            on(Heard::Listening);
+            loop {
+                let notification = listener.recv().await?;
+                on(Heard::Payload(notification.payload()));
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sea_orm::sqlx::Error>(())
+        }
+        .await;
+        on(Heard::Lost);
+        if let Err(e) = result {
+            tracing::warn!(error = %e, channel, "lost a database listener; reconnecting");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 #[cfg(test)]

@@ -29,8 +29,11 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub schema: graphql::AppSchema,
+    /// The schema, run with the rules every operation meets.
+    pub api: graphql::Api,
     pub verifier: Arc<auth::Verifier>,
+    /// The users that tokens name, remembered until they change.
+    pub users: auth::UserCache,
     pub limits: Arc<config::Limits>,
     pub rate_limiter: Arc<http::RateLimiter>,
     /// How webhook deliveries are verified.
@@ -44,12 +47,14 @@ impl AppState {
     /// (or allows unsigned posts).
     pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
         let changes = ingest::Changes::new(db.clone());
-        let schema = graphql::build_schema(db.clone(), changes.clone(), &limits);
+        let users = auth::UserCache::new(&db);
+        let api = graphql::build_api(db.clone(), changes.clone(), users.clone(), &limits);
         let rate_limiter = Arc::new(http::RateLimiter::per_minute(limits.rate_limit_per_minute));
         AppState {
             db,
-            schema,
+            api,
             verifier: Arc::new(verifier),
+            users,
             limits: Arc::new(limits),
             rate_limiter,
             webhooks: Arc::new(ingest::Webhooks::default()),

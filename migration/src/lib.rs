@@ -18,6 +18,7 @@ pub mod m20251129_000003_create_order_rollups;
 mod m20251129_000004_create_send_page_indexes;
 pub mod m20251129_000005_create_email_activity_hourly;
 pub mod m20251129_000006_create_email_activity_daily;
+pub mod m20251129_000007_create_users_notify;
 pub mod rollup_sql;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251129_000004_create_send_page_indexes::Migration),
             Box::new(m20251129_000005_create_email_activity_hourly::Migration),
             Box::new(m20251129_000006_create_email_activity_daily::Migration),
+            Box::new(m20251129_000007_create_users_notify::Migration),
         ]
     }
 }

@@ -1,15 +1,17 @@
 //! Who the caller is (bearer tokens, `token`), and what they may see (`Scope`, applied by
 //! every service and loader, not on top of them).
 
+mod cache;
 pub mod keys;
 pub mod token;
 
 use crate::error::AppError;
 use entity::enums::UserType;
 use entity::users;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+pub use cache::UserCache;
 pub use token::{Minter, TokenError, Verifier};
 
 /// An authenticated, active user.
@@ -79,10 +81,12 @@ impl Viewer {
 }
 
 /// Resolves an `Authorization` header: absent → anonymous; a bearer token that verifies and
-/// names an active user → that user; anything else → `UNAUTHENTICATED`. The user is read on
-/// every request, so deactivation takes effect at once.
+/// names an active user → that user; anything else → `UNAUTHENTICATED`. The user comes from
+/// `users` (memory that forgets a user as their change commits), so deactivation takes
+/// effect at once.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    users: &UserCache,
     verifier: &Verifier,
     authorization: Option<&str>,
 ) -> Result<Viewer, AppError> {
@@ -97,7 +101,7 @@ pub async fn authenticate(
         tracing::debug!(%reason, "token refused");
         AppError::Unauthenticated
     })?;
-    match users::Entity::find_by_id(user_id).one(db).await? {
+    match users.user(db, user_id).await? {
         Some(user) if user.is_active => Ok(Viewer::User(Caller { user })),
         _ => Err(AppError::Unauthenticated),
     }

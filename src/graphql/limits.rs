@@ -1,9 +1,16 @@
-//! Request-wide rules of the schema: the alias limit, and error codes on every error.
+//! The schema as every transport runs it (`Api`): each operation's text parsed once (recent
+//! texts remembered), held to the alias limit and, over the WebSocket, to subscriptions;
+//! then run; then every error given a code. These are plain steps around the schema rather
+//! than schema extensions, so that no field of the answer pays for them: async-graphql
+//! resolves fields on its direct path only when the schema has no extensions.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest};
+use super::AppSchema;
+use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Response, ServerError, ServerResult, Value, Variables};
-use std::sync::Arc;
+use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
+use lru::LruCache;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
 /// The id of one HTTP request: in logs, the `x-request-id` header and `INTERNAL` errors.
 #[derive(Debug, Clone)]
@@ -23,16 +30,92 @@ impl RequestId {
     }
 }
 
-/// Refuses requests with more than N aliases (`QUERY_TOO_COMPLEX`), before validation.
-pub struct AliasLimit(pub usize);
+/// Parsed operation texts remembered (least recently used forgotten first).
+const PARSED_QUERIES: usize = 512;
+/// Longer texts are parsed every time rather than remembered.
+const MAX_REMEMBERED_TEXT: usize = 16 * 1024;
 
-impl ExtensionFactory for AliasLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
+type Parsed = Arc<Mutex<LruCache<String, ExecutableDocument>>>;
+
+/// The schema with the rules every operation meets before validation.
+#[derive(Clone)]
+pub struct Api {
+    schema: AppSchema,
+    max_aliases: usize,
+    parsed: Parsed,
+    /// Only subscriptions run: queries and mutations go to `POST /graphql`, where the rate
+    /// limit, the request timeout and the per-request loaders apply.
+    over_websocket: bool,
+}
+
+impl Api {
+    pub fn new(schema: AppSchema, max_aliases: usize) -> Self {
+        let parsed = LruCache::new(NonZeroUsize::new(PARSED_QUERIES).expect("non-zero"));
+        Api { schema, max_aliases, parsed: Arc::new(Mutex::new(parsed)), over_websocket: false }
+    }
+
+    /// The same, for the WebSocket: subscriptions only.
+    pub fn over_websocket(&self) -> Self {
+        Api { over_websocket: true, ..self.clone() }
+    }
+
+    /// Parses the request's text (or recalls it) and checks it against the rules; the schema
+    /// then runs the parsed form without parsing again.
+    fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
+        let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let remembered = lock().get(&request.query).cloned();
+        let doc = match remembered {
+            Some(doc) => doc,
+            None => {
+                let doc = async_graphql::parser::parse_query(&request.query)?;
+                if request.query.len() <= MAX_REMEMBERED_TEXT {
+                    lock().put(request.query.clone(), doc.clone());
+                }
+                doc
+            }
+        };
+        let aliases = aliases_in(&doc);
+        if aliases > self.max_aliases {
+            return Err(coded(
+                format!("the query uses {aliases} aliases; the limit is {}", self.max_aliases),
+                "QUERY_TOO_COMPLEX",
+            ));
+        }
+        let not_subscription = doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription);
+        if not_subscription && self.over_websocket {
+            return Err(coded(
+                "only subscriptions run over the WebSocket; send queries and mutations to POST /graphql".into(),
+                "BAD_USER_INPUT",
+            ));
+        }
+        request.set_parsed_query(doc);
+        Ok(())
     }
 }
 
-struct AliasLimitExtension(usize);
+impl Executor for Api {
+    async fn execute(&self, mut request: Request) -> Response {
+        let mut response = match self.admit(&mut request) {
+            Ok(()) => self.schema.execute(request).await,
+            Err(refusal) => Response::from_errors(vec![refusal]),
+        };
+        code_errors(&mut response);
+        response
+    }
+
+    fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
+        let responses = match self.admit(&mut request) {
+            Ok(()) => self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+            Err(refusal) => stream::once(async move { Response::from_errors(vec![refusal]) }).boxed(),
+        };
+        responses
+            .map(|mut response| {
+                code_errors(&mut response);
+                response
+            })
+            .boxed()
+    }
+}
 
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
@@ -57,95 +140,26 @@ fn coded(message: String, code: &str) -> ServerError {
     err
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for AliasLimitExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let aliases = aliases_in(&doc);
-        if aliases > self.0 {
-            return Err(coded(
-                format!("the query uses {aliases} aliases; the limit is {}", self.0),
-                "QUERY_TOO_COMPLEX",
-            ));
-        }
-        Ok(doc)
-    }
-}
-
 /// Gives every error a code from the contract's set: depth and complexity refusals become
 /// `QUERY_TOO_COMPLEX`, other parse and validation errors `BAD_USER_INPUT`.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for err in &mut response.errors {
-            let ext = err.extensions.get_or_insert_with(Default::default);
-            // An argument that parsed badly (a malformed UUID or date) is reported with the
-            // field it was given to, and the input types it sat in.
-            if err.message.starts_with("Failed to parse")
-                && let Some(async_graphql::PathSegment::Field(field)) = err.path.last()
-            {
-                err.message = format!("invalid argument of `{field}`: {}", err.message);
-            }
-            if ext.get("code").is_none() {
-                let m = err.message.to_lowercase();
-                let code = if m.contains("nested too deep") || m.contains("too complex") {
-                    "QUERY_TOO_COMPLEX"
-                } else {
-                    "BAD_USER_INPUT"
-                };
-                ext.set("code", code);
-            }
+fn code_errors(response: &mut Response) {
+    for err in &mut response.errors {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        // An argument that parsed badly (a malformed UUID or date) is reported with the
+        // field it was given to, and the input types it sat in.
+        if err.message.starts_with("Failed to parse")
+            && let Some(async_graphql::PathSegment::Field(field)) = err.path.last()
+        {
+            err.message = format!("invalid argument of `{field}`: {}", err.message);
         }
-        response
-    }
-}
-
-/// Marks the requests that arrive over the WebSocket (`/graphql/ws`).
-#[derive(Debug, Clone, Copy)]
-pub struct OverWebSocket;
-
-/// Over the WebSocket only subscriptions run: queries and mutations go to `POST /graphql`,
-/// where the rate limit, the request timeout and the per-request loaders apply.
-pub struct SubscriptionsOnlyOverWebSocket;
-
-impl ExtensionFactory for SubscriptionsOnlyOverWebSocket {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SubscriptionsOnlyOverWebSocket)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for SubscriptionsOnlyOverWebSocket {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let not_subscription = doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription);
-        if not_subscription && ctx.data_opt::<OverWebSocket>().is_some() {
-            return Err(coded(
-                "only subscriptions run over the WebSocket; send queries and mutations to POST /graphql".into(),
-                "BAD_USER_INPUT",
-            ));
+        if ext.get("code").is_none() {
+            let m = err.message.to_lowercase();
+            let code = if m.contains("nested too deep") || m.contains("too complex") {
+                "QUERY_TOO_COMPLEX"
+            } else {
+                "BAD_USER_INPUT"
+            };
+            ext.set("code", code);
         }
-        Ok(doc)
     }
 }

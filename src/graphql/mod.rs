@@ -1,5 +1,6 @@
 //! The GraphQL schema. `schema_builder()` registers types only (SDL export needs no
-//! database); `build_schema(db, limits)` adds the connection and the limits. Per-request
+//! database); `build_api(db, changes, users, limits)` adds the data and the limits and runs
+//! the schema under `Api`'s rules (`limits.rs`). Per-request
 //! data (the caller and their loaders) is attached by `prepare_request`.
 //! One file per area.
 
@@ -19,10 +20,10 @@ mod retailer;
 mod user;
 
 pub use campaign::{Campaign, spend_for};
-pub use limits::{OverWebSocket, RequestId};
+pub use limits::{Api, RequestId};
 pub use performance::CampaignPerformance;
 
-use crate::auth::{Caller, Scope, Viewer};
+use crate::auth::{Caller, Scope, UserCache, Viewer};
 use crate::config::Limits;
 use crate::error::{AppError, gql};
 use crate::ingest::Changes;
@@ -53,20 +54,20 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
 }
 
-/// The schema a server runs: types, the database connection and the limits.
-pub fn build_schema(db: DatabaseConnection, changes: Changes, limits: &Limits) -> AppSchema {
+/// The schema a server runs, with the rules of `Api`: types, the database connection, news
+/// of changes, the users that tokens name (forgotten by the mutations that change them) and
+/// the limits.
+pub fn build_api(db: DatabaseConnection, changes: Changes, users: UserCache, limits: &Limits) -> Api {
     let mut builder = schema_builder()
         .data(db)
         .data(changes)
+        .data(users)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(limits::AliasLimit(limits.max_aliases))
-        .extension(limits::ErrorCodes)
-        .extension(limits::SubscriptionsOnlyOverWebSocket);
+        .limit_complexity(limits.max_complexity);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    Api::new(builder.finish(), limits.max_aliases)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

@@ -9,6 +9,7 @@ use super::inputs::{
     EmailSendOrder, optional,
 };
 use super::performance::UserPerformance;
+use crate::auth::UserCache;
 use crate::error::{AppError, gql};
 use crate::loaders::{InWindow, UserId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
@@ -187,7 +188,7 @@ impl UserMutation {
             region: optional(input.region).map(|r| r.map(Into::into)),
             is_active: input.is_active,
         };
-        users_service::update_user(super::db(ctx), id, changes).await.map(User).map_err(gql)
+        change_user(ctx, id, changes).await
     }
 
     /// Deactivates a user: their tokens stop working at once. Administrators only.
@@ -198,6 +199,14 @@ impl UserMutation {
             return Err(gql(AppError::Conflict("administrators cannot deactivate themselves".into())));
         }
         let changes = UserChanges { is_active: Some(false), ..Default::default() };
-        users_service::update_user(super::db(ctx), id, changes).await.map(User).map_err(gql)
+        change_user(ctx, id, changes).await
     }
+}
+
+/// Stores the changes, then forgets what this process remembers of the user, so that their
+/// next request (their token's next use) sees the change.
+async fn change_user(ctx: &Context<'_>, id: Uuid, changes: UserChanges) -> Result<User> {
+    let changed = users_service::update_user(super::db(ctx), id, changes).await;
+    ctx.data_unchecked::<UserCache>().forget(id);
+    changed.map(User).map_err(gql)
 }

@@ -21,7 +21,7 @@ fn unauthenticated(message: &str) -> Response {
 /// field), or the response that refuses it.
 pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Result<Viewer, Response> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let viewer = match auth::authenticate(&state.db, &state.verifier, authorization).await {
+    let viewer = match auth::authenticate(&state.db, &state.users, &state.verifier, authorization).await {
         Ok(v) => v,
         Err(AppError::Unauthenticated) => {
             return Err(unauthenticated("the bearer token is invalid, expired or revoked"));

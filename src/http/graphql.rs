@@ -10,7 +10,7 @@ use super::{read_body, refuse};
 use crate::AppState;
 use crate::graphql::{RequestId, prepare_request};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql::{BatchRequest, BatchResponse, Executor};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -98,7 +98,7 @@ async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, bod
         ),
     };
     let timeout = Duration::from_secs(limits.request_timeout_secs);
-    match tokio::time::timeout(timeout, state.schema.execute_batch(batch)).await {
+    match tokio::time::timeout(timeout, state.api.execute_batch(batch)).await {
         Ok(mut response) => {
             match &mut response {
                 BatchResponse::Single(r) => id.stamp(r),

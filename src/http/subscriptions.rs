@@ -5,7 +5,6 @@
 
 use crate::AppState;
 use crate::auth::{self, Viewer};
-use crate::graphql::OverWebSocket;
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
@@ -21,14 +20,14 @@ pub async fn upgrade(
 ) -> Response {
     let from_header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        let schema = state.schema.clone();
-        GraphQLWebSocket::new(socket, schema, protocol)
+        let api = state.api.over_websocket();
+        GraphQLWebSocket::new(socket, api, protocol)
             .on_connection_init(move |payload| async move {
                 let from_payload = ["Authorization", "authorization"]
                     .iter()
                     .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_owned));
                 let authorization = from_header.or(from_payload);
-                let viewer = auth::authenticate(&state.db, &state.verifier, authorization.as_deref())
+                let viewer = auth::authenticate(&state.db, &state.users, &state.verifier, authorization.as_deref())
                     .await
                     .map_err(|e| async_graphql::Error::new(e.to_string()))?;
                 if matches!(viewer, Viewer::Anonymous) {
@@ -36,7 +35,6 @@ pub async fn upgrade(
                 }
                 let mut data = Data::default();
                 data.insert(viewer);
-                data.insert(OverWebSocket);
                 Ok(data)
             })
             .serve()

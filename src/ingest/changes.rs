@@ -2,10 +2,10 @@
 //! news goes straight to this process's subscribers; on PostgreSQL it goes through
 //! `NOTIFY`/`LISTEN`, so every server process on the database hears it, this one included.
 
+use crate::db::Heard;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -67,28 +67,14 @@ impl Changes {
     }
 }
 
-/// Forwards the channel's notifications to this process's subscribers, reconnecting after
-/// a lost connection.
+/// Forwards the channel's notifications to this process's subscribers.
 async fn listen(db: DatabaseConnection, sender: broadcast::Sender<Uuid>) {
-    use sea_orm::sqlx::postgres::PgListener;
-    let pool = db.get_postgres_connection_pool().clone();
-    loop {
-        let result = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
-            loop {
-                let notification = listener.recv().await?;
-                for id in notification.payload().split(',').filter_map(|s| Uuid::parse_str(s).ok()) {
-                    let _ = sender.send(id);
-                }
+    crate::db::listen(db, CHANNEL, |heard| {
+        if let Heard::Payload(payload) = heard {
+            for id in payload.split(',').filter_map(|s| Uuid::parse_str(s).ok()) {
+                let _ = sender.send(id);
             }
-            #[allow(unreachable_code)]
-            Ok::<(), sea_orm::sqlx::Error>(())
         }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "lost the subscription listener; reconnecting");
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    })
+    .await
 }

@@ -170,9 +170,10 @@ pub async fn gql_with_window(
     variables: Value,
     window: StdDuration,
 ) -> Value {
-    let schema = campaign_performance::graphql::build_schema(
+    let api = campaign_performance::graphql::build_api(
         db.clone(),
         campaign_performance::ingest::Changes::new(db.clone()),
+        campaign_performance::auth::UserCache::reading_always(),
         &Limits::default(),
     );
     let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
@@ -181,7 +182,7 @@ pub async fn gql_with_window(
         None => Viewer::Anonymous,
     };
     let request = campaign_performance::graphql::prepare_request(request, db, viewer, window);
-    let response = schema.execute(request).await;
+    let response = async_graphql::Executor::execute(&api, request).await;
     serde_json::to_value(&response).expect("response serializes")
 }
 
