@@ -7,8 +7,8 @@ use super::sql::{CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
 use crate::auth::Scope;
 use crate::services::visibility::own_rows;
 use entity::Money;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, StatementBuilder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, StatementBuilder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -30,18 +30,6 @@ impl EmailGrouping {
     }
 }
 
-#[derive(Debug, FromQueryResult)]
-struct EmailCountsRow {
-    key: Uuid,
-    retailers: i64,
-    sent: i64,
-    delivered: i64,
-    opened: i64,
-    human_opened: i64,
-    clicked: i64,
-    bounced: i64,
-}
-
 fn key_filter(column: &str, keys: &[Uuid]) -> sea_orm::sea_query::SimpleExpr {
     Expr::cust(column.to_owned()).is_in(keys.iter().copied())
 }
@@ -49,6 +37,180 @@ fn key_filter(column: &str, keys: &[Uuid]) -> sea_orm::sea_query::SimpleExpr {
 async fn fetch<R: FromQueryResult>(db: &impl ConnectionTrait, stmt: &impl StatementBuilder) -> Result<Vec<R>, DbErr> {
     let statement = db.get_database_backend().build(stmt);
     R::find_by_statement(statement).all(db).await
+}
+
+/// The fact tables a totals statement aggregates, each on its own (E1), as parts of one
+/// `UNION ALL`: one round trip, whatever is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// E5 counts of sends per key (a campaign or an email campaign).
+    Email = 1,
+    /// Conversion revenue per campaign, and the part linked to a send.
+    Conversions = 2,
+    /// Completed, pending and email-attributed completed order revenue per campaign (E6).
+    Orders = 3,
+}
+
+/// A row of a totals statement: its part, its key and up to seven numbers (zero past the
+/// part's own), in the order of `Part::statement`'s columns.
+#[derive(Debug, FromQueryResult)]
+struct PartRow {
+    part: i64,
+    key: Uuid,
+    n1: i64,
+    n2: i64,
+    n3: i64,
+    n4: i64,
+    n5: i64,
+    n6: i64,
+    n7: i64,
+}
+
+impl Part {
+    /// `SELECT part, key, n1…n7` over this part's aggregate, cut to the caller's scope.
+    fn statement(
+        self,
+        backend: DbBackend,
+        scope: Scope,
+        window: Window,
+        grouping: EmailGrouping,
+        keys: &[Uuid],
+    ) -> SelectStatement {
+        let (inner, columns): (SelectStatement, &[&str]) = match self {
+            Part::Email => {
+                let key = grouping.key_column();
+                let mut stmt: SelectStatement = Query::select()
+                    .expr_as(Expr::cust(key), Alias::new("key"))
+                    .expr_as(
+                        // Sends to a user that is not (or no longer) a retailer do not count
+                        // a retailer (a hashed look-up of the few retailers, not a join).
+                        Expr::cust(
+                            "CAST(COUNT(DISTINCT CASE WHEN email_sends.retailer_id IN \
+                             (SELECT id FROM users WHERE user_type = 'retailer') THEN email_sends.retailer_id END) AS BIGINT)",
+                        ),
+                        Alias::new("retailers"),
+                    )
+                    .to_owned();
+                EmailRows::select_counts(&mut stmt);
+                EmailRows::for_window(window).from(backend, &mut stmt);
+                stmt.inner_join(
+                    Alias::new("email_campaigns"),
+                    Expr::cust("email_campaigns.id = email_sends.email_campaign_id"),
+                )
+                .and_where(key_filter(key, keys))
+                .add_group_by([Expr::cust(key)]);
+                if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
+                    stmt.and_where(own);
+                }
+                (stmt, &["retailers", "sent", "delivered", "opened", "human_opened", "clicked", "bounced"])
+            }
+            Part::Conversions => {
+                let c = Revenue::Conversions;
+                let mut stmt = Query::select()
+                    .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
+                    .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
+                    .expr_as(Expr::cust(c.cents(LINKED)), Alias::new("linked_cents"))
+                    .to_owned();
+                RevenueRows::for_window(window).from(backend, &mut stmt, c);
+                stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
+                    .add_group_by([Expr::cust("crm_conversions.campaign_id")]);
+                if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
+                    stmt.and_where(own);
+                }
+                (stmt, &["cents", "linked_cents"])
+            }
+            Part::Orders => {
+                let o = Revenue::Orders;
+                let mut stmt = Query::select()
+                    .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
+                    .expr_as(
+                        Expr::cust(o.cents("ecommerce_orders.order_status = 'completed'")),
+                        Alias::new("completed"),
+                    )
+                    .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'pending'")), Alias::new("pending"))
+                    .expr_as(
+                        Expr::cust(o.cents(
+                            "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email",
+                        )),
+                        Alias::new("attributed"),
+                    )
+                    .to_owned();
+                RevenueRows::for_window(window).from(backend, &mut stmt, o);
+                stmt.and_where(key_filter("ecommerce_orders.campaign_id", keys))
+                    .add_group_by([Expr::cust("ecommerce_orders.campaign_id")]);
+                if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
+                    stmt.and_where(own);
+                }
+                (stmt, &["completed", "pending", "attributed"])
+            }
+        };
+        let mut outer = Query::select()
+            .expr_as(Expr::cust(format!("CAST({} AS BIGINT)", self as i64)), Alias::new("part"))
+            .expr_as(Expr::cust("part_rows.key"), Alias::new("key"))
+            .to_owned();
+        for i in 0..7 {
+            let number = columns.get(i).map_or("CAST(0 AS BIGINT)".to_owned(), |c| format!("part_rows.{c}"));
+            outer.expr_as(Expr::cust(number), Alias::new(format!("n{}", i + 1)));
+        }
+        outer.from_subquery(inner, Alias::new("part_rows"));
+        outer
+    }
+}
+
+/// What a totals statement found, per key: email counts and revenue (absent keys had no rows).
+#[derive(Default)]
+struct Found {
+    email: HashMap<Uuid, EmailCounts>,
+    revenue: HashMap<Uuid, RevenueTotals>,
+}
+
+/// One statement: the union of `parts`, each aggregated on its own.
+async fn totals(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    window: Window,
+    grouping: EmailGrouping,
+    keys: &[Uuid],
+    parts: &[Part],
+) -> Result<Found, DbErr> {
+    let mut found = Found::default();
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    let backend = db.get_database_backend();
+    let mut statements = parts.iter().map(|p| p.statement(backend, scope, window, grouping, keys));
+    let Some(mut stmt) = statements.next() else { return Ok(found) };
+    for other in statements {
+        stmt.union(UnionType::All, other);
+    }
+    for r in fetch::<PartRow>(db, &stmt).await? {
+        match r.part {
+            p if p == Part::Email as i64 => {
+                let counts = EmailCounts {
+                    retailers: r.n1,
+                    sent: r.n2,
+                    delivered: r.n3,
+                    opened: r.n4,
+                    human_opened: r.n5,
+                    clicked: r.n6,
+                    bounced: r.n7,
+                };
+                found.email.insert(r.key, counts);
+            }
+            p if p == Part::Conversions as i64 => {
+                let entry = found.revenue.entry(r.key).or_default();
+                entry.conversions = Money::from_cents(r.n1);
+                entry.email_attributed = entry.email_attributed + Money::from_cents(r.n2);
+            }
+            _ => {
+                let entry = found.revenue.entry(r.key).or_default();
+                entry.orders = Money::from_cents(r.n1);
+                entry.pending = Money::from_cents(r.n2);
+                entry.email_attributed = entry.email_attributed + Money::from_cents(r.n3);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// E5 counts of sends per key (a campaign or an email campaign).
@@ -59,60 +221,8 @@ pub async fn email_counts(
     grouping: EmailGrouping,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, EmailCounts>, DbErr> {
-    let mut totals: HashMap<Uuid, EmailCounts> = keys.iter().map(|k| (*k, EmailCounts::default())).collect();
-    if keys.is_empty() {
-        return Ok(totals);
-    }
-    let key = grouping.key_column();
-    let source = EmailRows::for_window(window);
-    let mut stmt: SelectStatement = Query::select()
-        .expr_as(Expr::cust(key), Alias::new("key"))
-        .expr_as(
-            Expr::cust(
-                "CAST(COUNT(DISTINCT CASE WHEN users.user_type = 'retailer' THEN email_sends.retailer_id END) AS BIGINT)",
-            ),
-            Alias::new("retailers"),
-        )
-        .to_owned();
-    EmailRows::select_counts(&mut stmt);
-    source.from(db.get_database_backend(), &mut stmt);
-    stmt.inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
-        .left_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
-        .and_where(key_filter(key, keys))
-        .add_group_by([Expr::cust(key)]);
-    if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
-        stmt.and_where(own);
-    }
-    for row in fetch::<EmailCountsRow>(db, &stmt).await? {
-        totals.insert(
-            row.key,
-            EmailCounts {
-                retailers: row.retailers,
-                sent: row.sent,
-                delivered: row.delivered,
-                opened: row.opened,
-                human_opened: row.human_opened,
-                clicked: row.clicked,
-                bounced: row.bounced,
-            },
-        );
-    }
-    Ok(totals)
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ConversionRow {
-    key: Uuid,
-    cents: i64,
-    linked_cents: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct OrderRow {
-    key: Uuid,
-    completed_cents: i64,
-    pending_cents: i64,
-    attributed_cents: i64,
+    let found = totals(db, scope, window, grouping, keys, &[Part::Email]).await?;
+    Ok(keys.iter().map(|k| (*k, found.email.get(k).copied().unwrap_or_default())).collect())
 }
 
 /// Revenue per campaign (E6): conversions, completed orders and pending orders, each table
@@ -123,55 +233,8 @@ pub async fn revenue_by_campaign(
     window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, RevenueTotals>, DbErr> {
-    let mut totals: HashMap<Uuid, RevenueTotals> = keys.iter().map(|k| (*k, RevenueTotals::default())).collect();
-    if keys.is_empty() {
-        return Ok(totals);
-    }
-    let backend = db.get_database_backend();
-    let rows = RevenueRows::for_window(window);
-    let (c, o) = (Revenue::Conversions, Revenue::Orders);
-
-    let mut conversions = Query::select()
-        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
-        .expr_as(Expr::cust(c.cents(LINKED)), Alias::new("linked_cents"))
-        .to_owned();
-    rows.from(backend, &mut conversions, c);
-    conversions
-        .and_where(key_filter("crm_conversions.campaign_id", keys))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id")]);
-    if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
-        conversions.and_where(own);
-    }
-    for row in fetch::<ConversionRow>(db, &conversions).await? {
-        let entry = totals.entry(row.key).or_default();
-        entry.conversions = Money::from_cents(row.cents);
-        entry.email_attributed = entry.email_attributed + Money::from_cents(row.linked_cents);
-    }
-
-    let mut orders = Query::select()
-        .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
-        .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'completed'")), Alias::new("completed_cents"))
-        .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'pending'")), Alias::new("pending_cents"))
-        .expr_as(
-            Expr::cust(o.cents("ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email")),
-            Alias::new("attributed_cents"),
-        )
-        .to_owned();
-    rows.from(backend, &mut orders, o);
-    orders
-        .and_where(key_filter("ecommerce_orders.campaign_id", keys))
-        .add_group_by([Expr::cust("ecommerce_orders.campaign_id")]);
-    if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
-        orders.and_where(own);
-    }
-    for row in fetch::<OrderRow>(db, &orders).await? {
-        let entry = totals.entry(row.key).or_default();
-        entry.orders = Money::from_cents(row.completed_cents);
-        entry.pending = Money::from_cents(row.pending_cents);
-        entry.email_attributed = entry.email_attributed + Money::from_cents(row.attributed_cents);
-    }
-    Ok(totals)
+    let found = totals(db, scope, window, EmailGrouping::Campaign, keys, &[Part::Conversions, Part::Orders]).await?;
+    Ok(keys.iter().map(|k| (*k, found.revenue.get(k).copied().unwrap_or_default())).collect())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -301,24 +364,22 @@ pub struct CampaignTotals {
     pub revenue: RevenueTotals,
 }
 
-/// Email counts and revenue per campaign: three statements (sends, conversions, orders).
-/// GraphQL's loader and the REST endpoints both read through here.
+/// Email counts and revenue per campaign, in one statement (sends, conversions and orders
+/// each aggregated on its own). GraphQL's loader and the REST endpoints both read through here.
 pub async fn campaign_totals(
     db: &impl ConnectionTrait,
     scope: Scope,
     window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, CampaignTotals>, DbErr> {
-    let (email, revenue) = tokio::try_join!(
-        email_counts(db, scope, window, EmailGrouping::Campaign, keys),
-        revenue_by_campaign(db, scope, window, keys),
-    )?;
+    let parts = [Part::Email, Part::Conversions, Part::Orders];
+    let found = totals(db, scope, window, EmailGrouping::Campaign, keys, &parts).await?;
     Ok(keys
         .iter()
         .map(|id| {
             let totals = CampaignTotals {
-                email: email.get(id).copied().unwrap_or_default(),
-                revenue: revenue.get(id).copied().unwrap_or_default(),
+                email: found.email.get(id).copied().unwrap_or_default(),
+                revenue: found.revenue.get(id).copied().unwrap_or_default(),
             };
             (*id, totals)
         })

@@ -3,8 +3,8 @@ use crate::analytics::totals::{self, CampaignTotals};
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;
 
-/// Email counts and revenue per campaign: three statements per batch and window (sends,
-/// conversions, orders), each fact table aggregated on its own (errata E1).
+/// Email counts and revenue per campaign: one statement per batch and window (sends,
+/// conversions and orders each aggregated on its own, errata E1).
 pub struct CampaignTotalsLoader(pub LoaderContext);
 
 impl Loader<InWindow<CampaignId>> for CampaignTotalsLoader {
