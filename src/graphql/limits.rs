@@ -30,10 +30,13 @@ impl RequestId {
     }
 }
 
-/// Parsed operation texts remembered (least recently used forgotten first).
-const PARSED_QUERIES: usize = 512;
-/// Longer texts are parsed every time rather than remembered.
-const MAX_REMEMBERED_TEXT: usize = 16 * 1024;
+/// Parsed operation texts remembered (least recently used forgotten first). With texts of
+/// at most `MAX_REMEMBERED_TEXT`, what a stream of distinct queries can make the server hold
+/// stays at a few MB.
+const PARSED_QUERIES: usize = 256;
+/// Longer texts are parsed every time rather than remembered (a dashboard's queries are a
+/// few hundred bytes to a few KB).
+const MAX_REMEMBERED_TEXT: usize = 4 * 1024;
 
 type Parsed = Arc<Mutex<LruCache<String, ExecutableDocument>>>;
 
