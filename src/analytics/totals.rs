@@ -106,42 +106,20 @@ impl Part {
             }
             Part::Conversions => {
                 let c = Revenue::Conversions;
-                let mut stmt = Query::select()
-                    .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
-                    .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
-                    .expr_as(Expr::cust(c.cents(LINKED)), Alias::new("linked_cents"))
-                    .to_owned();
-                RevenueRows::for_window(window).from(backend, &mut stmt, c);
-                stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
-                    .add_group_by([Expr::cust("crm_conversions.campaign_id")]);
-                if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
-                    stmt.and_where(own);
-                }
-                (stmt, &["cents", "linked_cents"])
+                let sums = [("cents", c.cents("1 = 1")), ("linked_cents", c.cents(LINKED))];
+                (revenue_part(backend, scope, window, keys, c, sums), &["cents", "linked_cents"])
             }
             Part::Orders => {
                 let o = Revenue::Orders;
-                let mut stmt = Query::select()
-                    .expr_as(Expr::cust("ecommerce_orders.campaign_id"), Alias::new("key"))
-                    .expr_as(
-                        Expr::cust(o.cents("ecommerce_orders.order_status = 'completed'")),
-                        Alias::new("completed"),
-                    )
-                    .expr_as(Expr::cust(o.cents("ecommerce_orders.order_status = 'pending'")), Alias::new("pending"))
-                    .expr_as(
-                        Expr::cust(o.cents(
-                            "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email",
-                        )),
-                        Alias::new("attributed"),
-                    )
-                    .to_owned();
-                RevenueRows::for_window(window).from(backend, &mut stmt, o);
-                stmt.and_where(key_filter("ecommerce_orders.campaign_id", keys))
-                    .add_group_by([Expr::cust("ecommerce_orders.campaign_id")]);
-                if let Some(own) = own_rows(scope, "ecommerce_orders.retailer_id") {
-                    stmt.and_where(own);
-                }
-                (stmt, &["completed", "pending", "attributed"])
+                let sums = [
+                    ("completed", o.cents("ecommerce_orders.order_status = 'completed'")),
+                    ("pending", o.cents("ecommerce_orders.order_status = 'pending'")),
+                    (
+                        "attributed",
+                        o.cents("ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email"),
+                    ),
+                ];
+                (revenue_part(backend, scope, window, keys, o, sums), &["completed", "pending", "attributed"])
             }
         };
         let mut outer = Query::select()
@@ -155,6 +133,29 @@ impl Part {
         outer.from_subquery(inner, Alias::new("part_rows"));
         outer
     }
+}
+
+/// `SELECT campaign_id AS key, <sums>` of a revenue table per campaign, cut to the scope.
+fn revenue_part<const N: usize>(
+    backend: DbBackend,
+    scope: Scope,
+    window: Window,
+    keys: &[Uuid],
+    of: Revenue,
+    sums: [(&str, String); N],
+) -> SelectStatement {
+    let t = of.table();
+    let mut stmt = Query::select().expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("key")).to_owned();
+    for (alias, sum) in sums {
+        stmt.expr_as(Expr::cust(sum), Alias::new(alias));
+    }
+    RevenueRows::for_window(window).from(backend, &mut stmt, of);
+    stmt.and_where(key_filter(&format!("{t}.campaign_id"), keys))
+        .add_group_by([Expr::cust(format!("{t}.campaign_id"))]);
+    if let Some(own) = own_rows(scope, &format!("{t}.retailer_id")) {
+        stmt.and_where(own);
+    }
+    stmt
 }
 
 /// What a totals statement found, per key: email counts and revenue (absent keys had no rows).
@@ -202,12 +203,13 @@ async fn totals(
                 entry.conversions = Money::from_cents(r.n1);
                 entry.email_attributed = entry.email_attributed + Money::from_cents(r.n2);
             }
-            _ => {
+            p if p == Part::Orders as i64 => {
                 let entry = found.revenue.entry(r.key).or_default();
                 entry.orders = Money::from_cents(r.n1);
                 entry.pending = Money::from_cents(r.n2);
                 entry.email_attributed = entry.email_attributed + Money::from_cents(r.n3);
             }
+            p => return Err(DbErr::Custom(format!("a totals row of unknown part {p}"))),
         }
     }
     Ok(found)
