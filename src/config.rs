@@ -32,8 +32,9 @@ pub const DEFAULT_MAX_WEBHOOK_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Requests per minute one token (or, without one, one client address) may make.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
-/// How long a request's data loads must stay quiet before a batch runs (milliseconds).
-pub const DEFAULT_BATCH_WINDOW_MS: u64 = 1;
+/// Extra time a request's data loads must stay quiet before a batch runs (milliseconds), on
+/// top of its resolvers all waiting; none by default.
+pub const DEFAULT_BATCH_WINDOW_MS: u64 = 0;
 /// Lifetime of tokens printed at the demo start and minted by `token`.
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
@@ -230,8 +231,8 @@ pub struct Limits {
     /// Requests per minute per token, or per client address without one (429 above it).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
-    /// Milliseconds a request's loads must stay quiet before a batch of them runs: longer
-    /// batches more under load, shorter answers sooner.
+    /// A batch runs once the request's resolvers all wait; this adds milliseconds its loads
+    /// must then stay quiet (0, the default, adds nothing).
     #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = DEFAULT_BATCH_WINDOW_MS)]
     pub batch_window_ms: u64,
     /// Turn GraphQL introspection off (production); `schema.graphql` serves codegen.

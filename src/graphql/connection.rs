@@ -1,7 +1,7 @@
 //! Relay connections: page size rules, opaque cursors and a lazily counted `totalCount`.
 
 use crate::error::{AppError, AppResult, gql};
-use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders};
+use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, UserId};
 use crate::services::listing;
 use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec};
 use crate::services::page::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
@@ -10,6 +10,7 @@ use async_graphql::{Context, Object, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fmt::Debug;
 use std::future::Future;
 use std::pin::Pin;
@@ -164,12 +165,19 @@ where
     let key = ChildPageKey::<L> { parent_id, parent, filter: filter.clone(), spec: spec.clone() };
     let page = loaders.pages().load_one(key).await.map_err(gql)?;
     let empty = Page { items: Vec::new(), has_next: false };
+    let page = page.as_deref().unwrap_or(&empty);
+    // The retailers the page's rows name, in one load (batched with every other page's):
+    // each row's `retailer` then finds its own without a load of its own.
+    if ctx.look_ahead().field("edges").field("node").field("retailer").exists() {
+        let retailers: HashSet<UserId> = page.items.iter().filter_map(L::retailer_of).map(UserId).collect();
+        loaders.user_by_id.load_many(retailers).await.map_err(gql)?;
+    }
     let count_key = ChildCountKey::<L> { parent_id, parent, filter };
     let total = TotalCount::new(move || {
         let (loaders, key) = (loaders.clone(), count_key.clone());
         async move { Ok(loaders.counts().load_one(key).await.map_err(AppError::from)?.unwrap_or(0)) }
     });
-    Ok(connection::<L, N>(page.as_deref().unwrap_or(&empty), &spec, total, node))
+    Ok(connection::<L, N>(page, &spec, total, node))
 }
 
 type CountFuture = Pin<Box<dyn Future<Output = AppResult<u64>> + Send>>;

@@ -5,10 +5,12 @@
 //! resolves fields on its direct path only when the schema has no extensions.
 
 use super::AppSchema;
+use crate::loaders::{Loaders, Pulse};
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
 use lru::LruCache;
+use std::any::TypeId;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -99,7 +101,11 @@ impl Api {
 impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
-            Ok(()) => self.schema.execute(request).await,
+            // The request's batches run as soon as its resolvers all wait (`loaders::Pulse`).
+            Ok(()) => match pulse_of(&request) {
+                Some(pulse) => pulse.watch(self.schema.execute(request)).await,
+                None => self.schema.execute(request).await,
+            },
             Err(refusal) => Response::from_errors(vec![refusal]),
         };
         code_errors(&mut response);
@@ -118,6 +124,12 @@ impl Executor for Api {
             })
             .boxed()
     }
+}
+
+/// The pulse of the request's loaders (an anonymous request has none).
+fn pulse_of(request: &Request) -> Option<Arc<Pulse>> {
+    let loaders = request.data.get(&TypeId::of::<Arc<Loaders>>())?.downcast_ref::<Arc<Loaders>>()?;
+    Some(loaders.pulse.clone())
 }
 
 fn count_aliases(set: &SelectionSet) -> usize {

@@ -76,8 +76,8 @@ pub fn sdl() -> String {
 }
 
 /// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh
-/// per request, so nothing is cached between requests), batching after `batch_window` of
-/// quiet.
+/// per request, so nothing is cached between requests), batching once the resolvers all wait
+/// and then `batch_window` passes without a load.
 pub fn prepare_request(
     request: async_graphql::Request,
     db: &DatabaseConnection,

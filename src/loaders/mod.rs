@@ -14,6 +14,7 @@ mod email_campaign_totals;
 mod email_campaigns_by_campaign;
 mod email_campaigns_by_id;
 mod events_by_send;
+mod pulse;
 mod retailer_breakdown;
 mod retailer_totals;
 mod sends_by_id;
@@ -34,6 +35,7 @@ pub use retailer_breakdown::{
     MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
 };
 pub use retailer_totals::RetailerTotalsLoader;
+pub use pulse::{Pulse, Watched};
 pub use sends_by_id::SendByIdLoader;
 pub use users_by_id::UserByIdLoader;
 
@@ -43,7 +45,7 @@ use crate::error::AppError;
 use crate::services::conversions::ConversionListing;
 use crate::services::orders::OrderListing;
 use crate::services::sends::SendListing;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -97,7 +99,9 @@ pub struct Loaders {
     pub campaign_totals: Batched<CampaignTotalsLoader>,
     pub email_campaign_totals: Batched<EmailCampaignTotalsLoader>,
     pub email_campaigns_by_campaign: Batched<EmailCampaignsByCampaignLoader>,
-    pub user_by_id: Batched<UserByIdLoader>,
+    /// Remembers the users it loaded for the rest of the request, so that a page can load
+    /// the users its rows name in one call and each row then finds its own without waiting.
+    pub user_by_id: Batched<UserByIdLoader, HashMapCache>,
     pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
     pub send_by_id: Batched<SendByIdLoader>,
     pub events_by_send: Batched<EventsBySendLoader>,
@@ -113,6 +117,8 @@ pub struct Loaders {
     pub conversion_counts: Batched<ChildCountsLoader<ConversionListing>>,
     pub order_pages: Batched<ChildPagesLoader<OrderListing>>,
     pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
+    /// Whether the request's resolvers are still running (see `Batched`).
+    pub pulse: Arc<Pulse>,
 }
 
 /// The two loaders of one child listing: its pages and its counts.
@@ -146,18 +152,19 @@ pub struct LoaderContext {
 }
 
 impl Loaders {
-    /// Loaders for one request; a batch runs once the request's loads have been quiet for
-    /// `quiet` (see `Batched`).
+    /// Loaders for one request; a batch runs once the request's resolvers all wait, and its
+    /// loads have then been quiet for `quiet` (see `Batched`).
     pub fn new(db: &DatabaseConnection, scope: Scope, quiet: Duration) -> Self {
         let cx = LoaderContext { db: db.clone(), scope };
-        let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet };
+        let pulse = Arc::new(Pulse::default());
+        let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet, pulse: pulse.clone() };
         let b = |_: ()| activity.clone();
         Loaders {
             campaign_by_id: Batched::new(CampaignByIdLoader(cx.clone()), b(())),
             campaign_totals: Batched::new(CampaignTotalsLoader(cx.clone()), b(())),
             email_campaign_totals: Batched::new(EmailCampaignTotalsLoader(cx.clone()), b(())),
             email_campaigns_by_campaign: Batched::new(EmailCampaignsByCampaignLoader(cx.clone()), b(())),
-            user_by_id: Batched::new(UserByIdLoader(cx.clone()), b(())),
+            user_by_id: Batched::cached(UserByIdLoader(cx.clone()), b(())),
             email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
             send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
             events_by_send: Batched::new(EventsBySendLoader(cx.clone()), b(())),
@@ -173,6 +180,7 @@ impl Loaders {
             conversion_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
             order_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
+            pulse,
         }
     }
 }
@@ -182,37 +190,60 @@ impl Loaders {
 struct Activity {
     loads: Arc<AtomicU64>,
     quiet: Duration,
+    pulse: Arc<Pulse>,
 }
 
 /// A `DataLoader` whose batches wait until the request has stopped asking for keys.
 ///
-/// A plain dataloader runs its batch a fixed delay after the first key. Resolving a big page
-/// (2,500 sends, each asking for its retailer) can take longer than that, so the keys would
-/// split over several batches, and the statement count would grow with the page. Here every
-/// load of the request counts as activity, and a batch starts only once a quiet period passes
-/// with no new load, so one pass of the resolver makes one batch per loader.
-pub struct Batched<T> {
-    inner: DataLoader<T>,
+/// A plain dataloader runs its batch a fixed delay after the first key: resolving a big page
+/// (2,500 sends, each asking for its retailer) can take longer than that, which splits the
+/// keys over several batches, and every request waits the delay once per level. Here a batch
+/// starts as soon as the request's resolvers all wait (`Pulse`, when the request runs
+/// `Watched`), so one pass of the resolvers makes one batch per loader, without a timer.
+/// A non-zero `quiet` adds a wait on top: the batch then also needs that long without a load.
+pub struct Batched<T, C = NoCache> {
+    inner: DataLoader<T, C>,
     activity: Arc<AtomicU64>,
 }
 
 impl<T: Send + Sync + 'static> Batched<T> {
     fn new(loader: T, activity: Activity) -> Self {
-        let Activity { loads, quiet } = activity;
+        Self::with_cache(loader, activity, NoCache)
+    }
+}
+
+impl<T: Send + Sync + 'static> Batched<T, HashMapCache> {
+    /// A loader that remembers what it loaded for the rest of the request.
+    fn cached(loader: T, activity: Activity) -> Self {
+        Self::with_cache(loader, activity, HashMapCache::default())
+    }
+}
+
+impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
+    fn with_cache(loader: T, activity: Activity, cache: C) -> Self {
+        let Activity { loads, quiet, pulse } = activity;
         let watched = loads.clone();
-        let inner = DataLoader::new(loader, move |batch| {
-            let watched = watched.clone();
-            tokio::spawn(async move {
-                loop {
-                    let seen = watched.load(AtomicOrdering::SeqCst);
-                    tokio::time::sleep(quiet).await;
-                    if watched.load(AtomicOrdering::SeqCst) == seen {
-                        break;
+        let inner = DataLoader::with_cache(
+            loader,
+            move |batch| {
+                let (watched, pulse) = (watched.clone(), pulse.clone());
+                tokio::spawn(async move {
+                    loop {
+                        pulse.settled().await;
+                        if quiet.is_zero() {
+                            break;
+                        }
+                        let seen = watched.load(AtomicOrdering::SeqCst);
+                        tokio::time::sleep(quiet).await;
+                        if watched.load(AtomicOrdering::SeqCst) == seen {
+                            break;
+                        }
                     }
-                }
-                batch.await
-            })
-        })
+                    batch.await
+                })
+            },
+            cache,
+        )
         .delay(Duration::ZERO);
         Batched { inner, activity: loads }
     }

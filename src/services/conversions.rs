@@ -98,4 +98,7 @@ impl Listing for ConversionListing {
             ConversionParent::EmailSend => c.email_send_id,
         }
     }
+    fn retailer_of(c: &crm_conversions::Model) -> Option<Uuid> {
+        c.retailer_id
+    }
 }

@@ -63,6 +63,10 @@ pub trait Listing: Send + Sync + 'static {
     fn sort_value(sort: Self::Sort, model: &ModelOf<Self>) -> Option<String>;
     fn parent_column(parent: Self::Parent) -> ColumnOf<Self>;
     fn parent_of(parent: Self::Parent, model: &ModelOf<Self>) -> Option<Uuid>;
+    /// The retailer the row belongs to, for rows that have one.
+    fn retailer_of(_model: &ModelOf<Self>) -> Option<Uuid> {
+        None
+    }
 }
 
 /// Formats a time the way cursors keep it.

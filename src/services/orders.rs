@@ -95,4 +95,7 @@ impl Listing for OrderListing {
             OrderParent::Retailer => o.retailer_id,
         }
     }
+    fn retailer_of(o: &ecommerce_orders::Model) -> Option<Uuid> {
+        o.retailer_id
+    }
 }

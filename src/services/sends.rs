@@ -120,4 +120,7 @@ impl Listing for SendListing {
             SendParent::Retailer => s.retailer_id,
         }
     }
+    fn retailer_of(s: &email_sends::Model) -> Option<Uuid> {
+        s.retailer_id
+    }
 }
