@@ -25,8 +25,13 @@ const NESTED: &str = r#"query($name: String) {
   }
 }"#;
 
-/// Runs `NESTED` and returns how many statements reached the database, and the response.
-async fn count_statements(db: &TestDb, name: Option<&str>) -> (usize, serde_json::Value) {
+/// Runs `query` as `user` and returns how many statements reached the database, and the data.
+async fn count_statements_of(
+    db: &TestDb,
+    user: &entity::users::Model,
+    query: &str,
+    variables: serde_json::Value,
+) -> (usize, serde_json::Value) {
     let counter = Arc::new(AtomicUsize::new(0));
     let mut conn = db.conn.clone();
     let c = counter.clone();
@@ -36,13 +41,16 @@ async fn count_statements(db: &TestDb, name: Option<&str>) -> (usize, serde_json
             println!("SQL: {}", &info.statement.sql[..info.statement.sql.len().min(150)]);
         }
     });
-    // A wide batching window, so that a test machine's scheduling hiccups cannot split a
-    // batch: what is measured is how the statements are shaped, not the timing.
-    let window = std::time::Duration::from_millis(25);
-    let data = gql_with_window(&conn, Some(&brand_caller()), NESTED, json!({ "name": name }), window).await;
+    // No batching window: a batch runs once the request's resolvers all wait, so what is
+    // measured is how the statements are shaped, whatever the machine's timing.
+    let data = gql_with_window(&conn, Some(user), query, variables, std::time::Duration::ZERO).await;
     assert!(data["errors"].is_null(), "{data}");
-    let data = data["data"].clone();
-    (counter.load(Ordering::SeqCst), data)
+    (counter.load(Ordering::SeqCst), data["data"].clone())
+}
+
+/// Runs `NESTED` as the brand and returns how many statements reached the database, and the data.
+async fn count_statements(db: &TestDb, name: Option<&str>) -> (usize, serde_json::Value) {
+    count_statements_of(db, &brand_caller(), NESTED, json!({ "name": name })).await
 }
 
 db_test!(a_nested_request_costs_the_same_statements_for_1_or_50_campaigns, |db| {
@@ -102,4 +110,53 @@ db_test!(a_nested_request_costs_the_same_statements_for_1_or_50_campaigns, |db| 
     println!("statements: 1 campaign = {one}, 50 campaigns = {fifty}");
     assert_eq!(one, fifty, "statement count grows with the number of campaigns");
     assert_eq!(fifty, 9, "one statement per loader and level");
+});
+
+const PERFORMANCE: &str = "totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsHumanOpened emailsClicked \
+    emailsBounced totalRevenue conversionRevenue orderRevenue pendingRevenue emailAttributedRevenue roiPercentage";
+
+db_test!(a_campaign_and_its_performance_come_in_one_statement_with_the_figures_of_the_list, |db| {
+    let shop = retailer("Shop A", Region::Central).insert(&*db).await;
+    let other = retailer("Shop B", Region::Central).insert(&*db).await;
+    let busy = campaign("Busy").insert(&*db).await;
+    let email = email_campaign(&*db, &busy, "Mail").await;
+    for r in [&shop, &shop, &other] {
+        send(&*db, &email, r, SendOutcome { delivered: true, ..Default::default() }).await;
+    }
+    conversion(&*db, &busy, &shop, "100.00").await;
+    conversion(&*db, &busy, &other, "40.00").await;
+    order(&*db, &busy, &shop, "75.00", OrderStatus::Completed).await;
+    order(&*db, &busy, &other, "25.00", OrderStatus::Pending).await;
+    let only_orders = campaign("Only orders").insert(&*db).await;
+    order(&*db, &only_orders, &shop, "10.00", OrderStatus::Completed).await;
+    let idle = campaign("Idle").insert(&*db).await;
+
+    let one = format!("query($id: UUID!) {{ campaign(id: $id) {{ name performance {{ {PERFORMANCE} }} }} }}");
+    let list = format!("{{ campaigns(first: 10) {{ edges {{ node {{ name performance {{ {PERFORMANCE} }} }} }} }} }}");
+    for user in [brand_caller(), shop.clone()] {
+        let (_, listed) = count_statements_of(&db, &user, &list, json!({})).await;
+        let listed = listed["campaigns"]["edges"].as_array().unwrap().clone();
+        for c in [&busy, &only_orders, &idle] {
+            let (statements, got) = count_statements_of(&db, &user, &one, json!({ "id": c.id })).await;
+            assert_eq!(statements, 1, "campaign and performance of {} as {}", c.name, user.name);
+            let expected = listed.iter().find(|e| e["node"]["name"] == c.name.as_str());
+            match expected {
+                Some(e) => assert_eq!(got["campaign"], e["node"], "{} as {}", c.name, user.name),
+                // The retailer sees only the campaigns sent to them.
+                None => assert!(got["campaign"].is_null(), "{} as {}", c.name, user.name),
+            }
+        }
+    }
+    // What the list says, counted by hand: the busy campaign as the brand.
+    let (_, got) = count_statements_of(&db, &brand_caller(), &one, json!({ "id": busy.id })).await;
+    let p = &got["campaign"]["performance"];
+    assert_eq!((p["totalRetailers"].as_i64(), p["totalEmailsSent"].as_i64()), (Some(2), Some(3)));
+    assert_eq!((p["conversionRevenue"].as_str(), p["orderRevenue"].as_str()), (Some("140.00"), Some("75.00")));
+    assert_eq!((p["pendingRevenue"].as_str(), p["totalRevenue"].as_str()), (Some("25.00"), Some("215.00")));
+    // A period's performance is read the other way: the campaign, then its figures.
+    let windowed = format!(
+        "query($id: UUID!) {{ campaign(id: $id) {{ name performance(from: \"2025-01-01T00:00:00Z\") {{ {PERFORMANCE} }} }} }}"
+    );
+    let (statements, _) = count_statements_of(&db, &brand_caller(), &windowed, json!({ "id": busy.id })).await;
+    assert_eq!(statements, 2);
 });

@@ -21,7 +21,7 @@ use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId, sum_by_regio
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::campaigns;
 use rust_decimal::Decimal;
@@ -405,7 +405,27 @@ impl CampaignQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's id.")] id: Uuid,
     ) -> Result<Option<Campaign>> {
-        let found = loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
-        Ok(found.map(Campaign))
+        let loaders = loaders(ctx)?;
+        if !asks_all_time_performance(ctx) {
+            let found = loaders.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
+            return Ok(found.map(Campaign));
+        }
+        // The campaign and its performance's totals in one statement; `performance` then
+        // finds them in the totals loader.
+        let Some((campaign, totals)) = loaders.campaign_with_totals.load_one(CampaignId(id)).await.map_err(gql)? else {
+            return Ok(None);
+        };
+        loaders.campaign_totals.feed(InWindow { key: CampaignId(id), window: Window::ALL }, totals).await;
+        Ok(Some(Campaign(campaign)))
     }
+}
+
+/// Whether the query asks for the campaign's `performance` over all time (without `from` or
+/// `to`).
+fn asks_all_time_performance(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("performance").selection_fields().iter().any(|field| {
+        field.arguments().is_ok_and(|args| {
+            args.iter().all(|(name, value)| !matches!(name.as_str(), "from" | "to") || *value == Value::Null)
+        })
+    })
 }

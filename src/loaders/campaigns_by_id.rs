@@ -1,4 +1,5 @@
 use super::{CampaignId, LoadError, LoaderContext, load_error};
+use crate::analytics::totals::{self, CampaignTotals};
 use crate::services;
 use async_graphql::dataloader::Loader;
 use entity::campaigns;
@@ -19,5 +20,20 @@ impl Loader<CampaignId> for CampaignByIdLoader {
             .await
             .map_err(load_error)?;
         Ok(rows.into_iter().map(|c| (CampaignId(c.id), c)).collect())
+    }
+}
+
+/// Campaigns by id with their all-time totals, within the caller's scope: one statement per
+/// batch (`totals::campaigns_with_totals`), for a query that asks for both.
+pub struct CampaignWithTotalsLoader(pub LoaderContext);
+
+impl Loader<CampaignId> for CampaignWithTotalsLoader {
+    type Value = (campaigns::Model, CampaignTotals);
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
+        let ids: Vec<_> = keys.iter().map(|k| k.0).collect();
+        let rows = totals::campaigns_with_totals(&self.0.db, self.0.scope, &ids).await.map_err(load_error)?;
+        Ok(rows.into_iter().map(|(c, t)| (CampaignId(c.id), (c, t))).collect())
     }
 }

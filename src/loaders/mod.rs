@@ -25,17 +25,17 @@ pub use campaign_categories::CampaignCategoriesLoader;
 pub use campaign_conversions::CampaignConversionsLoader;
 pub use campaign_timeline::CampaignTimelineLoader;
 pub use campaign_totals::CampaignTotalsLoader;
-pub use campaigns_by_id::CampaignByIdLoader;
+pub use campaigns_by_id::{CampaignByIdLoader, CampaignWithTotalsLoader};
 pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPagesLoader};
 pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
 pub use events_by_send::EventsBySendLoader;
+pub use pulse::{Pulse, Watched};
 pub use retailer_breakdown::{
     MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
 };
 pub use retailer_totals::RetailerTotalsLoader;
-pub use pulse::{Pulse, Watched};
 pub use sends_by_id::SendByIdLoader;
 pub use users_by_id::UserByIdLoader;
 
@@ -46,6 +46,7 @@ use crate::services::conversions::ConversionListing;
 use crate::services::orders::OrderListing;
 use crate::services::sends::SendListing;
 use async_graphql::dataloader::{CacheFactory, DataLoader, HashMapCache, Loader, NoCache};
+use async_graphql::futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -96,7 +97,9 @@ fn load_error(err: sea_orm::DbErr) -> LoadError {
 /// Every loader of one request.
 pub struct Loaders {
     pub campaign_by_id: Batched<CampaignByIdLoader>,
-    pub campaign_totals: Batched<CampaignTotalsLoader>,
+    /// Remembers the totals it loaded, or was given, for the rest of the request.
+    pub campaign_totals: Batched<CampaignTotalsLoader, HashMapCache>,
+    pub campaign_with_totals: Batched<CampaignWithTotalsLoader>,
     pub email_campaign_totals: Batched<EmailCampaignTotalsLoader>,
     pub email_campaigns_by_campaign: Batched<EmailCampaignsByCampaignLoader>,
     /// Remembers the users it loaded for the rest of the request, so that a page can load
@@ -161,7 +164,8 @@ impl Loaders {
         let b = |_: ()| activity.clone();
         Loaders {
             campaign_by_id: Batched::new(CampaignByIdLoader(cx.clone()), b(())),
-            campaign_totals: Batched::new(CampaignTotalsLoader(cx.clone()), b(())),
+            campaign_totals: Batched::cached(CampaignTotalsLoader(cx.clone()), b(())),
+            campaign_with_totals: Batched::new(CampaignWithTotalsLoader(cx.clone()), b(())),
             email_campaign_totals: Batched::new(EmailCampaignTotalsLoader(cx.clone()), b(())),
             email_campaigns_by_campaign: Batched::new(EmailCampaignsByCampaignLoader(cx.clone()), b(())),
             user_by_id: Batched::cached(UserByIdLoader(cx.clone()), b(())),
@@ -195,12 +199,13 @@ struct Activity {
 
 /// A `DataLoader` whose batches wait until the request has stopped asking for keys.
 ///
-/// A plain dataloader runs its batch a fixed delay after the first key: resolving a big page
-/// (2,500 sends, each asking for its retailer) can take longer than that, which splits the
-/// keys over several batches, and every request waits the delay once per level. Here a batch
-/// starts as soon as the request's resolvers all wait (`Pulse`, when the request runs
-/// `Watched`), so one pass of the resolvers makes one batch per loader, without a timer.
-/// A non-zero `quiet` adds a wait on top: the batch then also needs that long without a load.
+/// A plain dataloader spawns its batch to run a fixed delay after the first key: resolving a
+/// big page (2,500 sends, each asking for its retailer) can take longer than that, which
+/// splits the keys over several batches, and every request waits the delay once per level.
+/// Here a batch runs in the request's own task as soon as the request's resolvers all wait
+/// (`Pulse`, when the request runs `Watched`), so one pass of the resolvers makes one batch
+/// per loader, without a timer. A non-zero `quiet` adds a wait on top: the batch then also
+/// needs that long without a load.
 pub struct Batched<T, C = NoCache> {
     inner: DataLoader<T, C>,
     activity: Arc<AtomicU64>,
@@ -225,14 +230,13 @@ impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
         let watched = loads.clone();
         let inner = DataLoader::with_cache(
             loader,
-            move |batch| {
-                let (watched, pulse) = (watched.clone(), pulse.clone());
-                tokio::spawn(async move {
+            move |batch: BoxFuture<'static, ()>| {
+                if quiet.is_zero() {
+                    return pulse.run(batch);
+                }
+                let watched = watched.clone();
+                pulse.run(Box::pin(async move {
                     loop {
-                        pulse.settled().await;
-                        if quiet.is_zero() {
-                            break;
-                        }
                         let seen = watched.load(AtomicOrdering::SeqCst);
                         tokio::time::sleep(quiet).await;
                         if watched.load(AtomicOrdering::SeqCst) == seen {
@@ -240,7 +244,7 @@ impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
                         }
                     }
                     batch.await
-                })
+                }))
             },
             cache,
         )
@@ -267,5 +271,15 @@ impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
     {
         self.activity.fetch_add(1, AtomicOrdering::SeqCst);
         self.inner.load_many(keys).await
+    }
+
+    /// Tells the loader the value of `key`, so that loading it takes nothing (a loader that
+    /// remembers; others ignore it).
+    pub async fn feed<K>(&self, key: K, value: <T as Loader<K>>::Value)
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        T: Loader<K>,
+    {
+        self.inner.feed_one(key, value).await;
     }
 }

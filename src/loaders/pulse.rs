@@ -1,59 +1,58 @@
-//! When a request's resolvers have all stopped to wait: the moment its batches should run.
+//! Where and when a request's batches run: inside the request's own task, as soon as its
+//! resolvers have all stopped to wait.
 //!
 //! A request resolves in one task: a poll of it runs every field that can make progress, and
 //! each field that needs a row registers its key with a loader and waits. Once a poll ends
-//! and nothing has woken the task again, every key the resolvers can ask for at this point
-//! has been asked for, so a batch that starts then has them all, and one that starts
-//! earlier would miss some. `Pulse` tells which it is; `Watched` keeps it up to date
-//! around the request's future.
+//! without the task having asked to run again, every key the resolvers can ask for at this
+//! point has been asked for, so a batch that starts then has them all; one that starts
+//! earlier would miss some, and the keys would split over several statements. `Watched`
+//! polls the request, then starts the batches its loaders queued (`Pulse`) and drives them
+//! in the same task: no task is spawned, no thread woken, no timer waited on, and a batch
+//! hands all its rows to their resolvers before the request is polled again.
 
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use tokio::sync::Notify;
 
-/// Whether a request's task is busy: being polled, or woken and about to be.
+/// The batches a request's loaders queued, and whether a `Watched` runs them.
 #[derive(Default)]
 pub struct Pulse {
-    polling: AtomicBool,
-    woken: AtomicBool,
-    /// Notified at the end of every poll.
-    polled: Notify,
-    /// The waker of the task that polls the request.
-    task: Mutex<Option<Waker>>,
+    queued: Mutex<Vec<BoxFuture<'static, ()>>>,
+    watched: AtomicBool,
 }
 
 impl Pulse {
-    fn busy(&self) -> bool {
-        self.polling.load(Ordering::SeqCst) || self.woken.load(Ordering::SeqCst)
-    }
-
-    /// Resolves once the request's task waits with nothing left to run (at once for a
-    /// future that is not `Watched`).
-    pub async fn settled(&self) {
-        loop {
-            let polled = self.polled.notified();
-            tokio::pin!(polled);
-            // Registered before looking, so that a poll ending in between is not missed.
-            polled.as_mut().enable();
-            if !self.busy() {
-                return;
-            }
-            polled.await;
+    /// Runs a loader's batch: in the request's task once its resolvers all wait, or, for a
+    /// request no `Watched` runs, as a task of its own.
+    pub fn run(&self, batch: BoxFuture<'static, ()>) {
+        if self.watched.load(Ordering::SeqCst) {
+            self.queued.lock().unwrap_or_else(PoisonError::into_inner).push(batch);
+        } else {
+            tokio::spawn(batch);
         }
     }
 
-    /// `future`, keeping this pulse up to date as it is polled.
+    /// `future` (the request), with its loaders' batches run in its task.
     pub fn watch<F: Future>(self: &Arc<Self>, future: F) -> Watched<F> {
-        let waker = Waker::from(Arc::new(Wakes(self.clone())));
-        Watched { pulse: self.clone(), waker, future: Box::pin(future) }
+        self.watched.store(true, Ordering::SeqCst);
+        Watched { pulse: self.clone(), future: Box::pin(future), running: FuturesUnordered::new() }
+    }
+
+    fn take_queued(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.queued.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
-/// The waker the request's future sees: it marks the task woken, then wakes it.
-struct Wakes(Arc<Pulse>);
+/// The waker the request's future sees during a poll: it notes that the request asked to
+/// run again (a resolver yielding, say) before waking the task.
+struct Wakes {
+    again: AtomicBool,
+    task: Waker,
+}
 
 impl Wake for Wakes {
     fn wake(self: Arc<Self>) {
@@ -61,18 +60,16 @@ impl Wake for Wakes {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.woken.store(true, Ordering::SeqCst);
-        if let Some(task) = self.0.task.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
-            task.wake_by_ref();
-        }
+        self.again.store(true, Ordering::SeqCst);
+        self.task.wake_by_ref();
     }
 }
 
-/// A request's future under a `Pulse`.
+/// A request's future, with the batches of its loaders.
 pub struct Watched<F> {
     pulse: Arc<Pulse>,
-    waker: Waker,
     future: Pin<Box<F>>,
+    running: FuturesUnordered<BoxFuture<'static, ()>>,
 }
 
 impl<F: Future> Future for Watched<F> {
@@ -80,17 +77,25 @@ impl<F: Future> Future for Watched<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        {
-            let mut task = this.pulse.task.lock().unwrap_or_else(PoisonError::into_inner);
-            if !task.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *task = Some(cx.waker().clone());
+        loop {
+            let wakes = Arc::new(Wakes { again: AtomicBool::new(false), task: cx.waker().clone() });
+            let waker = Waker::from(wakes.clone());
+            if let Poll::Ready(output) = this.future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                return Poll::Ready(output);
             }
+            // A request that asked to run again (a resolver yielding, say) is not done
+            // asking for keys: the batches it queued wait for its next poll.
+            if !wakes.again.load(Ordering::SeqCst) {
+                this.running.extend(this.pulse.take_queued());
+            }
+            let mut finished = false;
+            while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
+                finished = true;
+            }
+            if !finished {
+                return Poll::Pending;
+            }
+            // A batch handed its rows to their resolvers: run them now.
         }
-        this.pulse.polling.store(true, Ordering::SeqCst);
-        this.pulse.woken.store(false, Ordering::SeqCst);
-        let output = this.future.as_mut().poll(&mut Context::from_waker(&this.waker));
-        this.pulse.polling.store(false, Ordering::SeqCst);
-        this.pulse.polled.notify_waiters();
-        output
     }
 }
