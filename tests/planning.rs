@@ -213,3 +213,20 @@ db_test!(ten_thousand_sends_register_in_one_http_call, |db| {
     assert_eq!(r["data"]["registerSends"]["registered"], 10_000, "{}", r["errors"]);
     assert_eq!(email_sends::Entity::find().count(&*db).await.unwrap(), 10_000);
 });
+
+db_test!(a_mutation_reads_what_its_earlier_fields_changed, |db| {
+    // Within a query, loaders remember the users and totals they loaded; within a mutation,
+    // a field must see what an earlier field of the same request changed.
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let author = brand(&db).await;
+    let c = campaign("Spring").created_by(&author).insert(&*db).await;
+    let mutation = r#"mutation($c: UUID!, $u: UUID!) {
+      before: updateCampaign(id: $c, input: { description: "one" }) { createdBy { name } }
+      rename: updateUser(id: $u, input: { name: "Renamed" }) { name }
+      after: updateCampaign(id: $c, input: { description: "two" }) { createdBy { name } }
+    }"#;
+    let data = gql_as(&db, &admin, mutation, json!({ "c": c.id, "u": author.id })).await;
+    assert_eq!(data["before"]["createdBy"]["name"], "Brand");
+    assert_eq!(data["rename"]["name"], "Renamed");
+    assert_eq!(data["after"]["createdBy"]["name"], "Renamed");
+});

@@ -19,6 +19,7 @@ mod m20251129_000004_create_send_page_indexes;
 pub mod m20251129_000005_create_email_activity_hourly;
 pub mod m20251129_000006_create_email_activity_daily;
 pub mod m20251129_000007_create_users_notify;
+pub mod m20251129_000008_set_send_fillfactor;
 pub mod rollup_sql;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251129_000005_create_email_activity_hourly::Migration),
             Box::new(m20251129_000006_create_email_activity_daily::Migration),
             Box::new(m20251129_000007_create_users_notify::Migration),
+            Box::new(m20251129_000008_set_send_fillfactor::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! resolves fields on its direct path only when the schema has no extensions.
 
 use super::AppSchema;
-use crate::loaders::{Loaders, Pulse};
+use crate::loaders::Loaders;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
@@ -65,8 +65,8 @@ impl Api {
     }
 
     /// Parses the request's text (or recalls it) and checks it against the rules; the schema
-    /// then runs the parsed form without parsing again.
-    fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
+    /// then runs the parsed form without parsing again. Tells whether it holds a mutation.
+    fn admit(&self, request: &mut Request) -> Result<bool, ServerError> {
         let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let remembered = lock().get(&request.query).cloned();
         let doc = match remembered {
@@ -93,8 +93,9 @@ impl Api {
                 "BAD_USER_INPUT",
             ));
         }
+        let mutation = doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
         request.set_parsed_query(doc);
-        Ok(())
+        Ok(mutation)
     }
 }
 
@@ -102,8 +103,13 @@ impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
             // The request's batches run as soon as its resolvers all wait (`loaders::Pulse`).
-            Ok(()) => match pulse_of(&request) {
-                Some(pulse) => pulse.watch(self.schema.execute(request)).await,
+            Ok(mutation) => match loaders_of(&request) {
+                Some(loaders) => {
+                    if mutation {
+                        loaders.forget_between_loads();
+                    }
+                    loaders.pulse.watch(self.schema.execute(request)).await
+                }
                 None => self.schema.execute(request).await,
             },
             Err(refusal) => Response::from_errors(vec![refusal]),
@@ -114,7 +120,7 @@ impl Executor for Api {
 
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
         let responses = match self.admit(&mut request) {
-            Ok(()) => self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()),
+            Ok(_) => self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()),
             Err(refusal) => stream::once(async move { Response::from_errors(vec![refusal]) }).boxed(),
         };
         responses
@@ -126,10 +132,9 @@ impl Executor for Api {
     }
 }
 
-/// The pulse of the request's loaders (an anonymous request has none).
-fn pulse_of(request: &Request) -> Option<Arc<Pulse>> {
-    let loaders = request.data.get(&TypeId::of::<Arc<Loaders>>())?.downcast_ref::<Arc<Loaders>>()?;
-    Some(loaders.pulse.clone())
+/// The request's loaders (an anonymous request has none).
+fn loaders_of(request: &Request) -> Option<Arc<Loaders>> {
+    request.data.get(&TypeId::of::<Arc<Loaders>>())?.downcast_ref::<Arc<Loaders>>().cloned()
 }
 
 fn count_aliases(set: &SelectionSet) -> usize {

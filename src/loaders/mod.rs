@@ -1,8 +1,9 @@
 //! Batched look-ups, one file per loader. Each runs one SQL statement per batch of keys
 //! (`is_in(keys)`), returns early on an empty key set and fills zero totals for keys that
 //! have no rows. Loaders are made per request (`Loaders::new`), so nothing is cached
-//! across requests and a later request never sees stale figures; their batches wait for the
-//! request to go quiet (`Batched`), so a request makes one batch per loader and level.
+//! across requests and a later request never sees stale figures (two remember what they
+//! loaded within a query, none within a mutation); their batches run in the request's task
+//! once its resolvers all wait (`Batched`), so a request makes one batch per loader and level.
 
 mod campaign_categories;
 mod campaign_conversions;
@@ -120,7 +121,7 @@ pub struct Loaders {
     pub conversion_counts: Batched<ChildCountsLoader<ConversionListing>>,
     pub order_pages: Batched<ChildPagesLoader<OrderListing>>,
     pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
-    /// Whether the request's resolvers are still running (see `Batched`).
+    /// Where and when the request's batches run (see `Batched`).
     pub pulse: Arc<Pulse>,
 }
 
@@ -186,6 +187,13 @@ impl Loaders {
             order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
             pulse,
         }
+    }
+
+    /// Stops the loaders that remember from remembering: a request that changes data may
+    /// change, between two fields, what they would remember.
+    pub fn forget_between_loads(&self) {
+        self.user_by_id.inner.enable_all_cache(false);
+        self.campaign_totals.inner.enable_all_cache(false);
     }
 }
 

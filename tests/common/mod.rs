@@ -293,6 +293,10 @@ impl CampaignBuilder {
         self.0.created_at = Set(t);
         self
     }
+    pub fn created_by(mut self, user: &users::Model) -> Self {
+        self.0.created_by = Set(Some(user.id));
+        self
+    }
     pub async fn insert(self, db: &impl ConnectionTrait) -> campaigns::Model {
         self.0.insert(db).await.expect("insert campaign")
     }
