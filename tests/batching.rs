@@ -32,6 +32,17 @@ async fn count_statements_of(
     query: &str,
     variables: serde_json::Value,
 ) -> (usize, serde_json::Value) {
+    count_statements_with_window(db, user, query, variables, std::time::Duration::ZERO).await
+}
+
+/// The same, with a batching window (`BATCH_WINDOW_MS`) on top of the resolvers all waiting.
+async fn count_statements_with_window(
+    db: &TestDb,
+    user: &entity::users::Model,
+    query: &str,
+    variables: serde_json::Value,
+    window: std::time::Duration,
+) -> (usize, serde_json::Value) {
     let counter = Arc::new(AtomicUsize::new(0));
     let mut conn = db.conn.clone();
     let c = counter.clone();
@@ -41,9 +52,9 @@ async fn count_statements_of(
             println!("SQL: {}", &info.statement.sql[..info.statement.sql.len().min(150)]);
         }
     });
-    // No batching window: a batch runs once the request's resolvers all wait, so what is
+    // Without a window a batch runs once the request's resolvers all wait, so what is
     // measured is how the statements are shaped, whatever the machine's timing.
-    let data = gql_with_window(&conn, Some(user), query, variables, std::time::Duration::ZERO).await;
+    let data = gql_with_window(&conn, Some(user), query, variables, window).await;
     assert!(data["errors"].is_null(), "{data}");
     (counter.load(Ordering::SeqCst), data["data"].clone())
 }
@@ -110,6 +121,11 @@ db_test!(a_nested_request_costs_the_same_statements_for_1_or_50_campaigns, |db| 
     println!("statements: 1 campaign = {one}, 50 campaigns = {fifty}");
     assert_eq!(one, fifty, "statement count grows with the number of campaigns");
     assert_eq!(fifty, 9, "one statement per loader and level");
+    // A batching window only delays the batches: the same statements, the same answer.
+    let windowed = std::time::Duration::from_millis(5);
+    let (again, data_again) =
+        count_statements_with_window(&db, &brand_caller(), NESTED, json!({ "name": null }), windowed).await;
+    assert_eq!((again, &data_again), (9, &data_fifty));
 });
 
 const PERFORMANCE: &str = "totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsHumanOpened emailsClicked \
