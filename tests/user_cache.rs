@@ -65,4 +65,32 @@ db_test!(a_remembered_user_is_forgotten_when_their_row_changes, |db| {
     users::Entity::delete_by_id(user.id).exec(&*db).await.unwrap();
     cache.forget(user.id);
     assert!(cache.user(&counted, user.id).await.unwrap().is_none());
+
+    // One deleted by another process (no `forget` here) is gone within moments too.
+    let other = retailer("Other shop", Region::Central).insert(&*db).await;
+    // Remembered first (on PostgreSQL: the insert's own announcement may arrive after the
+    // first look-up and make it read once more).
+    let mut remembered = false;
+    for _ in 0..tries {
+        assert!(cache.user(&counted, other.id).await.unwrap().is_some());
+        let before = statements.load(Ordering::SeqCst);
+        assert!(cache.user(&counted, other.id).await.unwrap().is_some());
+        if statements.load(Ordering::SeqCst) == before {
+            remembered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(remembered, db.backend() == DbBackend::Postgres, "remembered on PostgreSQL only");
+    users::Entity::delete_by_id(other.id).exec(&*db).await.unwrap();
+    let mut gone = false;
+    for _ in 0..100 {
+        if cache.user(&counted, other.id).await.unwrap().is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the deletion was not seen within 2 s");
+    assert!(cache.user(&counted, other.id).await.unwrap().is_none(), "a deleted user came back");
 });
