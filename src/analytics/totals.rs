@@ -5,13 +5,11 @@ use super::Window;
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
 use crate::auth::Scope;
-use crate::services::visibility::{self, own_rows};
+use crate::services::campaigns::select_by_id;
+use crate::services::visibility::own_rows;
 use entity::{Money, campaigns};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
-    StatementBuilder,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryTrait, StatementBuilder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -414,26 +412,24 @@ pub async fn campaign_totals(
 /// What a campaign's performance reads.
 const CAMPAIGN_PARTS: [Part; 3] = [Part::Email, Part::Conversions, Part::Orders];
 
-/// The campaigns with these ids that `scope` may see, each with its all-time totals
-/// (`campaign_totals`), in one statement: the campaigns left-joined to the totals' rows.
+/// The campaigns with these ids that `scope` may see (`find_campaigns`), each with its
+/// all-time totals (`campaign_totals`), in one statement: the campaigns left-joined to the
+/// totals' rows.
 pub async fn campaigns_with_totals(
     db: &impl ConnectionTrait,
     scope: Scope,
     ids: &[Uuid],
-) -> Result<Vec<(campaigns::Model, CampaignTotals)>, DbErr> {
+) -> Result<HashMap<Uuid, (campaigns::Model, CampaignTotals)>, DbErr> {
     let backend = db.get_database_backend();
     let Some(parts) = union(backend, scope, Window::ALL, EmailGrouping::Campaign, ids, &CAMPAIGN_PARTS) else {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     };
-    let mut stmt = campaigns::Entity::find()
-        .filter(visibility::campaigns(scope))
-        .filter(campaigns::Column::Id.is_in(ids.iter().copied()))
-        .into_query();
+    let mut stmt = select_by_id(scope, ids.iter().copied()).into_query();
     for column in ["part", "key", "n1", "n2", "n3", "n4", "n5", "n6", "n7"] {
         stmt.expr_as(Expr::cust(format!("totals.{column}")), Alias::new(column));
     }
     stmt.join_subquery(JoinType::LeftJoin, parts, Alias::new("totals"), Expr::cust("totals.key = campaigns.id"));
-    let mut campaigns: Vec<campaigns::Model> = Vec::new();
+    let mut campaigns: HashMap<Uuid, campaigns::Model> = HashMap::new();
     let mut found = Found::default();
     for row in db.query_all_raw(backend.build(&stmt)).await? {
         // A campaign comes once per part it has rows in, or once with no part.
@@ -441,15 +437,7 @@ pub async fn campaigns_with_totals(
             found.add(PartRow::from_query_result(&row, "")?)?;
         }
         let campaign = campaigns::Model::from_query_result(&row, "")?;
-        if !campaigns.iter().any(|c| c.id == campaign.id) {
-            campaigns.push(campaign);
-        }
+        campaigns.entry(campaign.id).or_insert(campaign);
     }
-    Ok(campaigns
-        .into_iter()
-        .map(|c| {
-            let totals = found.campaign(&c.id);
-            (c, totals)
-        })
-        .collect())
+    Ok(campaigns.into_iter().map(|(id, c)| (id, (c, found.campaign(&id)))).collect())
 }

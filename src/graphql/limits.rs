@@ -102,13 +102,13 @@ impl Api {
 impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
-            // The request's batches run as soon as its resolvers all wait (`loaders::Pulse`).
+            // The request's batches run as soon as its resolvers all wait (`loaders::RequestBatches`).
             Ok(mutation) => match loaders_of(&request) {
                 Some(loaders) => {
                     if mutation {
                         loaders.forget_between_loads();
                     }
-                    loaders.pulse.watch(self.schema.execute(request)).await
+                    loaders.batches.watch(self.schema.execute(request)).await
                 }
                 None => self.schema.execute(request).await,
             },

@@ -34,6 +34,6 @@ impl Loader<CampaignId> for CampaignWithTotalsLoader {
     async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
         let ids: Vec<_> = keys.iter().map(|k| k.0).collect();
         let rows = totals::campaigns_with_totals(&self.0.db, self.0.scope, &ids).await.map_err(load_error)?;
-        Ok(rows.into_iter().map(|(c, t)| (CampaignId(c.id), (c, t))).collect())
+        Ok(rows.into_iter().map(|(id, found)| (CampaignId(id), found)).collect())
     }
 }

@@ -15,7 +15,7 @@ mod email_campaign_totals;
 mod email_campaigns_by_campaign;
 mod email_campaigns_by_id;
 mod events_by_send;
-mod pulse;
+mod request_batches;
 mod retailer_breakdown;
 mod retailer_totals;
 mod sends_by_id;
@@ -32,7 +32,7 @@ pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
 pub use events_by_send::EventsBySendLoader;
-pub use pulse::{Pulse, Watched};
+pub use request_batches::{RequestBatches, Watched};
 pub use retailer_breakdown::{
     MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
 };
@@ -122,7 +122,7 @@ pub struct Loaders {
     pub order_pages: Batched<ChildPagesLoader<OrderListing>>,
     pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
     /// Where and when the request's batches run (see `Batched`).
-    pub pulse: Arc<Pulse>,
+    pub batches: Arc<RequestBatches>,
 }
 
 /// The two loaders of one child listing: its pages and its counts.
@@ -160,8 +160,8 @@ impl Loaders {
     /// loads have then been quiet for `quiet` (see `Batched`).
     pub fn new(db: &DatabaseConnection, scope: Scope, quiet: Duration) -> Self {
         let cx = LoaderContext { db: db.clone(), scope };
-        let pulse = Arc::new(Pulse::default());
-        let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet, pulse: pulse.clone() };
+        let batches = Arc::new(RequestBatches::default());
+        let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet, batches: batches.clone() };
         let b = |_: ()| activity.clone();
         Loaders {
             campaign_by_id: Batched::new(CampaignByIdLoader(cx.clone()), b(())),
@@ -185,7 +185,7 @@ impl Loaders {
             conversion_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
             order_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
-            pulse,
+            batches,
         }
     }
 
@@ -202,7 +202,7 @@ impl Loaders {
 struct Activity {
     loads: Arc<AtomicU64>,
     quiet: Duration,
-    pulse: Arc<Pulse>,
+    batches: Arc<RequestBatches>,
 }
 
 /// A `DataLoader` whose batches wait until the request has stopped asking for keys.
@@ -211,7 +211,7 @@ struct Activity {
 /// big page (2,500 sends, each asking for its retailer) can take longer than that, which
 /// splits the keys over several batches, and every request waits the delay once per level.
 /// Here a batch runs in the request's own task as soon as the request's resolvers all wait
-/// (`Pulse`, when the request runs `Watched`), so one pass of the resolvers makes one batch
+/// (`RequestBatches`, when the request runs `Watched`), so one pass of the resolvers makes one batch
 /// per loader, without a timer. A non-zero `quiet` adds a wait on top: the batch then also
 /// needs that long without a load.
 pub struct Batched<T, C = NoCache> {
@@ -234,16 +234,16 @@ impl<T: Send + Sync + 'static> Batched<T, HashMapCache> {
 
 impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
     fn with_cache(loader: T, activity: Activity, cache: C) -> Self {
-        let Activity { loads, quiet, pulse } = activity;
+        let Activity { loads, quiet, batches } = activity;
         let watched = loads.clone();
         let inner = DataLoader::with_cache(
             loader,
             move |batch: BoxFuture<'static, ()>| {
                 if quiet.is_zero() {
-                    return pulse.run(batch);
+                    return batches.run(batch);
                 }
                 let watched = watched.clone();
-                pulse.run(Box::pin(async move {
+                batches.run(Box::pin(async move {
                     loop {
                         let seen = watched.load(AtomicOrdering::SeqCst);
                         tokio::time::sleep(quiet).await;

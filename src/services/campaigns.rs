@@ -128,5 +128,10 @@ pub async fn find_campaigns(
     scope: Scope,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<campaigns::Model>, DbErr> {
-    campaigns::Entity::find().filter(visibility::campaigns(scope)).filter(Column::Id.is_in(ids)).all(db).await
+    select_by_id(scope, ids).all(db).await
+}
+
+/// The select of `find_campaigns`, for a statement that reads more alongside.
+pub fn select_by_id(scope: Scope, ids: impl IntoIterator<Item = Uuid>) -> Select<campaigns::Entity> {
+    campaigns::Entity::find().filter(visibility::campaigns(scope)).filter(Column::Id.is_in(ids))
 }

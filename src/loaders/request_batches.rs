@@ -6,7 +6,7 @@
 //! without the task having asked to run again, every key the resolvers can ask for at this
 //! point has been asked for, so a batch that starts then has them all; one that starts
 //! earlier would miss some, and the keys would split over several statements. `Watched`
-//! polls the request, then starts the batches its loaders queued (`Pulse`) and drives them
+//! polls the request, then starts the batches its loaders queued (`RequestBatches`) and drives them
 //! in the same task: no task is spawned, no thread woken, no timer waited on, and a batch
 //! hands all its rows to their resolvers before the request is polled again.
 
@@ -20,12 +20,12 @@ use std::task::{Context, Poll, Wake, Waker};
 
 /// The batches a request's loaders queued, and whether a `Watched` runs them.
 #[derive(Default)]
-pub struct Pulse {
+pub struct RequestBatches {
     queued: Mutex<Vec<BoxFuture<'static, ()>>>,
     watched: AtomicBool,
 }
 
-impl Pulse {
+impl RequestBatches {
     /// Runs a loader's batch: in the request's task once its resolvers all wait, or, for a
     /// request no `Watched` runs, as a task of its own.
     pub fn run(&self, batch: BoxFuture<'static, ()>) {
@@ -39,7 +39,7 @@ impl Pulse {
     /// `future` (the request), with its loaders' batches run in its task.
     pub fn watch<F: Future>(self: &Arc<Self>, future: F) -> Watched<F> {
         self.watched.store(true, Ordering::SeqCst);
-        Watched { pulse: self.clone(), future: Box::pin(future), running: FuturesUnordered::new() }
+        Watched { batches: self.clone(), future: Box::pin(future), running: FuturesUnordered::new() }
     }
 
     fn take_queued(&self) -> Vec<BoxFuture<'static, ()>> {
@@ -67,7 +67,7 @@ impl Wake for Wakes {
 
 /// A request's future, with the batches of its loaders.
 pub struct Watched<F> {
-    pulse: Arc<Pulse>,
+    batches: Arc<RequestBatches>,
     future: Pin<Box<F>>,
     running: FuturesUnordered<BoxFuture<'static, ()>>,
 }
@@ -86,7 +86,7 @@ impl<F: Future> Future for Watched<F> {
             // A request that asked to run again (a resolver yielding, say) is not done
             // asking for keys: the batches it queued wait for its next poll.
             if !wakes.again.load(Ordering::SeqCst) {
-                this.running.extend(this.pulse.take_queued());
+                this.running.extend(this.batches.take_queued());
             }
             let mut finished = false;
             while let Poll::Ready(Some(())) = this.running.poll_next_unpin(cx) {
