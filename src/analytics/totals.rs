@@ -436,8 +436,10 @@ pub async fn campaigns_with_totals(
         if row.try_get::<Option<i64>>("", "part")?.is_some() {
             found.add(PartRow::from_query_result(&row, "")?)?;
         }
-        let campaign = campaigns::Model::from_query_result(&row, "")?;
-        campaigns.entry(campaign.id).or_insert(campaign);
+        let id: Uuid = row.try_get("", "id")?;
+        if let std::collections::hash_map::Entry::Vacant(entry) = campaigns.entry(id) {
+            entry.insert(campaigns::Model::from_query_result(&row, "")?);
+        }
     }
     Ok(campaigns.into_iter().map(|(id, c)| (id, (c, found.campaign(&id)))).collect())
 }
