@@ -40,6 +40,8 @@ pub struct AppState {
     pub webhooks: Arc<ingest::Webhooks>,
     /// News of campaigns whose figures moved, for subscriptions.
     pub changes: ingest::Changes,
+    /// The batches concurrent requests share.
+    pub reads: loaders::SharedReads,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
             rate_limiter,
             webhooks: Arc::new(ingest::Webhooks::default()),
             changes,
+            reads: loaders::SharedReads::default(),
         }
     }
 

@@ -27,7 +27,7 @@ use crate::auth::{Caller, Scope, UserCache, Viewer};
 use crate::config::Limits;
 use crate::error::{AppError, gql};
 use crate::ingest::Changes;
-use crate::loaders::Loaders;
+use crate::loaders::{Loaders, SharedReads};
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 use live::SubscriptionRoot;
 use sea_orm::DatabaseConnection;
@@ -77,15 +77,17 @@ pub fn sdl() -> String {
 
 /// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh
 /// per request, so nothing is cached between requests), batching once the resolvers all wait
-/// and then `batch_window` passes without a load.
+/// and then `batch_window` passes without a load, and sharing `shared`'s batches with the
+/// requests that ask at the same time.
 pub fn prepare_request(
     request: async_graphql::Request,
     db: &DatabaseConnection,
+    shared: &SharedReads,
     viewer: Viewer,
     batch_window: std::time::Duration,
 ) -> async_graphql::Request {
     let request = match viewer.scope() {
-        Some(scope) => request.data(Arc::new(Loaders::new(db, scope, batch_window))),
+        Some(scope) => request.data(Arc::new(Loaders::new(db, shared, scope, batch_window))),
         None => request,
     };
     request.data(viewer)

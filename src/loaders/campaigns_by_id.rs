@@ -24,7 +24,8 @@ impl Loader<CampaignId> for CampaignByIdLoader {
 }
 
 /// Campaigns by id with their all-time totals, within the caller's scope: one statement per
-/// batch (`totals::campaigns_with_totals`), for a query that asks for both.
+/// batch (`totals::campaigns_with_totals`), for a query that asks for both. The batch is
+/// shared with the requests of the same scope that ask at the same time (`SharedReads`).
 pub struct CampaignWithTotalsLoader(pub LoaderContext);
 
 impl Loader<CampaignId> for CampaignWithTotalsLoader {
@@ -33,7 +34,13 @@ impl Loader<CampaignId> for CampaignWithTotalsLoader {
 
     async fn load(&self, keys: &[CampaignId]) -> Result<HashMap<CampaignId, Self::Value>, LoadError> {
         let ids: Vec<_> = keys.iter().map(|k| k.0).collect();
-        let rows = totals::campaigns_with_totals(&self.0.db, self.0.scope, &ids).await.map_err(load_error)?;
+        let LoaderContext { db, shared, scope } = &self.0;
+        let rows = shared
+            .campaigns_with_totals
+            .load(*scope, &ids, |ids| async move {
+                totals::campaigns_with_totals(db, *scope, &ids).await.map_err(load_error)
+            })
+            .await?;
         Ok(rows.into_iter().map(|(id, found)| (CampaignId(id), found)).collect())
     }
 }

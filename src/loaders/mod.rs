@@ -19,6 +19,7 @@ mod request_batches;
 mod retailer_breakdown;
 mod retailer_totals;
 mod sends_by_id;
+mod shared_batches;
 mod users_by_id;
 
 pub use crate::analytics::totals::CampaignTotals;
@@ -38,6 +39,7 @@ pub use retailer_breakdown::{
 };
 pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;
+pub use shared_batches::{MAX_SHARED_KEYS, SharedBatches};
 pub use users_by_id::UserByIdLoader;
 
 use crate::analytics::Window;
@@ -148,18 +150,27 @@ child_loaders!(SendListing, send_pages, send_counts);
 child_loaders!(ConversionListing, conversion_pages, conversion_counts);
 child_loaders!(OrderListing, order_pages, order_counts);
 
-/// What every loader needs: the connection and the caller's scope.
+/// What every loader needs: the connection, what requests share, and the caller's scope.
 #[derive(Clone)]
 pub struct LoaderContext {
     pub db: DatabaseConnection,
+    pub shared: SharedReads,
     pub scope: Scope,
+}
+
+/// The batches that every request on one database shares (`SharedBatches`): one per server,
+/// made with its connection pool.
+#[derive(Clone, Default)]
+pub struct SharedReads {
+    /// Campaigns with their all-time totals (`campaign(id) { performance }`), per scope.
+    pub campaigns_with_totals: Arc<SharedBatches<Scope, (entity::campaigns::Model, CampaignTotals)>>,
 }
 
 impl Loaders {
     /// Loaders for one request; a batch runs once the request's resolvers all wait, and its
     /// loads have then been quiet for `quiet` (see `Batched`).
-    pub fn new(db: &DatabaseConnection, scope: Scope, quiet: Duration) -> Self {
-        let cx = LoaderContext { db: db.clone(), scope };
+    pub fn new(db: &DatabaseConnection, shared: &SharedReads, scope: Scope, quiet: Duration) -> Self {
+        let cx = LoaderContext { db: db.clone(), shared: shared.clone(), scope };
         let batches = Arc::new(RequestBatches::default());
         let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet, batches: batches.clone() };
         let b = |_: ()| activity.clone();

@@ -181,7 +181,8 @@ pub async fn gql_with_window(
         Some(u) => Viewer::User(Caller { user: u.clone() }),
         None => Viewer::Anonymous,
     };
-    let request = campaign_performance::graphql::prepare_request(request, db, viewer, window);
+    let shared = campaign_performance::loaders::SharedReads::default();
+    let request = campaign_performance::graphql::prepare_request(request, db, &shared, viewer, window);
     let response = async_graphql::Executor::execute(&api, request).await;
     serde_json::to_value(&response).expect("response serializes")
 }
