@@ -1,6 +1,6 @@
-//! Summaries that concurrent requests ask for share statements (`loaders::SharedBatches`),
-//! over the real HTTP server: every answer is the figure of every write committed before the
-//! request asked, within the caller's scope.
+//! Campaign figures that concurrent requests ask for share statements
+//! (`loaders::SharedBatches`), over the real HTTP server: every answer is the figure of every
+//! write committed before the request asked, within the caller's scope.
 
 mod common;
 
@@ -15,17 +15,28 @@ use std::time::Duration;
 const SUMMARY: &str =
     "query($id: UUID!) { campaign(id: $id) { name performance { totalEmailsSent conversionRevenue totalRevenue } } }";
 
-async fn summary(client: &reqwest::Client, base: &str, user: uuid::Uuid, campaign: uuid::Uuid) -> Value {
-    let response = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token_for(user))
-        .json(&json!({ "query": SUMMARY, "variables": { "id": campaign } }))
-        .send()
-        .await
-        .unwrap();
+/// The overview: a list of campaigns with their performance.
+const OVERVIEW: &str = "{ campaigns(first: 20) { edges { node { name performance { totalEmailsSent conversionRevenue totalRevenue } } } } }";
+
+/// `campaign`'s performance, read with `campaign(id)` or, with `overview`, from the list.
+async fn performance(
+    client: &reqwest::Client,
+    base: &str,
+    user: uuid::Uuid,
+    campaign: uuid::Uuid,
+    overview: bool,
+) -> Value {
+    let body = json!({ "query": if overview { OVERVIEW } else { SUMMARY }, "variables": { "id": campaign } });
+    let response =
+        client.post(format!("{base}/graphql")).bearer_auth(token_for(user)).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert!(body["errors"].is_null(), "{body}");
+    if overview {
+        let edges = body["data"]["campaigns"]["edges"].as_array().unwrap().clone();
+        let node = edges.into_iter().find(|e| e["node"]["name"] == "Shared").expect("the campaign is listed");
+        return node["node"]["performance"].clone();
+    }
     body["data"]["campaign"]["performance"].clone()
 }
 
@@ -33,7 +44,7 @@ fn limits() -> campaign_performance::config::Limits {
     campaign_performance::config::Limits { rate_limit_per_minute: 1_000_000, ..Default::default() }
 }
 
-db_test!(concurrent_summaries_see_every_write_committed_before_they_asked_in_their_own_scope, |db| {
+db_test!(concurrent_summaries_and_overviews_see_every_write_committed_before_they_asked_in_their_own_scope, |db| {
     let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(&*db).await;
     let shop = retailer("Shop", Region::Central).insert(&*db).await;
     let other = retailer("Other", Region::North).insert(&*db).await;
@@ -53,10 +64,11 @@ db_test!(concurrent_summaries_see_every_write_committed_before_they_asked_in_the
         all_cents += round * 1000 + round * 100;
         shop_cents += round * 1000;
         let mut asks = Vec::new();
-        for i in 0..24 {
+        for i in 0..32 {
             let user = if i % 2 == 0 { brand.id } else { shop.id };
             let (client, base) = (client.clone(), base.clone());
-            asks.push(tokio::spawn(async move { (user, summary(&client, &base, user, c.id).await) }));
+            let overview = i % 4 >= 2;
+            asks.push(tokio::spawn(async move { (user, performance(&client, &base, user, c.id, overview).await) }));
         }
         for ask in asks {
             let (user, got) = ask.await.unwrap();
@@ -95,7 +107,7 @@ async fn requests_that_ask_while_a_summary_statement_runs_share_the_next_stateme
     let lock = db.conn.begin().await.unwrap();
     lock.execute_unprepared("LOCK TABLE conversion_rollups IN ACCESS EXCLUSIVE MODE").await.unwrap();
     let ask = |client: reqwest::Client, base: String| {
-        tokio::spawn(async move { summary(&client, &base, brand.id, c.id).await })
+        tokio::spawn(async move { performance(&client, &base, brand.id, c.id, false).await })
     };
     let first = ask(client.clone(), base.clone());
     tokio::time::sleep(Duration::from_millis(300)).await;

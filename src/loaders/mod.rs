@@ -164,6 +164,8 @@ pub struct LoaderContext {
 pub struct SharedReads {
     /// Campaigns with their all-time totals (`campaign(id) { performance }`), per scope.
     pub campaigns_with_totals: Arc<SharedBatches<Scope, (entity::campaigns::Model, CampaignTotals)>>,
+    /// Campaigns' totals (a list's `performance`), per scope and window.
+    pub campaign_totals: Arc<SharedBatches<(Scope, Window), CampaignTotals>>,
 }
 
 impl Loaders {
