@@ -4,6 +4,9 @@
 //! across requests and a later request never sees stale figures (two remember what they
 //! loaded within a query, none within a mutation); their batches run in the request's task
 //! once its resolvers all wait (`Batched`), so a request makes one batch per loader and level.
+//! Two loaders (campaigns' figures) also share their statements with the requests of the same
+//! scope that ask at the same time (`SharedReads`, `shared_batches`), never a read that started
+//! before the request asked.
 
 mod campaign_categories;
 mod campaign_conversions;
@@ -39,7 +42,7 @@ pub use retailer_breakdown::{
 };
 pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;
-pub use shared_batches::{MAX_SHARED_KEYS, SharedBatches};
+pub use shared_batches::SharedBatches;
 pub use users_by_id::UserByIdLoader;
 
 use crate::analytics::Window;

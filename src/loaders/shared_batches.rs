@@ -73,10 +73,10 @@ impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
         loop {
             let role = self.role(&group, keys);
             let found = match role {
-                Role::Join(mut done) => match done.wait_for(Option::is_some).await {
-                    Ok(outcome) => outcome.clone(),
+                Role::Join(mut done) => match done.wait_for(Option::is_some).await.as_deref() {
+                    Ok(Some(outcome)) => outcome.clone(),
                     // Its leader went away before the end: ask again.
-                    Err(_) => continue,
+                    _ => continue,
                 },
                 Role::Lead { id, done, after } => {
                     let lead = Lead { batches: self, group: group.clone(), id, done };
@@ -87,10 +87,10 @@ impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
                     let all = self.start(&group, id, keys);
                     let outcome = run(all).await.map(Arc::new);
                     lead.finish(outcome.clone());
-                    Some(outcome)
+                    outcome
                 }
             };
-            let found = found.expect("a batch's signal carries its outcome")?;
+            let found = found?;
             return Ok(keys.iter().filter_map(|k| found.get(k).map(|v| (*k, v.clone()))).collect());
         }
     }
