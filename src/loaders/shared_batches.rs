@@ -181,15 +181,16 @@ mod tests {
     use crate::error::AppError;
     use std::sync::atomic::AtomicUsize;
     use tokio::sync::Notify;
+    use tokio::task::JoinHandle;
 
     /// A read that counts its runs, records each run's keys, answers each key with the
-    /// value of `version` when the run started, and holds until `gate` opens (if set).
+    /// value of `version` when the run started, and holds until `gate` lets it through.
     #[derive(Default)]
     struct Reads {
         runs: AtomicUsize,
         keys: Mutex<Vec<Vec<Uuid>>>,
         version: AtomicU64,
-        gate: Option<Arc<Notify>>,
+        gate: Notify,
         fail: bool,
     }
 
@@ -198,13 +199,44 @@ mod tests {
             self.runs.fetch_add(1, Ordering::SeqCst);
             let version = self.version.load(Ordering::SeqCst);
             self.keys.lock().unwrap().push(keys.clone());
-            if let Some(gate) = &self.gate {
-                gate.notified().await;
-            }
+            self.gate.notified().await;
             if self.fail {
                 return Err(Arc::new(AppError::Conflict("the read failed".into())));
             }
             Ok(keys.into_iter().map(|k| (k, version)).collect())
+        }
+
+        fn runs(&self) -> usize {
+            self.runs.load(Ordering::SeqCst)
+        }
+    }
+
+    type Answer = JoinHandle<Result<HashMap<Uuid, u64>, LoadError>>;
+
+    /// Shared batches over held reads, and requests made of them.
+    #[derive(Default)]
+    struct Setup {
+        reads: Arc<Reads>,
+        batches: Arc<SharedBatches<u8, u64>>,
+    }
+
+    impl Setup {
+        fn failing() -> Self {
+            Setup { reads: Arc::new(Reads { fail: true, ..Reads::default() }), ..Setup::default() }
+        }
+
+        /// A request for `keys` in `group`, as a task of its own, run until it waits.
+        async fn ask(&self, group: u8, keys: Vec<Uuid>) -> Answer {
+            let (reads, batches) = (self.reads.clone(), self.batches.clone());
+            let answer = tokio::spawn(async move { batches.load(group, &keys, |ks| reads.run(ks)).await });
+            settle().await;
+            answer
+        }
+
+        /// Lets one held read finish, and every task run until it waits.
+        async fn release(&self) {
+            self.reads.gate.notify_one();
+            settle().await;
         }
     }
 
@@ -221,149 +253,111 @@ mod tests {
 
     #[tokio::test]
     async fn requests_asking_while_a_batch_runs_share_the_next_one() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
+        let t = Setup::default();
         let keys = ids(6);
-        let mut tasks = Vec::new();
+        let mut answers = Vec::new();
         for k in &keys {
-            let (reads, batches, k) = (reads.clone(), batches.clone(), *k);
-            tasks.push(tokio::spawn(async move { batches.load(0, &[k], |ks| reads.run(ks)).await }));
-            settle().await;
+            answers.push(t.ask(0, vec![*k]).await);
         }
         // The first runs alone; the five that asked meanwhile wait for one batch together.
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 1);
-        gate.notify_one();
-        settle().await;
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 2);
-        gate.notify_one();
-        for (task, k) in tasks.into_iter().zip(&keys) {
-            let got = task.await.unwrap().unwrap();
+        assert_eq!(t.reads.runs(), 1);
+        t.release().await;
+        assert_eq!(t.reads.runs(), 2);
+        t.release().await;
+        for (answer, k) in answers.into_iter().zip(&keys) {
+            let got = answer.await.unwrap().unwrap();
             assert_eq!(got.keys().copied().collect::<Vec<_>>(), vec![*k], "each request gets its own keys");
         }
-        let runs = reads.keys.lock().unwrap().clone();
+        let runs = t.reads.keys.lock().unwrap().clone();
         assert_eq!(runs, vec![keys[..1].to_vec(), keys[1..].to_vec()]);
-        assert!(batches.lock().is_empty(), "an idle group is forgotten");
+        assert!(t.batches.lock().is_empty(), "an idle group is forgotten");
     }
 
     #[tokio::test]
     async fn a_request_never_gets_a_read_that_started_before_it_asked() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
+        let t = Setup::default();
         let key = Uuid::from_u128(7);
-        let (r, b) = (reads.clone(), batches.clone());
-        let first = tokio::spawn(async move { b.load(0, &[key], |ks| r.run(ks)).await });
-        settle().await;
+        let first = t.ask(0, vec![key]).await;
         // A write lands while the first read runs; a request for the same key asks after it.
-        reads.version.store(1, Ordering::SeqCst);
-        let (r, b) = (reads.clone(), batches.clone());
-        let second = tokio::spawn(async move { b.load(0, &[key], |ks| r.run(ks)).await });
-        settle().await;
-        gate.notify_one();
+        t.reads.version.store(1, Ordering::SeqCst);
+        let second = t.ask(0, vec![key]).await;
+        t.release().await;
         assert_eq!(first.await.unwrap().unwrap()[&key], 0);
-        settle().await;
-        gate.notify_one();
+        t.release().await;
         assert_eq!(second.await.unwrap().unwrap()[&key], 1, "the second request sees the write");
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 2);
+        assert_eq!(t.reads.runs(), 2);
     }
 
     #[tokio::test]
     async fn groups_do_not_share_batches() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
-        let mut tasks = Vec::new();
+        let t = Setup::default();
+        let mut answers = Vec::new();
         for group in [1u8, 2, 3] {
-            let (r, b) = (reads.clone(), batches.clone());
-            tasks.push(tokio::spawn(async move { b.load(group, &ids(1), |ks| r.run(ks)).await }));
-            settle().await;
+            answers.push(t.ask(group, ids(1)).await);
         }
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 3, "each group runs at once");
+        assert_eq!(t.reads.runs(), 3, "each group runs at once");
         for _ in 0..3 {
-            gate.notify_one();
-            settle().await;
+            t.release().await;
         }
-        for task in tasks {
-            task.await.unwrap().unwrap();
+        for answer in answers {
+            answer.await.unwrap().unwrap();
         }
     }
 
     #[tokio::test]
     async fn when_the_leader_goes_away_the_requests_that_joined_load_again() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
+        let t = Setup::default();
         let keys = ids(3);
-        let (r, b) = (reads.clone(), batches.clone());
-        let first = tokio::spawn(async move { b.load(0, &ids(1), |ks| r.run(ks)).await });
-        settle().await;
+        let first = t.ask(0, vec![keys[0]]).await;
         // The second leads the next batch, the third joins it; then the second goes away.
-        let (r, b, k) = (reads.clone(), batches.clone(), keys[1]);
-        let second = tokio::spawn(async move { b.load(0, &[k], |ks| r.run(ks)).await });
-        settle().await;
-        let (r, b, k) = (reads.clone(), batches.clone(), keys[2]);
-        let third = tokio::spawn(async move { b.load(0, &[k], |ks| r.run(ks)).await });
-        settle().await;
+        let second = t.ask(0, vec![keys[1]]).await;
+        let third = t.ask(0, vec![keys[2]]).await;
         second.abort();
         settle().await;
-        gate.notify_one();
+        t.release().await;
         first.await.unwrap().unwrap();
-        settle().await;
-        gate.notify_one();
+        t.release().await;
         let got = third.await.unwrap().unwrap();
         assert_eq!(got.keys().copied().collect::<Vec<_>>(), vec![keys[2]]);
-        assert!(batches.lock().is_empty());
+        assert!(t.batches.lock().is_empty());
     }
 
     #[tokio::test]
     async fn an_error_reaches_every_request_of_the_batch() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), fail: true, ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
-        let mut tasks = Vec::new();
+        let t = Setup::failing();
+        let mut answers = Vec::new();
         for k in ids(3) {
-            let (r, b) = (reads.clone(), batches.clone());
-            tasks.push(tokio::spawn(async move { b.load(0, &[k], |ks| r.run(ks)).await }));
-            settle().await;
+            answers.push(t.ask(0, vec![k]).await);
         }
-        gate.notify_one();
-        settle().await;
-        gate.notify_one();
-        for task in tasks {
-            assert!(task.await.unwrap().is_err());
+        t.release().await;
+        t.release().await;
+        for answer in answers {
+            assert!(answer.await.unwrap().is_err());
         }
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 2);
+        assert_eq!(t.reads.runs(), 2);
     }
 
     #[tokio::test]
     async fn a_full_open_batch_lets_a_big_request_read_on_its_own() {
-        let gate = Arc::new(Notify::new());
-        let reads = Arc::new(Reads { gate: Some(gate.clone()), ..Reads::default() });
-        let batches = Arc::new(SharedBatches::<u8, u64>::default());
+        let t = Setup::default();
         let big: Vec<Uuid> = (0..MAX_SHARED_KEYS as u128).map(|i| Uuid::from_u128(1000 + i)).collect();
-        let mut tasks = Vec::new();
-        for keys in [ids(1), ids(2), big.clone()] {
-            let (r, b) = (reads.clone(), batches.clone());
-            tasks.push(tokio::spawn(async move { b.load(0, &keys, |ks| r.run(ks)).await }));
-            settle().await;
+        let mut answers = Vec::new();
+        for keys in [ids(1), ids(2), big] {
+            answers.push(t.ask(0, keys).await);
         }
         // One running, one open with two keys, and the big request on its own.
-        assert_eq!(reads.runs.load(Ordering::SeqCst), 2);
+        assert_eq!(t.reads.runs(), 2);
         for _ in 0..3 {
-            gate.notify_one();
-            settle().await;
+            t.release().await;
         }
-        let got: Vec<_> = futures_collect(tasks).await;
-        assert_eq!(got[2].len(), MAX_SHARED_KEYS);
+        let sizes: Vec<usize> = answers_of(answers).await.iter().map(HashMap::len).collect();
+        assert_eq!(sizes, vec![1, 2, MAX_SHARED_KEYS]);
     }
 
-    async fn futures_collect(
-        tasks: Vec<tokio::task::JoinHandle<Result<HashMap<Uuid, u64>, LoadError>>>,
-    ) -> Vec<HashMap<Uuid, u64>> {
+    async fn answers_of(answers: Vec<Answer>) -> Vec<HashMap<Uuid, u64>> {
         let mut out = Vec::new();
-        for task in tasks {
-            out.push(task.await.unwrap().unwrap());
+        for answer in answers {
+            out.push(answer.await.unwrap().unwrap());
         }
         out
     }
