@@ -81,6 +81,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     if target.embedded && !args.no_demo && db::is_empty(&db).await? {
         tracing::info!("empty embedded database: loading the demo data");
         demo::load(&db, false).await.context("loading the demo data")?;
+        db::analyze(&db).await?;
     }
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
@@ -215,6 +216,7 @@ async fn seed(database: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()> {
         );
     }
     let data = demo::load(&db, !empty).await.context("loading the demo data")?;
+    db::analyze(&db).await?;
     println!(
         "loaded the demo data into {}: {} users, {} campaigns, {} email campaigns, {} sends, {} conversions, {} orders",
         target.redacted(),
@@ -253,6 +255,7 @@ async fn generate(database: &DatabaseArgs, args: GenerateArgs) -> anyhow::Result
     })
     .await
     .context("generating data")?;
+    db::analyze(&db).await?;
     println!(
         "generated into {} in {:.1?}: {} retailers, {} campaigns, {} email campaigns, {} sends, {} conversions, {} orders",
         target.redacted(),
@@ -275,6 +278,7 @@ async fn import(database: &DatabaseArgs, args: ImportArgs) -> anyhow::Result<()>
     }
     match crate::import::import(&db, &args.paths).await {
         Ok(done) => {
+            db::analyze(&db).await?;
             println!("imported {} rows into {} in {:.1?}:", done.total(), target.redacted(), done.elapsed);
             for (table, rows) in done.per_table() {
                 println!("  {:<16} {rows:>10}", table.name());

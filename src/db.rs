@@ -101,6 +101,14 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<S
     Ok(pending.iter().map(|m| m.name().to_owned()).collect())
 }
 
+/// Refreshes the planner's statistics after a bulk load (`seed`, `generate`, `import`, the
+/// demo data at start): queries are planned on the rows just written at once, not once
+/// autovacuum (PostgreSQL) gets to them, or never (SQLite).
+pub async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+    db.execute_unprepared("ANALYZE").await.context("refreshing the planner's statistics")?;
+    Ok(())
+}
+
 /// True when the database holds no campaigns and no users.
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     use sea_orm::{EntityTrait, PaginatorTrait};

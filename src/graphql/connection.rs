@@ -1,7 +1,7 @@
 //! Relay connections: page size rules, opaque cursors and a lazily counted `totalCount`.
 
 use crate::error::{AppError, AppResult, gql};
-use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, UserId};
+use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, SharedChildPages, SharedPages, UserId};
 use crate::services::listing;
 use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec};
 use crate::services::page::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
@@ -127,8 +127,9 @@ where
     connection
 }
 
-/// A top-level listing (`campaigns`, `retailers`) as a connection, within the caller's scope.
-pub async fn list<L: Listing, N: OutputType>(
+/// A top-level listing (`campaigns`, `retailers`) as a connection, within the caller's scope;
+/// its page is read together with the requests asking for the same page at the same time.
+pub async fn list<L: SharedPages, N: OutputType>(
     ctx: &Context<'_>,
     filter: L::Filter,
     spec: PageSpec<L::Sort>,
@@ -139,7 +140,7 @@ where
 {
     let scope = super::scope(ctx)?;
     let db = super::db(ctx).clone();
-    let page = listing::page::<L>(&db, scope, &filter, &spec).await.map_err(gql)?;
+    let page = super::loaders(ctx)?.shared.page::<L>(&db, scope, &filter, &spec).await.map_err(gql)?;
     let total = TotalCount::new(move || {
         let (db, filter) = (db.clone(), filter.clone());
         async move { listing::count::<L>(&db, scope, &filter).await }
@@ -149,7 +150,7 @@ where
 
 /// The children of one parent as a connection, loaded in a batch with the same page of
 /// every other parent in the response; `totalCount` likewise.
-pub async fn children<L: Listing, N: OutputType>(
+pub async fn children<L: SharedChildPages, N: OutputType>(
     ctx: &Context<'_>,
     parent_id: Uuid,
     parent: L::Parent,

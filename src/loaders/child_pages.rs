@@ -1,10 +1,16 @@
 //! Paginated children of many parents at once (`EmailCampaign.sends(first, after)` for a
 //! page of email campaigns, …) and their `totalCount`s. Keys asking for the same page of the
-//! same filtered listing are answered by one statement; the batch groups keys by that.
+//! same filtered listing are answered by one statement; the batch groups keys by that. Pages
+//! are also read together with the requests of the same scope asking for the same page of
+//! children at the same time (`SharedReads`).
 
-use super::{LoadError, LoaderContext};
+use super::{LoadError, LoaderContext, SharedBatches, SharedReads};
+use crate::auth::Scope;
+use crate::services::conversions::ConversionListing;
 use crate::services::listing::{self, Listing, ModelOf, PageSpec};
+use crate::services::orders::OrderListing;
 use crate::services::page::Page;
+use crate::services::sends::SendListing;
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -68,10 +74,32 @@ impl<L: Listing> Hash for ChildCountKey<L> {
 /// Keys that one statement answers: the same relation, filter and page.
 type PageGroup<L> = (<L as Listing>::Parent, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
 
+/// The pages of children that requests share: per scope, relation, filter and page, by parent.
+pub type ChildPageBatches<L> = SharedBatches<(Scope, PageGroup<L>), Arc<Page<ModelOf<L>>>>;
+
+/// A listing whose pages of children requests share.
+pub trait SharedChildPages: Listing {
+    fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self>;
+}
+
+macro_rules! shared_child_pages {
+    ($listing:ty, $field:ident) => {
+        impl SharedChildPages for $listing {
+            fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self> {
+                &shared.$field
+            }
+        }
+    };
+}
+
+shared_child_pages!(SendListing, send_pages);
+shared_child_pages!(ConversionListing, conversion_pages);
+shared_child_pages!(OrderListing, order_pages);
+
 /// Pages of children: one statement per distinct (relation, filter, page) in the batch.
 pub struct ChildPagesLoader<L>(pub LoaderContext, pub std::marker::PhantomData<L>);
 
-impl<L: Listing> Loader<ChildPageKey<L>> for ChildPagesLoader<L>
+impl<L: SharedChildPages> Loader<ChildPageKey<L>> for ChildPagesLoader<L>
 where
     ModelOf<L>: Clone,
 {
@@ -83,14 +111,19 @@ where
         for k in keys {
             groups.entry((k.parent, k.filter.clone(), k.spec.clone())).or_default().push(k.parent_id);
         }
+        let LoaderContext { db, shared, scope } = &self.0;
         let mut out = HashMap::new();
-        for ((parent, filter, spec), ids) in groups {
-            let pages = listing::pages_by_parent::<L>(&self.0.db, self.0.scope, &filter, parent, &ids, &spec)
-                .await
-                .map_err(Arc::new)?;
+        for (group, ids) in groups {
+            let (parent, filter, spec) = &group;
+            let pages = L::child_batches(shared)
+                .load((*scope, group.clone()), &ids, |ids| async move {
+                    let pages = listing::pages_by_parent::<L>(db, *scope, filter, *parent, &ids, spec).await?;
+                    Ok(pages.into_iter().map(|(id, page)| (id, Arc::new(page))).collect())
+                })
+                .await?;
             for (id, page) in pages {
-                let key = ChildPageKey { parent_id: id, parent, filter: filter.clone(), spec: spec.clone() };
-                out.insert(key, Arc::new(page));
+                let key = ChildPageKey { parent_id: id, parent: *parent, filter: filter.clone(), spec: spec.clone() };
+                out.insert(key, page);
             }
         }
         Ok(out)

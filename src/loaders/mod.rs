@@ -4,9 +4,10 @@
 //! across requests and a later request never sees stale figures (two remember what they
 //! loaded within a query, none within a mutation); their batches run in the request's task
 //! once its resolvers all wait (`Batched`), so a request makes one batch per loader and level.
-//! Two loaders (campaigns' figures) also share their statements with the requests of the same
-//! scope that ask at the same time (`SharedReads`, `shared_batches`), never a read that started
-//! before the request asked.
+//! Two loaders (campaigns' figures) and the top-level pages (`campaigns`, `retailers`) also
+//! share their statements with the requests of the same scope that ask at the same time
+//! (`SharedReads`, `shared_batches`, `shared_pages`), never a read that started before the
+//! request asked.
 
 mod campaign_categories;
 mod campaign_conversions;
@@ -23,6 +24,7 @@ mod retailer_breakdown;
 mod retailer_totals;
 mod sends_by_id;
 mod shared_batches;
+mod shared_pages;
 mod users_by_id;
 
 pub use crate::analytics::totals::CampaignTotals;
@@ -31,7 +33,9 @@ pub use campaign_conversions::CampaignConversionsLoader;
 pub use campaign_timeline::CampaignTimelineLoader;
 pub use campaign_totals::CampaignTotalsLoader;
 pub use campaigns_by_id::{CampaignByIdLoader, CampaignWithTotalsLoader};
-pub use child_pages::{ChildCountKey, ChildCountsLoader, ChildPageKey, ChildPagesLoader};
+pub use child_pages::{
+    ChildCountKey, ChildCountsLoader, ChildPageBatches, ChildPageKey, ChildPagesLoader, SharedChildPages,
+};
 pub use email_campaign_totals::EmailCampaignTotalsLoader;
 pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
@@ -43,6 +47,7 @@ pub use retailer_breakdown::{
 pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;
 pub use shared_batches::SharedBatches;
+pub use shared_pages::{PageBatches, SharedPages};
 pub use users_by_id::UserByIdLoader;
 
 use crate::analytics::Window;
@@ -128,10 +133,12 @@ pub struct Loaders {
     pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
     /// Where and when the request's batches run (see `Batched`).
     pub batches: Arc<RequestBatches>,
+    /// The reads this request shares with others.
+    pub shared: SharedReads,
 }
 
 /// The two loaders of one child listing: its pages and its counts.
-pub trait ChildLoaders<L: crate::services::listing::Listing> {
+pub trait ChildLoaders<L: SharedChildPages> {
     fn pages(&self) -> &Batched<ChildPagesLoader<L>>;
     fn counts(&self) -> &Batched<ChildCountsLoader<L>>;
 }
@@ -169,6 +176,19 @@ pub struct SharedReads {
     pub campaigns_with_totals: Arc<SharedBatches<Scope, (entity::campaigns::Model, CampaignTotals)>>,
     /// Campaigns' totals (a list's `performance`), per scope and window.
     pub campaign_totals: Arc<SharedBatches<(Scope, Window), CampaignTotals>>,
+    /// Pages of `campaigns`, per scope, filter and page (`shared_pages`).
+    pub campaign_pages: Arc<PageBatches<crate::services::campaigns::CampaignListing>>,
+    /// Pages of `retailers`, likewise.
+    pub retailer_pages: Arc<PageBatches<crate::services::users::RetailerListing>>,
+    /// Pages of children (`sends`, `conversions`, `orders` of their parents), per scope,
+    /// relation, filter and page (`child_pages`).
+    pub send_pages: Arc<ChildPageBatches<SendListing>>,
+    pub conversion_pages: Arc<ChildPageBatches<ConversionListing>>,
+    pub order_pages: Arc<ChildPageBatches<OrderListing>>,
+    /// Users by id (a page's retailers), per scope.
+    pub users: Arc<SharedBatches<Scope, entity::users::Model>>,
+    /// Campaigns' email campaigns, per scope.
+    pub email_campaigns_by_campaign: Arc<SharedBatches<Scope, Vec<entity::email_campaigns::Model>>>,
 }
 
 impl Loaders {
@@ -202,6 +222,7 @@ impl Loaders {
             order_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
             order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
             batches,
+            shared: shared.clone(),
         }
     }
 

@@ -21,54 +21,55 @@ use uuid::Uuid;
 pub const MAX_SHARED_KEYS: usize = 500;
 
 /// What a batch found: values by key, or the error every request of the batch gets.
-type Outcome<V> = Option<Result<Arc<HashMap<Uuid, V>>, LoadError>>;
+type Outcome<K, V> = Option<Result<Arc<HashMap<K, V>>, LoadError>>;
 
 /// A batch that has not started: its keys so far, and the signal of its end.
-struct Open<V> {
+struct Open<K, V> {
     id: u64,
-    keys: Vec<Uuid>,
-    done: watch::Receiver<Outcome<V>>,
+    keys: Vec<K>,
+    done: watch::Receiver<Outcome<K, V>>,
 }
 
 /// One group's batches: the one running, if any, and the one its end starts.
-struct Group<V> {
-    running: Option<(u64, watch::Receiver<Outcome<V>>)>,
-    open: Option<Open<V>>,
+struct Group<K, V> {
+    running: Option<(u64, watch::Receiver<Outcome<K, V>>)>,
+    open: Option<Open<K, V>>,
 }
 
-impl<V> Default for Group<V> {
+impl<K, V> Default for Group<K, V> {
     fn default() -> Self {
         Group { running: None, open: None }
     }
 }
 
-/// Shared batches of reads by key, per group (see the module's documentation).
-pub struct SharedBatches<G, V> {
-    groups: Mutex<HashMap<G, Group<V>>>,
+/// Shared batches of reads by key (`K`, an id unless said otherwise), per group (see the
+/// module's documentation).
+pub struct SharedBatches<G, V, K = Uuid> {
+    groups: Mutex<HashMap<G, Group<K, V>>>,
     next_id: AtomicU64,
 }
 
-impl<G, V> Default for SharedBatches<G, V> {
+impl<G, V, K> Default for SharedBatches<G, V, K> {
     fn default() -> Self {
         SharedBatches { groups: Mutex::new(HashMap::new()), next_id: AtomicU64::new(0) }
     }
 }
 
 /// What a request does with its keys.
-enum Role<V> {
+enum Role<K, V> {
     /// Wait for the open batch it joined.
-    Join(watch::Receiver<Outcome<V>>),
+    Join(watch::Receiver<Outcome<K, V>>),
     /// Lead a batch of its own: at once, or (`after`) when the running one ends.
-    Lead { id: u64, done: watch::Sender<Outcome<V>>, after: Option<watch::Receiver<Outcome<V>>> },
+    Lead { id: u64, done: watch::Sender<Outcome<K, V>>, after: Option<watch::Receiver<Outcome<K, V>>> },
 }
 
-impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
+impl<G: Hash + Eq + Clone, V: Clone, K: Hash + Ord + Clone> SharedBatches<G, V, K> {
     /// The values of `keys` in `group`, read by `run` in a batch shared with the requests of
     /// the group that ask at the same time (`run` gets the keys of all of them).
-    pub async fn load<F, Fut>(&self, group: G, keys: &[Uuid], run: F) -> Result<HashMap<Uuid, V>, LoadError>
+    pub async fn load<F, Fut>(&self, group: G, keys: &[K], run: F) -> Result<HashMap<K, V>, LoadError>
     where
-        F: Fn(Vec<Uuid>) -> Fut,
-        Fut: Future<Output = Result<HashMap<Uuid, V>, LoadError>>,
+        F: Fn(Vec<K>) -> Fut,
+        Fut: Future<Output = Result<HashMap<K, V>, LoadError>>,
     {
         loop {
             let role = self.role(&group, keys);
@@ -91,16 +92,16 @@ impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
                 }
             };
             let found = found?;
-            return Ok(keys.iter().filter_map(|k| found.get(k).map(|v| (*k, v.clone()))).collect());
+            return Ok(keys.iter().filter_map(|k| found.get(k).map(|v| (k.clone(), v.clone()))).collect());
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<G, Group<V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<G, Group<K, V>>> {
         self.groups.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Joins the group's open batch, or opens one after the running batch, or runs now.
-    fn role(&self, group: &G, keys: &[Uuid]) -> Role<V> {
+    fn role(&self, group: &G, keys: &[K]) -> Role<K, V> {
         let mut groups = self.lock();
         let g = groups.entry(group.clone()).or_default();
         if let Some(open) = g.open.as_mut()
@@ -127,7 +128,7 @@ impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
     }
 
     /// Starts batch `id`: no request joins it from now on. Its keys, each once.
-    fn start(&self, group: &G, id: u64, own: &[Uuid]) -> Vec<Uuid> {
+    fn start(&self, group: &G, id: u64, own: &[K]) -> Vec<K> {
         let mut groups = self.lock();
         let Some(g) = groups.get_mut(group) else { return own.to_vec() };
         let mut keys = match g.open.take_if(|open| open.id == id) {
@@ -145,20 +146,20 @@ impl<G: Hash + Eq + Clone, V: Clone> SharedBatches<G, V> {
 
 /// The request leading batch `id`. Dropped before `finish` (the request went away), it
 /// closes its signal, so the requests that joined load again, and frees the group.
-struct Lead<'a, G: Hash + Eq, V> {
-    batches: &'a SharedBatches<G, V>,
+struct Lead<'a, G: Hash + Eq, V, K> {
+    batches: &'a SharedBatches<G, V, K>,
     group: G,
     id: u64,
-    done: watch::Sender<Outcome<V>>,
+    done: watch::Sender<Outcome<K, V>>,
 }
 
-impl<G: Hash + Eq, V> Lead<'_, G, V> {
-    fn finish(self, outcome: Result<Arc<HashMap<Uuid, V>>, LoadError>) {
+impl<G: Hash + Eq, V, K> Lead<'_, G, V, K> {
+    fn finish(self, outcome: Result<Arc<HashMap<K, V>>, LoadError>) {
         self.done.send_replace(Some(outcome));
     }
 }
 
-impl<G: Hash + Eq, V> Drop for Lead<'_, G, V> {
+impl<G: Hash + Eq, V, K> Drop for Lead<'_, G, V, K> {
     fn drop(&mut self) {
         let mut groups = self.batches.groups.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(g) = groups.get_mut(&self.group) {

@@ -4,7 +4,8 @@ use async_graphql::dataloader::Loader;
 use entity::users;
 use std::collections::HashMap;
 
-/// Users by id, within the caller's scope: one statement per batch.
+/// Users by id, within the caller's scope: one statement per batch, shared with the requests
+/// of the same scope that ask at the same time (`SharedReads`).
 pub struct UserByIdLoader(pub LoaderContext);
 
 impl Loader<UserId> for UserByIdLoader {
@@ -15,9 +16,15 @@ impl Loader<UserId> for UserByIdLoader {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows = services::users::find_users(&self.0.db, self.0.scope, keys.iter().map(|k| k.0))
-            .await
-            .map_err(load_error)?;
-        Ok(rows.into_iter().map(|u| (UserId(u.id), u)).collect())
+        let LoaderContext { db, shared, scope } = &self.0;
+        let ids: Vec<_> = keys.iter().map(|k| k.0).collect();
+        let rows = shared
+            .users
+            .load(*scope, &ids, |ids| async move {
+                let rows = services::users::find_users(db, *scope, ids).await.map_err(load_error)?;
+                Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+            })
+            .await?;
+        Ok(rows.into_iter().map(|(id, u)| (UserId(id), u)).collect())
     }
 }
