@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::task::JoinHandle;
 
 const SUMMARY: &str =
     "query($id: UUID!) { campaign(id: $id) { name performance { totalEmailsSent conversionRevenue totalRevenue } } }";
@@ -135,95 +136,192 @@ db_test!(concurrent_pages_see_every_campaign_committed_before_they_asked_in_thei
     }
 });
 
-/// PostgreSQL only: a lock held on a rollup table keeps the first summary's statement
-/// waiting, so the requests that ask meanwhile are known to overlap it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_that_ask_while_a_summary_statement_runs_share_the_next_statement() {
-    let Some(db) = TestDb::postgres().await else {
-        eprintln!("TEST_DATABASE_URL is not set: skipped");
-        return;
-    };
-    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(&db.conn).await;
-    let shop = retailer("Shop", Region::Central).insert(&db.conn).await;
-    let c = campaign("Shared").insert(&db.conn).await;
-    conversion(&db.conn, &c, &shop, "12.50").await;
-
-    let statements = Arc::new(AtomicUsize::new(0));
-    let mut counted = db.conn.clone();
-    let seen = statements.clone();
-    counted.set_metric_callback(move |info| {
-        if info.statement.sql.contains("part_rows") {
-            seen.fetch_add(1, Ordering::SeqCst);
+/// Campaigns → email campaigns → sends → retailer, as (recipient, retailer name) pairs, sorted.
+async fn nested_sends(client: &reqwest::Client, base: &str, user: uuid::Uuid) -> Vec<(String, String)> {
+    let query = "{ campaigns(first: 5) { edges { node { emailCampaigns { sends(first: 100) { totalCount edges { node { recipientEmail retailer { name } } } } } } } } }";
+    let response = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token_for(user))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    let mut pairs = Vec::new();
+    for campaign in body["data"]["campaigns"]["edges"].as_array().unwrap() {
+        for email in campaign["node"]["emailCampaigns"].as_array().unwrap() {
+            let edges = email["sends"]["edges"].as_array().unwrap();
+            assert_eq!(email["sends"]["totalCount"], edges.len(), "{body}");
+            for e in edges {
+                let name = e["node"]["retailer"]["name"].as_str().unwrap_or("(none)");
+                pairs.push((e["node"]["recipientEmail"].as_str().unwrap().to_owned(), name.to_owned()));
+            }
         }
-    });
-    let base = serve(test_state(&counted, limits())).await;
-    let client = reqwest::Client::new();
-
-    let lock = db.conn.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE conversion_rollups IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let ask = |client: reqwest::Client, base: String| {
-        tokio::spawn(async move { performance(&client, &base, brand.id, c.id, false).await })
-    };
-    let first = ask(client.clone(), base.clone());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let rest: Vec<_> = (0..10).map(|_| ask(client.clone(), base.clone())).collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(statements.load(Ordering::SeqCst), 0, "the first statement waits for the lock");
-    lock.commit().await.unwrap();
-
-    for task in std::iter::once(first).chain(rest) {
-        assert_eq!(task.await.unwrap()["conversionRevenue"], "12.50");
     }
-    // The first request's statement, then one for the ten that asked while it waited.
-    assert_eq!(statements.load(Ordering::SeqCst), 2);
+    pairs.sort();
+    pairs
 }
 
-/// PostgreSQL only: a lock held on `campaigns` keeps the first page's statement waiting, so
-/// the requests that ask meanwhile are known to overlap it. Requests for the same page share
-/// the next statement; another page is read apart.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_for_a_page_being_read_share_the_next_read_of_it() {
+db_test!(concurrent_nested_reads_see_every_send_committed_before_they_asked_in_their_own_scope, |db| {
+    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(&*db).await;
+    let shop = retailer("Shop", Region::Central).insert(&*db).await;
+    let other = retailer("Other", Region::North).insert(&*db).await;
+    let c = campaign("Nested").insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Mail").await;
+    let base = serve(test_state(&db, limits())).await;
+    let client = reqwest::Client::new();
+
+    // Written by hand as the rounds go: every send with its retailer's name.
+    let (mut shops, mut others) = (Vec::new(), Vec::new());
+    for round in 1..=4 {
+        for _ in 0..round {
+            shops.push((send(&*db, &email, &shop, SendOutcome::default()).await.recipient_email, "Shop".to_owned()));
+        }
+        others.push((send(&*db, &email, &other, SendOutcome::default()).await.recipient_email, "Other".to_owned()));
+        let mut asks = Vec::new();
+        for i in 0..32 {
+            let user = if i % 2 == 0 { brand.id } else { shop.id };
+            let (client, base) = (client.clone(), base.clone());
+            asks.push(tokio::spawn(async move { (user, nested_sends(&client, &base, user).await) }));
+        }
+        for ask in asks {
+            let (user, got) = ask.await.unwrap();
+            let mut seen = shops.clone();
+            if user == brand.id {
+                seen.extend(others.iter().cloned());
+            }
+            seen.sort();
+            assert_eq!(got, seen, "round {round}, brand: {}", user == brand.id);
+        }
+    }
+});
+
+/// PostgreSQL only: a server whose statements matching `counted` are counted.
+struct Watched {
+    db: TestDb,
+    base: String,
+    statements: Arc<AtomicUsize>,
+}
+
+async fn watched(counted: fn(&str) -> bool) -> Option<Watched> {
     let Some(db) = TestDb::postgres().await else {
         eprintln!("TEST_DATABASE_URL is not set: skipped");
-        return;
+        return None;
     };
-    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(&db.conn).await;
-    for day in 1..=4 {
-        campaign(&format!("Day {day}")).created_at(at(2025, 1, day, 0)).insert(&db.conn).await;
-    }
-
     let statements = Arc::new(AtomicUsize::new(0));
-    let mut counted = db.conn.clone();
+    let mut conn = db.conn.clone();
     let seen = statements.clone();
-    counted.set_metric_callback(move |info| {
-        let sql = &info.statement.sql;
-        if sql.contains(r#"FROM "campaigns""#) && sql.contains("LIMIT") {
+    conn.set_metric_callback(move |info| {
+        if counted(&info.statement.sql) {
             seen.fetch_add(1, Ordering::SeqCst);
         }
     });
-    let base = serve(test_state(&counted, limits())).await;
+    let base = serve(test_state(&conn, limits())).await;
+    Some(Watched { db, base, statements })
+}
+
+impl Watched {
+    /// While a lock held on `table` keeps the first request's statement waiting, `n - 1` more
+    /// requests ask (`ask(i)` sends the `i`th), so they are known to overlap it. Their answers,
+    /// in order, and how many counted statements ran.
+    async fn while_locked<T>(&self, table: &str, n: usize, ask: impl Fn(usize) -> JoinHandle<T>) -> (Vec<T>, usize) {
+        let lock = self.db.conn.begin().await.unwrap();
+        lock.execute_unprepared(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")).await.unwrap();
+        let first = ask(0);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rest: Vec<_> = (1..n).map(&ask).collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(self.statements.load(Ordering::SeqCst), 0, "the statements wait for the lock");
+        lock.commit().await.unwrap();
+        let mut answers = Vec::new();
+        for task in std::iter::once(first).chain(rest) {
+            answers.push(task.await.unwrap());
+        }
+        (answers, self.statements.load(Ordering::SeqCst))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_ask_while_a_summary_statement_runs_share_the_next_statement() {
+    let Some(w) = watched(|sql| sql.contains("part_rows")).await else { return };
+    let db = &w.db.conn;
+    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(db).await;
+    let shop = retailer("Shop", Region::Central).insert(db).await;
+    let c = campaign("Shared").insert(db).await;
+    conversion(db, &c, &shop, "12.50").await;
+
     let client = reqwest::Client::new();
+    let (answers, statements) = w
+        .while_locked("conversion_rollups", 11, |_| {
+            let (client, base) = (client.clone(), w.base.clone());
+            tokio::spawn(async move { performance(&client, &base, brand.id, c.id, false).await })
+        })
+        .await;
+    for got in answers {
+        assert_eq!(got["conversionRevenue"], "12.50");
+    }
+    // The first request's statement, then one for the ten that asked while it waited.
+    assert_eq!(statements, 2);
+}
 
-    let lock = db.conn.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE campaigns IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let ask = |newest: bool| {
-        let (client, base) = (client.clone(), base.clone());
-        tokio::spawn(async move { (newest, campaign_page(&client, &base, brand.id, newest).await) })
-    };
-    let first = ask(false);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let rest: Vec<_> = (0..15).map(|i| ask(i % 3 == 0)).collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The first page's statement has not ended; the first request of the other page started its own.
-    assert_eq!(statements.load(Ordering::SeqCst), 0, "the statements wait for the lock");
-    lock.commit().await.unwrap();
+/// Requests for the same page share the next statement; another page is read apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_for_a_page_being_read_share_the_next_read_of_it() {
+    let Some(w) = watched(|sql| sql.contains(r#"FROM "campaigns""#) && sql.contains("LIMIT")).await else { return };
+    let db = &w.db.conn;
+    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(db).await;
+    for day in 1..=4 {
+        campaign(&format!("Day {day}")).created_at(at(2025, 1, day, 0)).insert(db).await;
+    }
 
-    for task in std::iter::once(first).chain(rest) {
-        let (newest, got) = task.await.unwrap();
+    let client = reqwest::Client::new();
+    // The first asks oldest first; after it, every third asks newest first.
+    let (answers, statements) = w
+        .while_locked("campaigns", 16, |i| {
+            let (client, base) = (client.clone(), w.base.clone());
+            let newest = i % 3 == 1;
+            tokio::spawn(async move { (newest, campaign_page(&client, &base, brand.id, newest).await) })
+        })
+        .await;
+    for (newest, got) in answers {
         let expected: &[&str] = if newest { &["Day 4", "Day 3", "Day 2"] } else { &["Day 1", "Day 2", "Day 3"] };
         assert_eq!(got, expected, "newest first: {newest}");
     }
-    // Oldest first: the first request's statement, then one for the nine that asked while it
+    // Oldest first: the first request's statement, then one for the ten that asked while it
     // waited. Newest first: the first of the five, then one for the other four.
-    assert_eq!(statements.load(Ordering::SeqCst), 4);
+    assert_eq!(statements, 4);
+}
+
+/// Requests for the same pages of sends share the next statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_for_pages_of_sends_being_read_share_the_next_read_of_them() {
+    let counted = |sql: &str| sql.contains(r#""email_sends"."recipient_email""#) && sql.contains("LIMIT");
+    let Some(w) = watched(counted).await else { return };
+    let db = &w.db.conn;
+    let brand = retailer("Brand", Region::East).user_type(entity::enums::UserType::Brand).insert(db).await;
+    let shop = retailer("Shop", Region::Central).insert(db).await;
+    let c = campaign("Nested").insert(db).await;
+    for subject in ["First", "Second"] {
+        let email = email_campaign(db, &c, subject).await;
+        for _ in 0..3 {
+            send(db, &email, &shop, SendOutcome::default()).await;
+        }
+    }
+
+    let client = reqwest::Client::new();
+    let (answers, statements) = w
+        .while_locked("email_sends", 11, |_| {
+            let (client, base) = (client.clone(), w.base.clone());
+            tokio::spawn(async move { nested_sends(&client, &base, brand.id).await })
+        })
+        .await;
+    for got in answers {
+        assert_eq!(got.len(), 6);
+        assert!(got.iter().all(|(_, name)| name == "Shop"), "{got:?}");
+    }
+    // The first request's pages of both email campaigns in one statement, then one for the ten
+    // that asked while it waited.
+    assert_eq!(statements, 2);
 }
