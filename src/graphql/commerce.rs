@@ -2,10 +2,10 @@
 
 use super::email::EmailSend;
 use super::enums::{ConversionType, OrderStatus, ProductCategory};
-use super::user::User;
+use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
 use crate::error::gql;
-use crate::loaders::{CampaignId, SendId, UserId};
+use crate::loaders::{CampaignId, SendId};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{crm_conversions, ecommerce_orders};
@@ -17,13 +17,8 @@ async fn campaign(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Campaign
     Ok(loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?.map(Campaign))
 }
 
-async fn retailer(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?.map(User))
-}
-
 /// A conversion recorded by the CRM: a sale, lead, signup or demo request.
-pub struct CrmConversion(pub crm_conversions::Model);
+pub struct CrmConversion(pub crm_conversions::Model, pub PageRetailers);
 
 #[Object]
 impl CrmConversion {
@@ -58,17 +53,17 @@ impl CrmConversion {
     }
     /// The retailer who converted.
     async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        retailer(ctx, self.0.retailer_id).await
+        self.1.get(ctx, self.0.retailer_id).await
     }
     /// The email send that led to it, when attributed.
     async fn email_send(&self, ctx: &Context<'_>) -> Result<Option<EmailSend>> {
         let Some(id) = self.0.email_send_id else { return Ok(None) };
-        Ok(loaders(ctx)?.send_by_id.load_one(SendId(id)).await.map_err(gql)?.map(EmailSend))
+        Ok(loaders(ctx)?.send_by_id.load_one(SendId(id)).await.map_err(gql)?.map(|send| EmailSend(send, PageRetailers::default())))
     }
 }
 
 /// An order placed on the e-commerce platform.
-pub struct EcommerceOrder(pub ecommerce_orders::Model);
+pub struct EcommerceOrder(pub ecommerce_orders::Model, pub PageRetailers);
 
 #[Object]
 impl EcommerceOrder {
@@ -106,6 +101,6 @@ impl EcommerceOrder {
     }
     /// The retailer who placed it.
     async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        retailer(ctx, self.0.retailer_id).await
+        self.1.get(ctx, self.0.retailer_id).await
     }
 }

@@ -1,11 +1,12 @@
 //! Relay connections: page size rules, opaque cursors and a lazily counted `totalCount`.
 
 use crate::error::{AppError, AppResult, gql};
+use super::user::PageRetailers;
 use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, SharedChildPages, SharedPages, UserId};
 use crate::services::listing;
 use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec};
 use crate::services::page::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Object, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -55,11 +56,16 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
-    /// Decodes `after`, checking it was made for `ordering`.
-    pub fn decode(text: &str, ordering: &str) -> AppResult<Cursor> {
+    /// Decodes a cursor of any ordering.
+    fn parse(text: &str) -> AppResult<Cursor> {
         let bad = || AppError::invalid("after", "not a cursor returned by this API");
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
-        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        serde_json::from_slice(&bytes).map_err(|_| bad())
+    }
+
+    /// Decodes `after`, checking it was made for `ordering`.
+    pub fn decode(text: &str, ordering: &str) -> AppResult<Cursor> {
+        let cursor = Cursor::parse(text)?;
         if cursor.ordering != ordering {
             return Err(AppError::invalid(
                 "after",
@@ -70,8 +76,22 @@ impl Cursor {
     }
 }
 
+/// Edges keep their cursor's parts and encode it only when a client asks for it (`cursor`,
+/// `pageInfo { startCursor endCursor }`): a page of 100 rows asked for its nodes encodes none.
+impl CursorType for Cursor {
+    type Error = AppError;
+
+    fn decode_cursor(text: &str) -> AppResult<Cursor> {
+        Cursor::parse(text)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.encode()
+    }
+}
+
 /// A Relay connection of `N` with `totalCount`.
-pub type ListConnection<N> = Connection<String, N, TotalCount>;
+pub type ListConnection<N> = Connection<Cursor, N, TotalCount>;
 
 /// The page a client asked for: sort and direction, `first` (checked), and `after` (decoded
 /// and checked to belong to this sort and direction).
@@ -122,7 +142,7 @@ where
     let mut connection = Connection::with_additional_fields(spec.after.is_some(), page.has_next, total);
     connection.edges.extend(page.items.iter().map(|row| {
         let cursor = Cursor { ordering: key.clone(), value: L::sort_value(spec.sort, row), id: L::id(row) };
-        Edge::new(cursor.encode(), node(row.clone()))
+        Edge::new(cursor, node(row.clone()))
     }));
     connection
 }
@@ -156,7 +176,7 @@ pub async fn children<L: SharedChildPages, N: OutputType>(
     parent: L::Parent,
     filter: L::Filter,
     spec: PageSpec<L::Sort>,
-    node: impl Fn(ModelOf<L>) -> N,
+    node: impl Fn(ModelOf<L>, PageRetailers) -> N,
 ) -> async_graphql::Result<ListConnection<N>>
 where
     ModelOf<L>: Clone,
@@ -168,17 +188,18 @@ where
     let empty = Page { items: Vec::new(), has_next: false };
     let page = page.as_deref().unwrap_or(&empty);
     // The retailers the page's rows name, in one load (batched with every other page's):
-    // each row's `retailer` then finds its own without a load of its own.
+    // each row's `retailer` then takes its own from the page's.
+    let mut retailers = PageRetailers::default();
     if ctx.look_ahead().field("edges").field("node").field("retailer").exists() {
-        let retailers: HashSet<UserId> = page.items.iter().filter_map(L::retailer_of).map(UserId).collect();
-        loaders.user_by_id.load_many(retailers).await.map_err(gql)?;
+        let named: HashSet<UserId> = page.items.iter().filter_map(L::retailer_of).map(UserId).collect();
+        retailers = PageRetailers::new(loaders.user_by_id.load_many(named).await.map_err(gql)?);
     }
     let count_key = ChildCountKey::<L> { parent_id, parent, filter };
     let total = TotalCount::new(move || {
         let (loaders, key) = (loaders.clone(), count_key.clone());
         async move { Ok(loaders.counts().load_one(key).await.map_err(AppError::from)?.unwrap_or(0)) }
     });
-    Ok(connection::<L, N>(page, &spec, total, node))
+    Ok(connection::<L, N>(page, &spec, total, |row| node(row, retailers.clone())))
 }
 
 type CountFuture = Pin<Box<dyn Future<Output = AppResult<u64>> + Send>>;

@@ -5,9 +5,9 @@ use super::connection::{ListConnection, children, connection_cost};
 use super::enums::{EmailEventType, SendStatus};
 use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
 use super::performance::{EmailPerformance, human_if};
-use super::user::User;
+use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, SendId, UserId};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, SendId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, Object, Result};
@@ -103,7 +103,7 @@ impl EmailCampaign {
 }
 
 /// One email to one recipient: when it was sent, delivered, opened and clicked.
-pub struct EmailSend(pub email_sends::Model);
+pub struct EmailSend(pub email_sends::Model, pub PageRetailers);
 
 #[Object]
 impl EmailSend {
@@ -163,8 +163,7 @@ impl EmailSend {
     }
     /// The retailer the email was sent for.
     async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.retailer_id else { return Ok(None) };
-        Ok(loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?.map(User))
+        self.1.get(ctx, self.0.retailer_id).await
     }
     /// CRM conversions attributed to this send.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]

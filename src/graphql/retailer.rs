@@ -91,7 +91,7 @@ impl RetailerQuery {
         for (place, (_, _, id)) in rows.iter().enumerate().skip(start).take(first) {
             let cursor = Cursor { ordering: ordering.clone(), value: Some(place.to_string()), id: *id };
             if let Some(user) = by_id.get(id) {
-                connection.edges.push(Edge::new(cursor.encode(), User(user.clone())));
+                connection.edges.push(Edge::new(cursor, User(user.clone())));
             }
         }
         Ok(connection)

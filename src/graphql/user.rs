@@ -9,6 +9,7 @@ use super::inputs::{
     EmailSendOrder, optional,
 };
 use super::performance::UserPerformance;
+use super::loaders;
 use crate::auth::UserCache;
 use crate::error::{AppError, gql};
 use crate::loaders::{InWindow, UserId};
@@ -19,10 +20,33 @@ use crate::services::users::{self as users_service, NewUser, UserChanges};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::users;
+use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A person or organisation with an account: a retailer, a brand user or an admin.
 pub struct User(pub users::Model);
+
+/// The retailers the rows of one page name, loaded once for the page when the query asks for
+/// them (`connection::children`): each row's `retailer` then takes its own from here instead
+/// of asking the loader once per row. Empty for a row reached otherwise, which asks the loader.
+#[derive(Clone, Default)]
+pub struct PageRetailers(Option<Arc<HashMap<UserId, users::Model>>>);
+
+impl PageRetailers {
+    pub fn new(found: HashMap<UserId, users::Model>) -> Self {
+        PageRetailers(Some(Arc::new(found)))
+    }
+
+    /// The retailer `id` (none when the caller may not see it).
+    pub async fn get(&self, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
+        let Some(id) = id.map(UserId) else { return Ok(None) };
+        if let Some(page) = &self.0 {
+            return Ok(page.get(&id).cloned().map(User));
+        }
+        Ok(loaders(ctx)?.user_by_id.load_one(id).await.map_err(gql)?.map(User))
+    }
+}
 
 #[Object]
 impl User {
