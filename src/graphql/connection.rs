@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult, gql};
 use super::user::PageRetailers;
 use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, SharedChildPages, SharedPages, UserId};
 use crate::services::listing;
-use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec};
+use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec, SortValue};
 use crate::services::page::{DEFAULT_PAGE_SIZE, Direction, MAX_PAGE_SIZE, Page};
 use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{Context, Object, OutputType};
@@ -76,22 +76,42 @@ impl Cursor {
     }
 }
 
-/// Edges keep their cursor's parts and encode it only when a client asks for it (`cursor`,
-/// `pageInfo { startCursor endCursor }`): a page of 100 rows asked for its nodes encodes none.
-impl CursorType for Cursor {
+/// An edge's cursor: its parts, encoded only when a client asks for it (`cursor`,
+/// `pageInfo { startCursor endCursor }`), so a page of 100 rows asked for its nodes encodes none.
+pub struct EdgeCursor {
+    ordering: Arc<str>,
+    value: Option<SortValue>,
+    id: Uuid,
+}
+
+impl EdgeCursor {
+    /// The cursor of `row` in the ordering named `ordering` (`ordering_key`).
+    fn of<L: Listing>(ordering: &Arc<str>, spec: &PageSpec<L::Sort>, row: &ModelOf<L>) -> Self {
+        EdgeCursor { ordering: ordering.clone(), value: L::sort_value(spec.sort, row), id: L::id(row) }
+    }
+
+    /// The cursor at `place` in a ranking named `ordering`.
+    pub fn at_place(ordering: &Arc<str>, place: usize, id: Uuid) -> Self {
+        EdgeCursor { ordering: ordering.clone(), value: Some(SortValue::Text(place.to_string())), id }
+    }
+}
+
+impl CursorType for EdgeCursor {
     type Error = AppError;
 
-    fn decode_cursor(text: &str) -> AppResult<Cursor> {
-        Cursor::parse(text)
+    fn decode_cursor(text: &str) -> AppResult<Self> {
+        let c = Cursor::parse(text)?;
+        Ok(EdgeCursor { ordering: c.ordering.into(), value: c.value.map(SortValue::Text), id: c.id })
     }
 
     fn encode_cursor(&self) -> String {
-        self.encode()
+        let value = self.value.clone().map(SortValue::into_text);
+        Cursor { ordering: self.ordering.to_string(), value, id: self.id }.encode()
     }
 }
 
 /// A Relay connection of `N` with `totalCount`.
-pub type ListConnection<N> = Connection<Cursor, N, TotalCount>;
+pub type ListConnection<N> = Connection<EdgeCursor, N, TotalCount>;
 
 /// The page a client asked for: sort and direction, `first` (checked), and `after` (decoded
 /// and checked to belong to this sort and direction).
@@ -112,20 +132,14 @@ pub fn page_spec<S: Copy + Debug>(
     Ok(PageSpec { sort, direction, first: page_size(first)?, after })
 }
 
-fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
+pub(crate) fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
     format!("{sort:?}_{direction:?}").to_uppercase()
 }
 
 /// The cursor of the last row of a page (what `pageInfo.endCursor` says).
 pub fn end_cursor<L: Listing>(page: &Page<ModelOf<L>>, spec: &PageSpec<L::Sort>) -> Option<String> {
-    page.items.last().map(|row| {
-        Cursor {
-            ordering: ordering_key(spec.sort, spec.direction),
-            value: L::sort_value(spec.sort, row),
-            id: L::id(row),
-        }
-        .encode()
-    })
+    let ordering = ordering_key(spec.sort, spec.direction).into();
+    page.items.last().map(|row| EdgeCursor::of::<L>(&ordering, spec, row).encode_cursor())
 }
 
 /// A connection over one page of a listing.
@@ -138,12 +152,11 @@ pub fn connection<L: Listing, N: OutputType>(
 where
     ModelOf<L>: Clone,
 {
-    let key = ordering_key(spec.sort, spec.direction);
+    let ordering = ordering_key(spec.sort, spec.direction).into();
     let mut connection = Connection::with_additional_fields(spec.after.is_some(), page.has_next, total);
-    connection.edges.extend(page.items.iter().map(|row| {
-        let cursor = Cursor { ordering: key.clone(), value: L::sort_value(spec.sort, row), id: L::id(row) };
-        Edge::new(cursor, node(row.clone()))
-    }));
+    connection.edges.extend(
+        page.items.iter().map(|row| Edge::new(EdgeCursor::of::<L>(&ordering, spec, row), node(row.clone()))),
+    );
     connection
 }
 

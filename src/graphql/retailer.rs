@@ -1,6 +1,6 @@
 //! `retailers` and `retailer(id)`.
 
-use super::connection::{Cursor, ListConnection, TotalCount, connection_cost, list, page_size};
+use super::connection::{Cursor, EdgeCursor, ListConnection, TotalCount, connection_cost, list, page_size};
 use super::inputs::{RetailerFilter, RetailerOrder};
 use super::loaders;
 use super::performance::RetailerRanking;
@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::UserType;
 use entity::users as users_entity;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Default)]
@@ -88,9 +89,10 @@ impl RetailerQuery {
             start + first < rows.len(),
             TotalCount::new(move || async move { Ok(total) }),
         );
+        let ordering: Arc<str> = ordering.into();
         for (place, (_, _, id)) in rows.iter().enumerate().skip(start).take(first) {
-            let cursor = Cursor { ordering: ordering.clone(), value: Some(place.to_string()), id: *id };
             if let Some(user) = by_id.get(id) {
+                let cursor = EdgeCursor::at_place(&ordering, place, *id);
                 connection.edges.push(Edge::new(cursor, User(user.clone())));
             }
         }

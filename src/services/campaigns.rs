@@ -1,7 +1,7 @@
 //! Campaigns: their listing (filters, sorts) and look-up by id, within the caller's scope.
 
 use super::contains_ignoring_case;
-use super::listing::{Listing, SortKind, time_text};
+use super::listing::{Listing, SortKind, SortValue};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -95,12 +95,12 @@ impl Listing for CampaignListing {
         c.id
     }
 
-    fn sort_value(sort: CampaignSort, c: &campaigns::Model) -> Option<String> {
+    fn sort_value(sort: CampaignSort, c: &campaigns::Model) -> Option<SortValue> {
         match sort {
-            CampaignSort::CreatedAt => Some(time_text(c.created_at)),
-            CampaignSort::Name => Some(c.name.clone()),
-            CampaignSort::StartDate => c.start_date.map(time_text),
-            CampaignSort::EndDate => c.end_date.map(time_text),
+            CampaignSort::CreatedAt => Some(SortValue::Time(c.created_at)),
+            CampaignSort::Name => Some(SortValue::Text(c.name.clone())),
+            CampaignSort::StartDate => c.start_date.map(SortValue::Time),
+            CampaignSort::EndDate => c.end_date.map(SortValue::Time),
         }
     }
 

@@ -1,7 +1,7 @@
 //! CRM conversions as a listing, under a campaign, a retailer or an email send. A retailer
 //! sees only their own conversions.
 
-use super::listing::{Listing, SortKind, time_text};
+use super::listing::{Listing, SortKind, SortValue};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -76,10 +76,10 @@ impl Listing for ConversionListing {
         c.id
     }
 
-    fn sort_value(sort: ConversionSort, c: &crm_conversions::Model) -> Option<String> {
+    fn sort_value(sort: ConversionSort, c: &crm_conversions::Model) -> Option<SortValue> {
         match sort {
-            ConversionSort::ConversionDate => Some(time_text(c.conversion_date)),
-            ConversionSort::CreatedAt => Some(time_text(c.created_at)),
+            ConversionSort::ConversionDate => Some(SortValue::Time(c.conversion_date)),
+            ConversionSort::CreatedAt => Some(SortValue::Time(c.created_at)),
         }
     }
 

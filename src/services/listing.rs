@@ -59,8 +59,8 @@ pub trait Listing: Send + Sync + 'static {
     fn sort_column(sort: Self::Sort) -> (ColumnOf<Self>, SortKind);
     fn id_column() -> ColumnOf<Self>;
     fn id(model: &ModelOf<Self>) -> Uuid;
-    /// The row's sort value as text (what a cursor keeps); `None` for a null.
-    fn sort_value(sort: Self::Sort, model: &ModelOf<Self>) -> Option<String>;
+    /// The row's sort value (what a cursor keeps); `None` for a null.
+    fn sort_value(sort: Self::Sort, model: &ModelOf<Self>) -> Option<SortValue>;
     fn parent_column(parent: Self::Parent) -> ColumnOf<Self>;
     fn parent_of(parent: Self::Parent, model: &ModelOf<Self>) -> Option<Uuid>;
     /// The retailer the row belongs to, for rows that have one.
@@ -72,6 +72,23 @@ pub trait Listing: Send + Sync + 'static {
 /// Formats a time the way cursors keep it.
 pub fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
+}
+
+/// A row's sort value, kept as it is until a cursor needs its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+impl SortValue {
+    /// The text a cursor keeps.
+    pub fn into_text(self) -> String {
+        match self {
+            SortValue::Text(text) => text,
+            SortValue::Time(t) => time_text(t),
+        }
+    }
 }
 
 fn parse_value(kind: SortKind, text: &str) -> AppResult<Value> {

@@ -1,7 +1,7 @@
 //! E-commerce orders as a listing, under a campaign or a retailer. A retailer sees only
 //! their own orders.
 
-use super::listing::{Listing, SortKind, time_text};
+use super::listing::{Listing, SortKind, SortValue};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -75,10 +75,10 @@ impl Listing for OrderListing {
         o.id
     }
 
-    fn sort_value(sort: OrderSort, o: &ecommerce_orders::Model) -> Option<String> {
+    fn sort_value(sort: OrderSort, o: &ecommerce_orders::Model) -> Option<SortValue> {
         match sort {
-            OrderSort::OrderDate => Some(time_text(o.order_date)),
-            OrderSort::CreatedAt => Some(time_text(o.created_at)),
+            OrderSort::OrderDate => Some(SortValue::Time(o.order_date)),
+            OrderSort::CreatedAt => Some(SortValue::Time(o.created_at)),
         }
     }
 

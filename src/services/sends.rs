@@ -1,7 +1,7 @@
 //! Email sends as a listing: filtered by status, retailer, engagement and time, under an
 //! email campaign or a retailer. A retailer sees only their own sends.
 
-use super::listing::{Listing, SortKind, time_text};
+use super::listing::{Listing, SortKind, SortValue};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -97,13 +97,13 @@ impl Listing for SendListing {
         s.id
     }
 
-    fn sort_value(sort: SendSort, s: &email_sends::Model) -> Option<String> {
+    fn sort_value(sort: SendSort, s: &email_sends::Model) -> Option<SortValue> {
         match sort {
-            SendSort::SentAt => Some(time_text(s.sent_at)),
-            SendSort::DeliveredAt => s.delivered_at.map(time_text),
-            SendSort::OpenedAt => s.opened_at.map(time_text),
-            SendSort::ClickedAt => s.clicked_at.map(time_text),
-            SendSort::RecipientEmail => Some(s.recipient_email.clone()),
+            SendSort::SentAt => Some(SortValue::Time(s.sent_at)),
+            SendSort::DeliveredAt => s.delivered_at.map(SortValue::Time),
+            SendSort::OpenedAt => s.opened_at.map(SortValue::Time),
+            SendSort::ClickedAt => s.clicked_at.map(SortValue::Time),
+            SendSort::RecipientEmail => Some(SortValue::Text(s.recipient_email.clone())),
         }
     }
 

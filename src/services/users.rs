@@ -1,6 +1,6 @@
 //! Users: finding them within a scope, and the admin's changes to them.
 
-use super::listing::{Listing, SortKind, time_text};
+use super::listing::{Listing, SortKind, SortValue};
 use super::{contains_ignoring_case, visibility};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
@@ -67,10 +67,10 @@ impl Listing for RetailerListing {
         u.id
     }
 
-    fn sort_value(sort: RetailerSort, u: &users::Model) -> Option<String> {
+    fn sort_value(sort: RetailerSort, u: &users::Model) -> Option<SortValue> {
         match sort {
-            RetailerSort::Name => Some(u.name.clone()),
-            RetailerSort::CreatedAt => Some(time_text(u.created_at)),
+            RetailerSort::Name => Some(SortValue::Text(u.name.clone())),
+            RetailerSort::CreatedAt => Some(SortValue::Time(u.created_at)),
         }
     }
 
