@@ -19,6 +19,16 @@ const SUMMARY: &str =
 /// The overview: a list of campaigns with their performance.
 const OVERVIEW: &str = "{ campaigns(first: 20) { edges { node { name performance { totalEmailsSent conversionRevenue totalRevenue } } } } }";
 
+/// The `data` of `body` posted to the server as `user` (checked: 200 and no errors).
+async fn data_of(client: &reqwest::Client, base: &str, user: uuid::Uuid, body: Value) -> Value {
+    let response =
+        client.post(format!("{base}/graphql")).bearer_auth(token_for(user)).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"].clone()
+}
+
 /// `campaign`'s performance, read with `campaign(id)` or, with `overview`, from the list.
 async fn performance(
     client: &reqwest::Client,
@@ -28,34 +38,22 @@ async fn performance(
     overview: bool,
 ) -> Value {
     let body = json!({ "query": if overview { OVERVIEW } else { SUMMARY }, "variables": { "id": campaign } });
-    let response =
-        client.post(format!("{base}/graphql")).bearer_auth(token_for(user)).json(&body).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["errors"].is_null(), "{body}");
+    let data = data_of(client, base, user, body).await;
     if overview {
-        let edges = body["data"]["campaigns"]["edges"].as_array().unwrap().clone();
+        let edges = data["campaigns"]["edges"].as_array().unwrap().clone();
         let node = edges.into_iter().find(|e| e["node"]["name"] == "Shared").expect("the campaign is listed");
         return node["node"]["performance"].clone();
     }
-    body["data"]["campaign"]["performance"].clone()
+    data["campaign"]["performance"].clone()
 }
 
 /// A page of campaigns, oldest first or (`newest`) newest first: their names.
 async fn campaign_page(client: &reqwest::Client, base: &str, user: uuid::Uuid, newest: bool) -> Vec<String> {
     let order = if newest { "DESC" } else { "ASC" };
-    let query = format!("{{ campaigns(first: 3, orderBy: {{ direction: {order} }}) {{ edges {{ node {{ name }} }} }} }}");
-    let response = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token_for(user))
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["errors"].is_null(), "{body}");
-    let edges = body["data"]["campaigns"]["edges"].as_array().unwrap();
+    let query =
+        format!("{{ campaigns(first: 3, orderBy: {{ direction: {order} }}) {{ edges {{ node {{ name }} }} }} }}");
+    let data = data_of(client, base, user, json!({ "query": query })).await;
+    let edges = data["campaigns"]["edges"].as_array().unwrap();
     edges.iter().map(|e| e["node"]["name"].as_str().unwrap().to_owned()).collect()
 }
 
@@ -139,21 +137,12 @@ db_test!(concurrent_pages_see_every_campaign_committed_before_they_asked_in_thei
 /// Campaigns → email campaigns → sends → retailer, as (recipient, retailer name) pairs, sorted.
 async fn nested_sends(client: &reqwest::Client, base: &str, user: uuid::Uuid) -> Vec<(String, String)> {
     let query = "{ campaigns(first: 5) { edges { node { emailCampaigns { sends(first: 100) { totalCount edges { node { recipientEmail retailer { name } } } } } } } } }";
-    let response = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token_for(user))
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert!(body["errors"].is_null(), "{body}");
+    let data = data_of(client, base, user, json!({ "query": query })).await;
     let mut pairs = Vec::new();
-    for campaign in body["data"]["campaigns"]["edges"].as_array().unwrap() {
+    for campaign in data["campaigns"]["edges"].as_array().unwrap() {
         for email in campaign["node"]["emailCampaigns"].as_array().unwrap() {
             let edges = email["sends"]["edges"].as_array().unwrap();
-            assert_eq!(email["sends"]["totalCount"], edges.len(), "{body}");
+            assert_eq!(email["sends"]["totalCount"], edges.len(), "{data}");
             for e in edges {
                 let name = e["node"]["retailer"]["name"].as_str().unwrap_or("(none)");
                 pairs.push((e["node"]["recipientEmail"].as_str().unwrap().to_owned(), name.to_owned()));

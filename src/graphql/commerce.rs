@@ -58,7 +58,12 @@ impl CrmConversion {
     /// The email send that led to it, when attributed.
     async fn email_send(&self, ctx: &Context<'_>) -> Result<Option<EmailSend>> {
         let Some(id) = self.0.email_send_id else { return Ok(None) };
-        Ok(loaders(ctx)?.send_by_id.load_one(SendId(id)).await.map_err(gql)?.map(|send| EmailSend(send, PageRetailers::default())))
+        Ok(loaders(ctx)?
+            .send_by_id
+            .load_one(SendId(id))
+            .await
+            .map_err(gql)?
+            .map(|send| EmailSend(send, PageRetailers::default())))
     }
 }
 

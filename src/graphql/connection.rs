@@ -1,7 +1,7 @@
 //! Relay connections: page size rules, opaque cursors and a lazily counted `totalCount`.
 
-use crate::error::{AppError, AppResult, gql};
 use super::user::PageRetailers;
+use crate::error::{AppError, AppResult, gql};
 use crate::loaders::{ChildCountKey, ChildLoaders, ChildPageKey, Loaders, SharedChildPages, SharedPages, UserId};
 use crate::services::listing;
 use crate::services::listing::{Listing, ModelOf, PageCursor, PageSpec, SortValue};
@@ -132,7 +132,7 @@ pub fn page_spec<S: Copy + Debug>(
     Ok(PageSpec { sort, direction, first: page_size(first)?, after })
 }
 
-pub(crate) fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
+fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
     format!("{sort:?}_{direction:?}").to_uppercase()
 }
 
@@ -154,9 +154,9 @@ where
 {
     let ordering = ordering_key(spec.sort, spec.direction).into();
     let mut connection = Connection::with_additional_fields(spec.after.is_some(), page.has_next, total);
-    connection.edges.extend(
-        page.items.iter().map(|row| Edge::new(EdgeCursor::of::<L>(&ordering, spec, row), node(row.clone()))),
-    );
+    connection
+        .edges
+        .extend(page.items.iter().map(|row| Edge::new(EdgeCursor::of::<L>(&ordering, spec, row), node(row.clone()))));
     connection
 }
 

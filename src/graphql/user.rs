@@ -8,8 +8,8 @@ use super::inputs::{
     CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter,
     EmailSendOrder, optional,
 };
-use super::performance::UserPerformance;
 use super::loaders;
+use super::performance::UserPerformance;
 use crate::auth::UserCache;
 use crate::error::{AppError, gql};
 use crate::loaders::{InWindow, UserId};

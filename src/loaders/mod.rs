@@ -4,10 +4,10 @@
 //! across requests and a later request never sees stale figures (two remember what they
 //! loaded within a query, none within a mutation); their batches run in the request's task
 //! once its resolvers all wait (`Batched`), so a request makes one batch per loader and level.
-//! Two loaders (campaigns' figures) and the top-level pages (`campaigns`, `retailers`) also
-//! share their statements with the requests of the same scope that ask at the same time
-//! (`SharedReads`, `shared_batches`, `shared_pages`), never a read that started before the
-//! request asked.
+//! Campaigns' figures, pages (top-level and of children), users by id and campaigns' email
+//! campaigns also share their statements with the requests of the same scope that ask for the
+//! same at the same time (`SharedReads`, `shared_batches`, `shared_pages`), never a read that
+//! started before the request asked.
 
 mod campaign_categories;
 mod campaign_conversions;
