@@ -62,7 +62,8 @@ use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -107,34 +108,35 @@ fn load_error(err: sea_orm::DbErr) -> LoadError {
 
 /// Every loader of one request.
 pub struct Loaders {
-    pub campaign_by_id: Batched<CampaignByIdLoader>,
+    pub campaign_by_id: Lazy<CampaignByIdLoader>,
     /// Remembers the totals it loaded, or was given, for the rest of the request.
-    pub campaign_totals: Batched<CampaignTotalsLoader, HashMapCache>,
-    pub campaign_with_totals: Batched<CampaignWithTotalsLoader>,
-    pub email_campaign_totals: Batched<EmailCampaignTotalsLoader>,
-    pub email_campaigns_by_campaign: Batched<EmailCampaignsByCampaignLoader>,
+    pub campaign_totals: Lazy<CampaignTotalsLoader, HashMapCache>,
+    pub campaign_with_totals: Lazy<CampaignWithTotalsLoader>,
+    pub email_campaign_totals: Lazy<EmailCampaignTotalsLoader>,
+    pub email_campaigns_by_campaign: Lazy<EmailCampaignsByCampaignLoader>,
     /// Remembers the users it loaded for the rest of the request, so that a page can load
     /// the users its rows name in one call and each row then finds its own without waiting.
-    pub user_by_id: Batched<UserByIdLoader, HashMapCache>,
-    pub email_campaign_by_id: Batched<EmailCampaignByIdLoader>,
-    pub send_by_id: Batched<SendByIdLoader>,
-    pub events_by_send: Batched<EventsBySendLoader>,
-    pub retailer_breakdown: Batched<RetailerBreakdownLoader>,
-    pub campaign_conversions: Batched<CampaignConversionsLoader>,
-    pub campaign_categories: Batched<CampaignCategoriesLoader>,
-    pub campaign_timeline: Batched<CampaignTimelineLoader>,
-    pub retailer_totals: Batched<RetailerTotalsLoader>,
-    pub regional_breakdown: Batched<RegionalBreakdownLoader>,
-    pub send_pages: Batched<ChildPagesLoader<SendListing>>,
-    pub send_counts: Batched<ChildCountsLoader<SendListing>>,
-    pub conversion_pages: Batched<ChildPagesLoader<ConversionListing>>,
-    pub conversion_counts: Batched<ChildCountsLoader<ConversionListing>>,
-    pub order_pages: Batched<ChildPagesLoader<OrderListing>>,
-    pub order_counts: Batched<ChildCountsLoader<OrderListing>>,
+    pub user_by_id: Lazy<UserByIdLoader, HashMapCache>,
+    pub email_campaign_by_id: Lazy<EmailCampaignByIdLoader>,
+    pub send_by_id: Lazy<SendByIdLoader>,
+    pub events_by_send: Lazy<EventsBySendLoader>,
+    pub retailer_breakdown: Lazy<RetailerBreakdownLoader>,
+    pub campaign_conversions: Lazy<CampaignConversionsLoader>,
+    pub campaign_categories: Lazy<CampaignCategoriesLoader>,
+    pub campaign_timeline: Lazy<CampaignTimelineLoader>,
+    pub retailer_totals: Lazy<RetailerTotalsLoader>,
+    pub regional_breakdown: Lazy<RegionalBreakdownLoader>,
+    pub send_pages: Lazy<ChildPagesLoader<SendListing>>,
+    pub send_counts: Lazy<ChildCountsLoader<SendListing>>,
+    pub conversion_pages: Lazy<ChildPagesLoader<ConversionListing>>,
+    pub conversion_counts: Lazy<ChildCountsLoader<ConversionListing>>,
+    pub order_pages: Lazy<ChildPagesLoader<OrderListing>>,
+    pub order_counts: Lazy<ChildCountsLoader<OrderListing>>,
     /// Where and when the request's batches run (see `Batched`).
     pub batches: Arc<RequestBatches>,
     /// The reads this request shares with others.
     pub shared: SharedReads,
+    init: Arc<Init>,
 }
 
 /// The two loaders of one child listing: its pages and its counts.
@@ -198,29 +200,31 @@ impl Loaders {
         let cx = LoaderContext { db: db.clone(), shared: shared.clone(), scope };
         let batches = Arc::new(RequestBatches::default());
         let activity = Activity { loads: Arc::new(AtomicU64::new(0)), quiet, batches: batches.clone() };
-        let b = |_: ()| activity.clone();
+        let init = Arc::new(Init { cx, activity, forget: AtomicBool::new(false) });
+        let l = |_: ()| init.clone();
         Loaders {
-            campaign_by_id: Batched::new(CampaignByIdLoader(cx.clone()), b(())),
-            campaign_totals: Batched::cached(CampaignTotalsLoader(cx.clone()), b(())),
-            campaign_with_totals: Batched::new(CampaignWithTotalsLoader(cx.clone()), b(())),
-            email_campaign_totals: Batched::new(EmailCampaignTotalsLoader(cx.clone()), b(())),
-            email_campaigns_by_campaign: Batched::new(EmailCampaignsByCampaignLoader(cx.clone()), b(())),
-            user_by_id: Batched::cached(UserByIdLoader(cx.clone()), b(())),
-            email_campaign_by_id: Batched::new(EmailCampaignByIdLoader(cx.clone()), b(())),
-            send_by_id: Batched::new(SendByIdLoader(cx.clone()), b(())),
-            events_by_send: Batched::new(EventsBySendLoader(cx.clone()), b(())),
-            retailer_breakdown: Batched::new(RetailerBreakdownLoader(cx.clone()), b(())),
-            campaign_conversions: Batched::new(CampaignConversionsLoader(cx.clone()), b(())),
-            campaign_categories: Batched::new(CampaignCategoriesLoader(cx.clone()), b(())),
-            campaign_timeline: Batched::new(CampaignTimelineLoader(cx.clone()), b(())),
-            retailer_totals: Batched::new(RetailerTotalsLoader(cx.clone()), b(())),
-            regional_breakdown: Batched::new(RegionalBreakdownLoader(cx.clone()), b(())),
-            send_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
-            send_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
-            conversion_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
-            conversion_counts: Batched::new(ChildCountsLoader(cx.clone(), PhantomData), b(())),
-            order_pages: Batched::new(ChildPagesLoader(cx.clone(), PhantomData), b(())),
-            order_counts: Batched::new(ChildCountsLoader(cx, PhantomData), b(())),
+            campaign_by_id: Lazy::new(l(()), CampaignByIdLoader, || NoCache),
+            campaign_totals: Lazy::new(l(()), CampaignTotalsLoader, HashMapCache::default),
+            campaign_with_totals: Lazy::new(l(()), CampaignWithTotalsLoader, || NoCache),
+            email_campaign_totals: Lazy::new(l(()), EmailCampaignTotalsLoader, || NoCache),
+            email_campaigns_by_campaign: Lazy::new(l(()), EmailCampaignsByCampaignLoader, || NoCache),
+            user_by_id: Lazy::new(l(()), UserByIdLoader, HashMapCache::default),
+            email_campaign_by_id: Lazy::new(l(()), EmailCampaignByIdLoader, || NoCache),
+            send_by_id: Lazy::new(l(()), SendByIdLoader, || NoCache),
+            events_by_send: Lazy::new(l(()), EventsBySendLoader, || NoCache),
+            retailer_breakdown: Lazy::new(l(()), RetailerBreakdownLoader, || NoCache),
+            campaign_conversions: Lazy::new(l(()), CampaignConversionsLoader, || NoCache),
+            campaign_categories: Lazy::new(l(()), CampaignCategoriesLoader, || NoCache),
+            campaign_timeline: Lazy::new(l(()), CampaignTimelineLoader, || NoCache),
+            retailer_totals: Lazy::new(l(()), RetailerTotalsLoader, || NoCache),
+            regional_breakdown: Lazy::new(l(()), RegionalBreakdownLoader, || NoCache),
+            send_pages: Lazy::new(l(()), |cx| ChildPagesLoader(cx, PhantomData), || NoCache),
+            send_counts: Lazy::new(l(()), |cx| ChildCountsLoader(cx, PhantomData), || NoCache),
+            conversion_pages: Lazy::new(l(()), |cx| ChildPagesLoader(cx, PhantomData), || NoCache),
+            conversion_counts: Lazy::new(l(()), |cx| ChildCountsLoader(cx, PhantomData), || NoCache),
+            order_pages: Lazy::new(l(()), |cx| ChildPagesLoader(cx, PhantomData), || NoCache),
+            order_counts: Lazy::new(l(()), |cx| ChildCountsLoader(cx, PhantomData), || NoCache),
+            init,
             batches,
             shared: shared.clone(),
         }
@@ -229,8 +233,51 @@ impl Loaders {
     /// Stops the loaders that remember from remembering: a request that changes data may
     /// change, between two fields, what they would remember.
     pub fn forget_between_loads(&self) {
-        self.user_by_id.inner.enable_all_cache(false);
-        self.campaign_totals.inner.enable_all_cache(false);
+        self.init.forget.store(true, AtomicOrdering::SeqCst);
+        if let Some(made) = self.user_by_id.made.get() {
+            made.inner.enable_all_cache(false);
+        }
+        if let Some(made) = self.campaign_totals.made.get() {
+            made.inner.enable_all_cache(false);
+        }
+    }
+}
+
+/// What the request's loaders are made from.
+struct Init {
+    cx: LoaderContext,
+    activity: Activity,
+    /// Loaders made from now on do not remember (`forget_between_loads`).
+    forget: AtomicBool,
+}
+
+/// One loader of a request, made the first time the request uses it: a request uses a few of
+/// its loaders, and making one (a dataloader with its queue and cache) costs allocations.
+pub struct Lazy<T, C = NoCache> {
+    made: OnceLock<Batched<T, C>>,
+    make: fn(LoaderContext) -> T,
+    cache: fn() -> C,
+    init: Arc<Init>,
+}
+
+impl<T, C> Lazy<T, C> {
+    fn new(init: Arc<Init>, make: fn(LoaderContext) -> T, cache: fn() -> C) -> Self {
+        Lazy { made: OnceLock::new(), make, cache, init }
+    }
+}
+
+impl<T: Send + Sync + 'static, C: CacheFactory> std::ops::Deref for Lazy<T, C> {
+    type Target = Batched<T, C>;
+
+    fn deref(&self) -> &Batched<T, C> {
+        self.made.get_or_init(|| {
+            let init = &self.init;
+            let made = Batched::with_cache((self.make)(init.cx.clone()), init.activity.clone(), (self.cache)());
+            if init.forget.load(AtomicOrdering::SeqCst) {
+                made.inner.enable_all_cache(false);
+            }
+            made
+        })
     }
 }
 
@@ -254,19 +301,6 @@ struct Activity {
 pub struct Batched<T, C = NoCache> {
     inner: DataLoader<T, C>,
     activity: Arc<AtomicU64>,
-}
-
-impl<T: Send + Sync + 'static> Batched<T> {
-    fn new(loader: T, activity: Activity) -> Self {
-        Self::with_cache(loader, activity, NoCache)
-    }
-}
-
-impl<T: Send + Sync + 'static> Batched<T, HashMapCache> {
-    /// A loader that remembers what it loaded for the rest of the request.
-    fn cached(loader: T, activity: Activity) -> Self {
-        Self::with_cache(loader, activity, HashMapCache::default())
-    }
 }
 
 impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
