@@ -173,7 +173,7 @@ where
 {
     let scope = super::scope(ctx)?;
     let db = super::db(ctx).clone();
-    let page = super::loaders(ctx)?.shared.page::<L>(&db, scope, &filter, &spec).await.map_err(gql)?;
+    let page = super::loaders(ctx)?.shared().page::<L>(&db, scope, &filter, &spec).await.map_err(gql)?;
     let total = TotalCount::new(move || {
         let (db, filter) = (db.clone(), filter.clone());
         async move { listing::count::<L>(&db, scope, &filter).await }

@@ -114,8 +114,8 @@ pub struct Loaders {
     pub campaign_with_totals: Lazy<CampaignWithTotalsLoader>,
     pub email_campaign_totals: Lazy<EmailCampaignTotalsLoader>,
     pub email_campaigns_by_campaign: Lazy<EmailCampaignsByCampaignLoader>,
-    /// Remembers the users it loaded for the rest of the request, so that a page can load
-    /// the users its rows name in one call and each row then finds its own without waiting.
+    /// Remembers the users it loaded for the rest of the request (a user named in several
+    /// places of a response is read once).
     pub user_by_id: Lazy<UserByIdLoader, HashMapCache>,
     pub email_campaign_by_id: Lazy<EmailCampaignByIdLoader>,
     pub send_by_id: Lazy<SendByIdLoader>,
@@ -134,8 +134,6 @@ pub struct Loaders {
     pub order_counts: Lazy<ChildCountsLoader<OrderListing>>,
     /// Where and when the request's batches run (see `Batched`).
     pub batches: Arc<RequestBatches>,
-    /// The reads this request shares with others.
-    pub shared: SharedReads,
     init: Arc<Init>,
 }
 
@@ -225,8 +223,12 @@ impl Loaders {
             order_counts: Lazy::new(init.clone(), |cx| ChildCountsLoader(cx, PhantomData), || NoCache),
             init,
             batches,
-            shared: shared.clone(),
         }
+    }
+
+    /// The reads this request shares with others.
+    pub fn shared(&self) -> &SharedReads {
+        &self.init.cx.shared
     }
 
     /// Stops the loaders that remember from remembering: a request that changes data may

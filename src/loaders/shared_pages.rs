@@ -14,11 +14,11 @@ use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Which page: the caller's scope, the filter and the page's spec.
-pub type PageGroup<L> = (Scope, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
+/// Which top-level page: the caller's scope, the filter and the page's spec.
+pub type TopPage<L> = (Scope, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
 
 /// The shared reads of one listing's pages: one key (`()`) per group, the page.
-pub type PageBatches<L> = SharedBatches<PageGroup<L>, Arc<Page<ModelOf<L>>>, ()>;
+pub type PageBatches<L> = SharedBatches<TopPage<L>, Arc<Page<ModelOf<L>>>, ()>;
 
 /// A listing whose top-level pages requests share.
 pub trait SharedPages: Listing {
