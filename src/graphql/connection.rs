@@ -105,7 +105,7 @@ impl CursorType for EdgeCursor {
     }
 
     fn encode_cursor(&self) -> String {
-        let value = self.value.clone().map(SortValue::into_text);
+        let value = self.value.as_ref().map(SortValue::to_text);
         Cursor { ordering: self.ordering.to_string(), value, id: self.id }.encode()
     }
 }

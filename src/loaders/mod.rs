@@ -235,12 +235,8 @@ impl Loaders {
     /// change, between two fields, what they would remember.
     pub fn forget_between_loads(&self) {
         self.init.forget.store(true, AtomicOrdering::SeqCst);
-        if let Some(made) = self.user_by_id.made.get() {
-            made.inner.enable_all_cache(false);
-        }
-        if let Some(made) = self.campaign_totals.made.get() {
-            made.inner.enable_all_cache(false);
-        }
+        self.user_by_id.forget();
+        self.campaign_totals.forget();
     }
 }
 
@@ -264,6 +260,16 @@ pub struct Lazy<T, C = NoCache> {
 impl<T, C> Lazy<T, C> {
     fn new(init: Arc<Init>, make: fn(LoaderContext) -> T, cache: fn() -> C) -> Self {
         Lazy { made: OnceLock::new(), make, cache, init }
+    }
+}
+
+impl<T: Send + Sync + 'static, C: CacheFactory> Lazy<T, C> {
+    /// Stops the loader, if made, from remembering (one made later does not remember either:
+    /// `Init::forget`).
+    fn forget(&self) {
+        if let Some(made) = self.made.get() {
+            made.inner.enable_all_cache(false);
+        }
     }
 }
 

@@ -83,10 +83,10 @@ pub enum SortValue {
 
 impl SortValue {
     /// The text a cursor keeps.
-    pub fn into_text(self) -> String {
+    pub fn to_text(&self) -> String {
         match self {
-            SortValue::Text(text) => text,
-            SortValue::Time(t) => time_text(t),
+            SortValue::Text(text) => text.clone(),
+            SortValue::Time(t) => time_text(*t),
         }
     }
 }
