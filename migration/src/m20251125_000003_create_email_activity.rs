@@ -12,7 +12,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 pub struct Migration;
 
 /// (kind, time of the row alias `r`) — kinds as `analytics::timeline::EventKind`.
-fn kinds(r: &str) -> [(i32, String); 4] {
+pub fn kinds(r: &str) -> [(i32, String); 4] {
     [
         (0, format!("{r}.sent_at")),
         (1, format!("COALESCE({r}.delivered_at, {r}.opened_at, {r}.clicked_at)")),

@@ -3,13 +3,15 @@
 //! (or its rollup) aggregated on its own (errata E1).
 
 use super::Window;
+use super::metrics::sum_by_add_assign;
 use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{EmailRows, Revenue, RevenueRows};
+use super::sql::{ATTRIBUTED, EmailRows, LINKED, Revenue, RevenueRows};
 use entity::Money;
 use entity::enums::Region;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::AddAssign;
 use uuid::Uuid;
 
 /// Which retailers' rows a breakdown reads.
@@ -22,7 +24,8 @@ pub enum Rows {
     Region(Region),
 }
 
-/// One retailer's figures in one campaign.
+/// One retailer's figures in one campaign, or the sum of several (`+=`, `Sum`): every
+/// field adds up over disjoint rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetailerFigures {
     pub email: EmailCounts,
@@ -31,22 +34,76 @@ pub struct RetailerFigures {
     pub revenue: RevenueTotals,
 }
 
-impl RetailerFigures {
-    /// Adds another retailer's figures (for regional sums).
-    pub fn add(&mut self, o: &RetailerFigures) {
-        let (a, b) = (&mut self.email, &o.email);
-        a.retailers += b.retailers;
-        a.sent += b.sent;
-        a.delivered += b.delivered;
-        a.opened += b.opened;
-        a.clicked += b.clicked;
-        a.bounced += b.bounced;
-        self.conversions += o.conversions;
-        self.orders += o.orders;
-        self.revenue.conversions = self.revenue.conversions + o.revenue.conversions;
-        self.revenue.orders = self.revenue.orders + o.revenue.orders;
-        self.revenue.pending = self.revenue.pending + o.revenue.pending;
+impl AddAssign for RetailerFigures {
+    fn add_assign(&mut self, other: Self) {
+        // Every field named, no `..`: a field added later fails to compile until it is summed.
+        let RetailerFigures { email, conversions, orders, revenue } = other;
+        self.email += email;
+        self.conversions += conversions;
+        self.orders += orders;
+        self.revenue += revenue;
     }
+}
+
+sum_by_add_assign!(RetailerFigures);
+
+/// The figures of a group of (campaign, retailer) rows — a region of a campaign, a region
+/// of a portfolio, one retailer across campaigns — with who made them up: the distinct
+/// retailers and campaigns, which do not add up as numbers do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFigures {
+    pub figures: RetailerFigures,
+    /// Retailers with any activity (sends, conversions or orders).
+    pub retailers: BTreeSet<Uuid>,
+    /// Retailers that were sent at least one email.
+    pub senders: BTreeSet<Uuid>,
+    /// Campaigns with activity of the group's retailers.
+    pub campaigns: BTreeSet<Uuid>,
+}
+
+impl GroupFigures {
+    /// One (campaign, retailer) row.
+    pub fn row(campaign: Uuid, retailer: Uuid, figures: RetailerFigures) -> Self {
+        GroupFigures {
+            figures,
+            retailers: BTreeSet::from([retailer]),
+            senders: if figures.email.sent > 0 { BTreeSet::from([retailer]) } else { BTreeSet::new() },
+            campaigns: BTreeSet::from([campaign]),
+        }
+    }
+}
+
+impl AddAssign for GroupFigures {
+    fn add_assign(&mut self, other: Self) {
+        let GroupFigures { figures, retailers, senders, campaigns } = other;
+        self.figures += figures;
+        self.retailers.extend(retailers);
+        self.senders.extend(senders);
+        self.campaigns.extend(campaigns);
+    }
+}
+
+/// Sums (campaign, retailer, figures) rows into groups by retailer: the one way rows add up,
+/// whether into the regions of a campaign, the regions of a portfolio, or a retailer's figures
+/// across campaigns. Rows whose group is `None` (a user without a region) are left out.
+pub fn group<K: Ord>(
+    rows: impl IntoIterator<Item = (Uuid, Uuid, RetailerFigures)>,
+    group_of: impl Fn(&Uuid) -> Option<K>,
+) -> BTreeMap<K, GroupFigures> {
+    let mut groups: BTreeMap<K, GroupFigures> = BTreeMap::new();
+    for (campaign, retailer, figures) in rows {
+        if let Some(key) = group_of(&retailer) {
+            *groups.entry(key).or_default() += GroupFigures::row(campaign, retailer, figures);
+        }
+    }
+    groups
+}
+
+/// The (campaign, retailer, figures) rows of a breakdown.
+pub fn rows(
+    by: &HashMap<Uuid, HashMap<Uuid, RetailerFigures>>,
+) -> impl Iterator<Item = (Uuid, Uuid, RetailerFigures)> + '_ {
+    by.iter().flat_map(|(campaign, per_retailer)| per_retailer.iter().map(|(r, f)| (*campaign, *r, *f)))
 }
 
 #[derive(FromQueryResult)]
@@ -68,6 +125,7 @@ struct MoneyRow {
     n: i64,
     cents: i64,
     pending_cents: i64,
+    attributed_cents: i64,
 }
 
 fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
@@ -133,7 +191,6 @@ pub async fn by_retailer(
     for r in EmailRow::find_by_statement(backend.build(&email)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.email = EmailCounts {
-            retailers: 1,
             sent: r.sent,
             delivered: r.delivered,
             opened: r.opened,
@@ -146,13 +203,14 @@ pub async fn by_retailer(
     // Conversions, then orders: the same statement over each table (completed orders count;
     // pending ones only as pending revenue).
     let revenue = RevenueRows::for_window(window);
-    for (of, key, counted, pending) in [
-        (Revenue::Conversions, conversion_key, "1 = 1", "1 = 0"),
+    for (of, key, counted, pending, attributed) in [
+        (Revenue::Conversions, conversion_key, "1 = 1", "1 = 0", LINKED),
         (
             Revenue::Orders,
             order_key,
             "ecommerce_orders.order_status = 'completed'",
             "ecommerce_orders.order_status = 'pending'",
+            ATTRIBUTED,
         ),
     ] {
         let t = of.table();
@@ -162,6 +220,7 @@ pub async fn by_retailer(
             .expr_as(Expr::cust(of.count(counted)), Alias::new("n"))
             .expr_as(Expr::cust(of.cents(counted)), Alias::new("cents"))
             .expr_as(Expr::cust(of.cents(pending)), Alias::new("pending_cents"))
+            .expr_as(Expr::cust(of.cents(attributed)), Alias::new("attributed_cents"))
             .to_owned();
         revenue.from(backend, &mut stmt, of);
         stmt.inner_join(Alias::new("users"), Expr::cust(format!("users.id = {t}.retailer_id")))
@@ -174,11 +233,13 @@ pub async fn by_retailer(
                 Revenue::Conversions => {
                     f.conversions = r.n;
                     f.revenue.conversions = Money::from_cents(r.cents);
+                    f.revenue.email_attributed += Money::from_cents(r.attributed_cents);
                 }
                 Revenue::Orders => {
                     f.orders = r.n;
                     f.revenue.orders = Money::from_cents(r.cents);
                     f.revenue.pending = Money::from_cents(r.pending_cents);
+                    f.revenue.email_attributed += Money::from_cents(r.attributed_cents);
                 }
             }
         }

@@ -4,13 +4,14 @@
 use entity::Money;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::ops::AddAssign;
 
-/// Email counts for one campaign, email campaign, retailer or region. By construction
-/// (errata E5) `clicked ≤ opened ≤ delivered ≤ sent`.
+/// Email counts of a set of sends (a campaign, an email campaign, a retailer, a region). By
+/// construction (errata E5) `clicked ≤ opened ≤ delivered ≤ sent`. Every field adds up over
+/// disjoint sets of sends (`+=`, `Sum`); counts that do not (distinct retailers) live apart,
+/// in `EmailFigures`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EmailCounts {
-    /// Distinct retailers that were sent at least one email.
-    pub retailers: i64,
     pub sent: i64,
     /// Sends with a delivery, or an open or click (which imply delivery).
     pub delivered: i64,
@@ -29,6 +30,28 @@ impl EmailCounts {
     pub fn without_machine_opens(self) -> Self {
         EmailCounts { opened: self.human_opened, ..self }
     }
+}
+
+impl AddAssign for EmailCounts {
+    fn add_assign(&mut self, other: Self) {
+        // Every field named, no `..`: a field added later fails to compile until it is summed.
+        let EmailCounts { sent, delivered, opened, human_opened, clicked, bounced } = other;
+        self.sent += sent;
+        self.delivered += delivered;
+        self.opened += opened;
+        self.human_opened += human_opened;
+        self.clicked += clicked;
+        self.bounced += bounced;
+    }
+}
+
+/// Email counts of a campaign or an email campaign, with the distinct retailers they reached
+/// (which do not add up: one retailer is in many emails).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmailFigures {
+    pub counts: EmailCounts,
+    /// Distinct retailers that were sent at least one email.
+    pub retailers: i64,
 }
 
 /// Money for one campaign (errata E6).
@@ -51,6 +74,33 @@ impl RevenueTotals {
         self.conversions + self.orders
     }
 }
+
+impl AddAssign for RevenueTotals {
+    fn add_assign(&mut self, other: Self) {
+        let RevenueTotals { conversions, orders, pending, email_attributed } = other;
+        self.conversions += conversions;
+        self.orders += orders;
+        self.pending += pending;
+        self.email_attributed += email_attributed;
+    }
+}
+
+/// `Sum` for types that add with `+=` from their zero (`Default`).
+macro_rules! sum_by_add_assign {
+    ($($t:ty),*) => {$(
+        impl std::iter::Sum for $t {
+            fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+                iter.fold(Self::default(), |mut total, part| {
+                    total += part;
+                    total
+                })
+            }
+        }
+    )*};
+}
+pub(crate) use sum_by_add_assign;
+
+sum_by_add_assign!(EmailCounts, RevenueTotals);
 
 /// A campaign's class by ROI (errata E2: it follows `roi_percentage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

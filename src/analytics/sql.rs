@@ -104,6 +104,8 @@ pub enum RevenueRows {
 
 /// A conversion linked to a send (in `RevenueRows`).
 pub const LINKED: &str = "crm_conversions.linked = 1";
+/// A completed order attributed to email (in `RevenueRows`).
+pub const ATTRIBUTED: &str = "ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email";
 /// A conversion's product category, NULL for none (in `RevenueRows`).
 pub const CATEGORY: &str = "NULLIF(crm_conversions.product_category, '')";
 

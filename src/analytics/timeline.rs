@@ -4,11 +4,13 @@
 //! into hour, day or ISO-week buckets of the caller's time zone, so a user in New York gets
 //! New York days, with 23- and 25-hour days at the DST changes.
 
+use super::Window;
 use crate::auth::Scope;
 use crate::services::visibility::own_retailer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use entity::Money;
+use migration::m20251125_000003_create_email_activity::kinds as activity_kinds;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -112,13 +114,150 @@ impl Resolution {
     }
 }
 
-/// Every event of the campaigns in `keys`, counted per kind and slot (or hour or day, at its
-/// first slot): one statement. Deliveries count at their time (or, missing, at the open or click
-/// that proves them); opens at the open (or the click); clicks at the click (errata E5).
+/// A window cut into what the rollups count exactly and what only raw rows can: the
+/// 15-minute slots wholly inside it, and the (at most two) stretches at its edges that cut a
+/// slot, read from the raw rows with the window's exact times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cuts {
+    /// The first and last whole slot (inclusive); `None` on an open side.
+    first: Option<i64>,
+    last: Option<i64>,
+    /// No slot is whole (both edges in one slot): only `raw` counts.
+    no_whole: bool,
+    /// `(from, to, to inclusive)` stretches read from raw rows.
+    raw: Vec<(DateTime<Utc>, DateTime<Utc>, bool)>,
+}
+
+/// The start of slot `n`.
+fn slot_start(n: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(n * SLOT_SECS, 0).unwrap_or_default()
+}
+
+impl Cuts {
+    fn of(window: Window) -> Cuts {
+        let slot_of = |t: DateTime<Utc>| t.timestamp().div_euclid(SLOT_SECS);
+        // `from` counts from its instant: its slot is whole only when it starts there.
+        let first = window.from.map(|f| if slot_start(slot_of(f)) == f { slot_of(f) } else { slot_of(f) + 1 });
+        // `to` is inclusive to the microsecond: its slot is whole only when `to` is its last
+        // microsecond.
+        let last = window.to.map(|t| {
+            let end = slot_start(slot_of(t) + 1);
+            if end - Duration::microseconds(1) <= t { slot_of(t) } else { slot_of(t) - 1 }
+        });
+        let no_whole = matches!((first, last), (Some(f), Some(l)) if f > l);
+        let raw = match (window.from, window.to) {
+            (Some(f), Some(t)) if no_whole => vec![(f, t, true)],
+            (from, to) => {
+                let mut raw = Vec::new();
+                if let (Some(f), Some(first)) = (from, first)
+                    && f < slot_start(first)
+                {
+                    raw.push((f, slot_start(first), false));
+                }
+                if let (Some(t), Some(last)) = (to, last)
+                    && slot_start(last + 1) <= t
+                {
+                    raw.push((slot_start(last + 1), t, true));
+                }
+                raw
+            }
+        };
+        Cuts { first, last, no_whole, raw }
+    }
+
+    /// `column` (a slot number, or a unit of `per_unit` slots) within the whole slots.
+    fn whole(&self, column: &str, per_unit: i64) -> String {
+        if self.no_whole {
+            return "1 = 0".to_owned();
+        }
+        // Units wholly inside: from the first unit starting at or after `first`, to the last
+        // ending at or before `last`.
+        let first = self
+            .first
+            .map(|f| format!("{column} >= {}", f.div_euclid(per_unit) + i64::from(f.rem_euclid(per_unit) != 0)));
+        let last = self.last.map(|l| format!("{column} <= {}", (l + 1).div_euclid(per_unit) - 1));
+        [first, last].into_iter().flatten().chain(["1 = 1".to_owned()]).collect::<Vec<_>>().join(" AND ")
+    }
+
+    /// Slot column `column` within the whole slots that whole units of `per_unit` slots leave
+    /// out (the cut units at the edges).
+    fn whole_outside_units(&self, column: &str, per_unit: i64) -> String {
+        if self.no_whole || per_unit == 1 {
+            return "1 = 0".to_owned();
+        }
+        let unit_first =
+            self.first.map(|f| (f.div_euclid(per_unit) + i64::from(f.rem_euclid(per_unit) != 0)) * per_unit);
+        let unit_last = self.last.map(|l| ((l + 1).div_euclid(per_unit)) * per_unit - 1);
+        let within = |lo: Option<i64>, hi: Option<i64>| {
+            let parts: Vec<String> = [lo.map(|v| format!("{column} >= {v}")), hi.map(|v| format!("{column} <= {v}"))]
+                .into_iter()
+                .flatten()
+                .collect();
+            if parts.is_empty() { "1 = 1".to_owned() } else { parts.join(" AND ") }
+        };
+        match (unit_first, unit_last) {
+            // No whole unit: every whole slot.
+            (Some(uf), Some(ul)) if uf > ul => within(self.first, self.last),
+            (uf, ul) => {
+                let mut parts = Vec::new();
+                if let (Some(f), Some(uf)) = (self.first, uf)
+                    && f < uf
+                {
+                    parts.push(format!("({})", within(Some(f), Some(uf - 1))));
+                }
+                if let (Some(l), Some(ul)) = (self.last, ul)
+                    && ul < l
+                {
+                    parts.push(format!("({})", within(Some(ul + 1), Some(l))));
+                }
+                if parts.is_empty() { "1 = 0".to_owned() } else { parts.join(" OR ") }
+            }
+        }
+    }
+}
+
+/// Statement parameters, numbered for PostgreSQL (`$n`) or in order for SQLite (`?`).
+struct Params {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Params {
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Sqlite => "?".to_owned(),
+            _ => format!("${}", self.values.len()),
+        }
+    }
+
+    fn list(&mut self, keys: &[Uuid]) -> String {
+        keys.iter().map(|k| self.bind(*k)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `time` inside one of the raw stretches.
+    fn stretches(&mut self, time: &str, raw: &[(DateTime<Utc>, DateTime<Utc>, bool)]) -> String {
+        let parts: Vec<String> = raw
+            .iter()
+            .map(|(from, to, inclusive)| {
+                let op = if *inclusive { "<=" } else { "<" };
+                format!("({time} >= {} AND {time} {op} {})", self.bind(*from), self.bind(*to))
+            })
+            .collect();
+        format!("({})", parts.join(" OR "))
+    }
+}
+
+/// Every event of the campaigns in `keys` inside `window`, counted per kind and slot (or
+/// hour or day, at its first slot): one statement. Deliveries count at their time (or,
+/// missing, at the open or click that proves them); opens at the open (or the click); clicks
+/// at the click (errata E5). Exact at any window: whole units and slots come from the
+/// rollups, the stretches of the edges that cut a slot from the raw rows.
 pub async fn slots(
     db: &impl ConnectionTrait,
     scope: Scope,
     resolution: Resolution,
+    window: Window,
     keys: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<SlotRow>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<SlotRow>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -126,70 +265,101 @@ pub async fn slots(
         return Ok(out);
     }
     let backend = db.get_database_backend();
-    let p = |i: usize| match backend {
-        DbBackend::Sqlite => "?".to_owned(),
-        _ => format!("${i}"),
-    };
-    let mut values: Vec<Value> = keys.iter().map(|k| (*k).into()).collect();
-    let list = (1..=keys.len()).map(p).collect::<Vec<_>>().join(", ");
-    let own = own_retailer(scope).map(|r| {
-        values.push(r.into());
-        p(values.len())
-    });
-    let mine = |column: &str| own.as_ref().map(|at| format!(" AND {column} = {at}")).unwrap_or_default();
-    // A retailer reads their own rows of `email_activity`; others the sums over retailers
-    // at the resolution asked for.
-    let (table, unit) = if own.is_some() { ("email_activity", "slot") } else { resolution.activity() };
-    let activity = format!("{table} AS email_activity");
+    let cuts = Cuts::of(window);
+    let own = own_retailer(scope);
+    let mut p = Params { backend, values: Vec::new() };
     let n = resolution.slots();
-    // A 15-minute slot, at the start of its unit at the resolution asked for.
+    // A 15-minute slot, at the start of its unit at the resolution asked for (a whole unit
+    // never straddles a bucket, `Resolution::for_buckets`).
     let at = |slot: &str| if n == 1 { slot.to_owned() } else { format!("(({slot} / {n}) * {n})") };
-    let activity_slot =
-        if unit == "slot" { at("email_activity.slot") } else { format!("(email_activity.{unit} * {n})") };
-    // Sends, deliveries, opens and clicks per slot come from `email_activity(_all/_hourly/_daily)`,
-    // conversions and completed orders from `conversion_rollups` and `order_rollups`: triggers
+    let mut parts = Vec::new();
+
+    // Sends, deliveries, opens and clicks of whole slots come from `email_activity` (a
+    // retailer's own rows) or its sums over retailers at the resolution asked for;
+    // conversions and completed orders from `conversion_rollups` and `order_rollups`. Triggers
     // keep each equal to a count of the raw rows (see their migrations for the times counted).
-    let sql = [
+    let email_part = |p: &mut Params, table: &str, slot: String, within: String| {
+        let list = p.list(keys);
+        let mine = own.map(|r| format!(" AND a.retailer_id = {}", p.bind(r))).unwrap_or_default();
         format!(
-            "SELECT email_campaigns.campaign_id AS campaign, email_activity.kind AS kind, {slot} AS slot,
-                    SUM(email_activity.n) AS n, 0 AS cents
-             FROM {activity} JOIN email_campaigns ON email_campaigns.id = email_activity.email_campaign_id
-             WHERE email_campaigns.campaign_id IN ({list}){own}
-             GROUP BY email_campaigns.campaign_id, email_activity.kind, {slot}
-             HAVING SUM(email_activity.n) <> 0",
-            slot = activity_slot,
-            own = mine("email_activity.retailer_id"),
-        ),
-        format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM(n) AS n, SUM(cents) AS cents
-             FROM conversion_rollups AS crm_conversions WHERE campaign_id IN ({list}){own}
-             GROUP BY campaign_id, {slot} HAVING SUM(n) <> 0",
-            k = EventKind::Conversion as i32,
-            slot = at("slot"),
-            own = mine("crm_conversions.retailer_id"),
-        ),
-        format!(
-            "SELECT campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM(n) AS n, SUM(cents) AS cents
-             FROM order_rollups AS ecommerce_orders WHERE campaign_id IN ({list}) AND order_status = 'completed'{own}
-             GROUP BY campaign_id, {slot} HAVING SUM(n) <> 0",
-            k = EventKind::CompletedOrder as i32,
-            slot = at("slot"),
-            own = mine("ecommerce_orders.retailer_id"),
-        ),
-    ]
-    .join("\nUNION ALL\n");
-    // Every part uses the same parameters; PostgreSQL numbers them once, SQLite needs each
-    // `?` bound in order.
-    let bound: Vec<Value> = match backend {
-        DbBackend::Sqlite => (0..3).flat_map(|_| values.clone()).collect(),
-        _ => values,
+            "SELECT email_campaigns.campaign_id AS campaign, a.kind AS kind, {slot} AS slot, SUM(a.n) AS n, 0 AS cents
+             FROM {table} AS a JOIN email_campaigns ON email_campaigns.id = a.email_campaign_id
+             WHERE email_campaigns.campaign_id IN ({list}){mine} AND {within}
+             GROUP BY email_campaigns.campaign_id, a.kind, {slot} HAVING SUM(a.n) <> 0"
+        )
     };
-    let wrapped = format!(
+    if own.is_some() {
+        parts.push(email_part(&mut p, "email_activity", at("a.slot"), cuts.whole("a.slot", 1)));
+    } else {
+        let (table, unit) = resolution.activity();
+        let unit_column = format!("a.{unit}");
+        parts.push(email_part(&mut p, table, format!("({unit_column} * {n})"), cuts.whole(&unit_column, n)));
+        if n > 1 {
+            let (all, _) = Resolution::Quarter.activity();
+            parts.push(email_part(&mut p, all, "a.slot".to_owned(), cuts.whole_outside_units("a.slot", n)));
+        }
+    }
+    for (kind, rollup, only) in [
+        (EventKind::Conversion, "conversion_rollups", "1 = 1"),
+        (EventKind::CompletedOrder, "order_rollups", "a.order_status = 'completed'"),
+    ] {
+        let list = p.list(keys);
+        let mine = own.map(|r| format!(" AND a.retailer_id = {}", p.bind(r))).unwrap_or_default();
+        parts.push(format!(
+            "SELECT a.campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM(a.n) AS n, SUM(a.cents) AS cents
+             FROM {rollup} AS a WHERE a.campaign_id IN ({list}) AND {only}{mine} AND {within}
+             GROUP BY a.campaign_id, {slot} HAVING SUM(a.n) <> 0",
+            k = kind as i32,
+            slot = at("a.slot"),
+            within = cuts.whole("a.slot", 1),
+        ));
+    }
+
+    // The edges' stretches, from the raw rows, per 15-minute slot.
+    if !cuts.raw.is_empty() {
+        for (kind, time) in activity_kinds("s") {
+            let list = p.list(keys);
+            let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
+            let inside = p.stretches(&time, &cuts.raw);
+            let slot = migration::rollup_sql::slot(backend, &time);
+            parts.push(format!(
+                "SELECT email_campaigns.campaign_id AS campaign, {kind} AS kind, {slot} AS slot, COUNT(*) AS n, 0 AS cents
+                 FROM email_sends AS s JOIN email_campaigns ON email_campaigns.id = s.email_campaign_id
+                 WHERE email_campaigns.campaign_id IN ({list}){mine} AND {inside}
+                 GROUP BY email_campaigns.campaign_id, {slot}"
+            ));
+        }
+        for (kind, table, time, value, only) in [
+            (EventKind::Conversion, "crm_conversions", "s.conversion_date", "s.conversion_value", "1 = 1"),
+            (
+                EventKind::CompletedOrder,
+                "ecommerce_orders",
+                "s.order_date",
+                "s.order_value",
+                "s.order_status = 'completed'",
+            ),
+        ] {
+            let list = p.list(keys);
+            let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
+            let inside = p.stretches(time, &cuts.raw);
+            let slot = migration::rollup_sql::slot(backend, time);
+            parts.push(format!(
+                "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n,
+                        SUM(COALESCE({cents}, 0)) AS cents
+                 FROM {table} AS s WHERE s.campaign_id IN ({list}) AND {only}{mine} AND {inside}
+                 GROUP BY s.campaign_id, {slot}",
+                k = kind as i32,
+                cents = migration::rollup_sql::cents(backend, value),
+            ));
+        }
+    }
+    let sql = format!(
         "SELECT campaign, CAST(kind AS INTEGER) AS kind, CAST(slot AS BIGINT) AS slot, CAST(n AS BIGINT) AS n,
-                CAST(cents AS BIGINT) AS cents FROM ({sql}) AS events"
+                CAST(cents AS BIGINT) AS cents FROM ({}) AS events",
+        parts.join("\nUNION ALL\n")
     );
-    let rows = SlotRow::find_by_statement(Statement::from_sql_and_values(backend, wrapped, bound)).all(db).await?;
-    for row in rows {
+    let statement = Statement::from_sql_and_values(backend, sql, p.values);
+    for row in SlotRow::find_by_statement(statement).all(db).await? {
         out.entry(row.campaign).or_default().push(row);
     }
     Ok(out)
@@ -242,7 +412,9 @@ fn next_bucket(start: DateTime<Utc>, interval: Interval, tz: &Tz) -> DateTime<Ut
 }
 
 /// Gathers slots into buckets from the bucket of `from` to the bucket of `to`, inclusive,
-/// empty buckets included. `Err` when that would be more than `MAX_BUCKETS`.
+/// empty buckets included. The rows are counted as they are: `slots` already cut them to the
+/// window, so a bucket that the window cuts holds only what happened inside it. `Err` when
+/// that would be more than `MAX_BUCKETS`.
 pub fn buckets(
     rows: &[SlotRow],
     interval: Interval,
@@ -262,10 +434,6 @@ pub fn buckets(
     }
     for row in rows {
         let Some(t) = DateTime::from_timestamp(row.slot * SLOT_SECS, 0) else { continue };
-        // A slot counts when it overlaps the range: `from` and `to` hold to 15 minutes.
-        if t + Duration::seconds(SLOT_SECS) <= from || t > to {
-            continue;
-        }
         let Some(p) = points.get_mut(&bucket_start(t, interval, tz)) else { continue };
         match row.kind {
             k if k == EventKind::Sent as i32 => p.sent += row.n,
@@ -282,14 +450,11 @@ pub fn buckets(
     Ok(points.into_values().collect())
 }
 
-/// The span of the data: first and last slot, if any.
+/// The span of the data: the starts of the first and the last row's slot (or unit), if any.
 pub fn span(rows: &[SlotRow]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let first = rows.iter().map(|r| r.slot).min()?;
     let last = rows.iter().map(|r| r.slot).max()?;
-    Some((
-        DateTime::from_timestamp(first * SLOT_SECS, 0)?,
-        DateTime::from_timestamp(last * SLOT_SECS + SLOT_SECS - 1, 0)?,
-    ))
+    Some((DateTime::from_timestamp(first * SLOT_SECS, 0)?, DateTime::from_timestamp(last * SLOT_SECS, 0)?))
 }
 
 #[cfg(test)]

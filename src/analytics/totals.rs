@@ -2,8 +2,8 @@
 //! zero totals filled in for keys that have no rows.
 
 use super::Window;
-use super::metrics::{EmailCounts, RevenueTotals};
-use super::sql::{CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
+use super::metrics::{EmailCounts, EmailFigures, RevenueTotals};
+use super::sql::{ATTRIBUTED, CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
 use crate::auth::Scope;
 use crate::services::campaigns::select_by_id;
 use crate::services::visibility::own_rows;
@@ -115,10 +115,7 @@ impl Part {
                 let sums = [
                     ("completed", o.cents("ecommerce_orders.order_status = 'completed'")),
                     ("pending", o.cents("ecommerce_orders.order_status = 'pending'")),
-                    (
-                        "attributed",
-                        o.cents("ecommerce_orders.order_status = 'completed' AND ecommerce_orders.attributed_to_email"),
-                    ),
+                    ("attributed", o.cents(ATTRIBUTED)),
                 ];
                 (revenue_part(backend, scope, window, keys, o, sums), &["completed", "pending", "attributed"])
             }
@@ -162,7 +159,7 @@ fn revenue_part<const N: usize>(
 /// What a totals statement found, per key: email counts and revenue (absent keys had no rows).
 #[derive(Default)]
 struct Found {
-    email: HashMap<Uuid, EmailCounts>,
+    email: HashMap<Uuid, EmailFigures>,
     revenue: HashMap<Uuid, RevenueTotals>,
 }
 
@@ -192,7 +189,6 @@ impl Found {
         match r.part {
             p if p == Part::Email as i64 => {
                 let counts = EmailCounts {
-                    retailers: r.n1,
                     sent: r.n2,
                     delivered: r.n3,
                     opened: r.n4,
@@ -200,18 +196,18 @@ impl Found {
                     clicked: r.n6,
                     bounced: r.n7,
                 };
-                self.email.insert(r.key, counts);
+                self.email.insert(r.key, EmailFigures { counts, retailers: r.n1 });
             }
             p if p == Part::Conversions as i64 => {
                 let entry = self.revenue.entry(r.key).or_default();
                 entry.conversions = Money::from_cents(r.n1);
-                entry.email_attributed = entry.email_attributed + Money::from_cents(r.n2);
+                entry.email_attributed += Money::from_cents(r.n2);
             }
             p if p == Part::Orders as i64 => {
                 let entry = self.revenue.entry(r.key).or_default();
                 entry.orders = Money::from_cents(r.n1);
                 entry.pending = Money::from_cents(r.n2);
-                entry.email_attributed = entry.email_attributed + Money::from_cents(r.n3);
+                entry.email_attributed += Money::from_cents(r.n3);
             }
             p => return Err(DbErr::Custom(format!("a totals row of unknown part {p}"))),
         }
@@ -253,7 +249,7 @@ pub async fn email_counts(
     window: Window,
     grouping: EmailGrouping,
     keys: &[Uuid],
-) -> Result<HashMap<Uuid, EmailCounts>, DbErr> {
+) -> Result<HashMap<Uuid, EmailFigures>, DbErr> {
     let found = totals(db, scope, window, grouping, keys, &[Part::Email]).await?;
     Ok(keys.iter().map(|k| (*k, found.email.get(k).copied().unwrap_or_default())).collect())
 }
@@ -393,7 +389,7 @@ pub async fn categories_by_campaign(
 /// Everything a campaign's performance is computed from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CampaignTotals {
-    pub email: EmailCounts,
+    pub email: EmailFigures,
     pub revenue: RevenueTotals,
 }
 

@@ -8,8 +8,8 @@ use super::inputs::{
     CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
 };
 use super::performance::{
-    CampaignPerformance, CategoryPerformance, EmailPerformance, Funnel, Interval, RegionPerformance,
-    RetailerPerformance, RetailerRanking, SubjectLineResult, TimelinePoint,
+    CampaignPerformance, CategoryPerformance, Funnel, Interval, RegionPerformance, RetailerPerformance,
+    RetailerRanking, SubjectLineResult, TimelinePoint,
 };
 use super::user::User;
 use super::{loaders, scope};
@@ -17,7 +17,7 @@ use crate::analytics::Window;
 use crate::analytics::{metrics, ranking, timeline};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, UserId, sum_by_region};
+use crate::loaders::{CampaignId, EmailCampaignId, InWindow, TimelineKey, UserId, sum_by_region};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
@@ -190,28 +190,13 @@ impl Campaign {
                 let per_retailer = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
                 let users =
                     loaders.user_by_id.load_many(per_retailer.keys().map(|id| UserId(*id))).await.map_err(gql)?;
-                sum_by_region(&per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region))
+                sum_by_region(self.0.id, &per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region))
             }
             Scope::Retailer(_) => {
                 loaders.regional_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default().to_vec()
             }
         };
-        Ok(regions
-            .iter()
-            .map(|r| {
-                let mut email = EmailPerformance::compute(&r.figures.email);
-                email.total_retailers = r.figures.email.retailers;
-                RegionPerformance {
-                    region: r.region.into(),
-                    retailer_count: r.figures.email.retailers,
-                    email,
-                    revenue: r.figures.revenue.total().amount(),
-                    pending_revenue: r.figures.revenue.pending.amount(),
-                    conversions: r.figures.conversions,
-                    orders: r.figures.orders,
-                }
-            })
-            .collect())
+        Ok(regions.iter().map(|r| RegionPerformance::compute(r.region, &r.group)).collect())
     }
 
     /// Sent → delivered → opened → clicked → converted, with step-to-step rates.
@@ -228,7 +213,7 @@ impl Campaign {
             tokio::try_join!(loaders.campaign_totals.load_one(id), loaders.campaign_conversions.load_one(id))
                 .map_err(gql)?;
         let (converted, retailers) = conversions.unwrap_or_default();
-        Ok(Funnel::compute(&totals.unwrap_or_default().email, converted, retailers))
+        Ok(Funnel::compute(&totals.unwrap_or_default().email.counts, converted, retailers))
     }
 
     /// Conversions and revenue per product category, largest revenue first.
@@ -265,14 +250,18 @@ impl Campaign {
 
     /// The campaign's activity per hour, day or ISO week, from `from` to `to` (default: the
     /// campaign's dates widened to all its events), empty buckets included, in the IANA time
-    /// zone `timeZone` (default UTC).
+    /// zone `timeZone` (default UTC). Each event counts when it happened, and only when that
+    /// is inside `from`…`to`: a bucket that the range cuts (the range starts or ends inside
+    /// it) counts only what happened inside the range, and keeps its own `bucketStart`.
     #[graphql(complexity = "500 + 10 * child_complexity")]
     async fn timeline(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Bucket size.")] interval: Interval,
-        #[graphql(desc = "Start of the range (inclusive).")] from: Option<DateTime<Utc>>,
-        #[graphql(desc = "End of the range (inclusive).")] to: Option<DateTime<Utc>>,
+        #[graphql(desc = "Start of the range (inclusive): events before it are not counted.")] from: Option<
+            DateTime<Utc>,
+        >,
+        #[graphql(desc = "End of the range (inclusive): events after it are not counted.")] to: Option<DateTime<Utc>>,
         #[graphql(desc = "IANA time zone whose hours, days and weeks the buckets follow, e.g. America/New_York.")]
         time_zone: Option<String>,
     ) -> Result<Vec<TimelinePoint>> {
@@ -282,16 +271,19 @@ impl Campaign {
                 .parse()
                 .map_err(|_| gql(AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name"))))?,
         };
-        let key = (CampaignId(self.0.id), timeline::Resolution::for_buckets(&tz, interval.into()));
+        let key = TimelineKey {
+            campaign: CampaignId(self.0.id),
+            resolution: timeline::Resolution::for_buckets(&tz, interval.into()),
+            window: window(from, to)?,
+        };
         let rows = loaders(ctx)?.campaign_timeline.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        // The buckets shown: those of the range, or (on an open side) of the campaign's dates
+        // widened to every event counted.
         let data = timeline::span(&rows);
         let earliest = [self.0.start_date, data.map(|d| d.0)].into_iter().flatten().min();
         let latest = [self.0.end_date, data.map(|d| d.1)].into_iter().flatten().max();
-        let (Some(from), Some(to)) = (from.or(earliest), to.or(latest)) else { return Ok(Vec::new()) };
-        if from > to {
-            return Err(gql(AppError::invalid("from", format!("{from} is after `to` ({to})"))));
-        }
-        let points = timeline::buckets(&rows, interval.into(), &tz, from, to).map_err(|max| {
+        let (Some(first), Some(last)) = (from.or(earliest), to.or(latest)) else { return Ok(Vec::new()) };
+        let points = timeline::buckets(&rows, interval.into(), &tz, first, last.max(first)).map_err(|max| {
             gql(AppError::invalid(
                 "interval",
                 format!("the range holds more than {max} buckets; narrow it or use a larger interval"),

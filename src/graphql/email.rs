@@ -55,7 +55,7 @@ impl EmailCampaign {
             crate::auth::Scope::Retailer(_) => {
                 let key = InWindow { key: EmailCampaignId(self.0.id), window: crate::analytics::Window::ALL };
                 let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?;
-                Ok(counts.unwrap_or_default().sent)
+                Ok(counts.unwrap_or_default().counts.sent)
             }
         }
     }
@@ -98,7 +98,8 @@ impl EmailCampaign {
     ) -> Result<EmailPerformance> {
         let key = InWindow { key: EmailCampaignId(self.0.id), window: super::campaign::window(from, to)? };
         let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        Ok(EmailPerformance::compute(&human_if(counts, exclude_machine_opens)))
+        let email = human_if(counts, exclude_machine_opens);
+        Ok(EmailPerformance::compute(&email.counts, email.retailers))
     }
 }
 

@@ -1,9 +1,11 @@
 //! Performance figures of campaigns and email campaigns. Every rate is a percentage
 //! rounded half away from zero to 2 decimals, 0 when its denominator is 0.
 
-use crate::analytics::metrics::{self, EmailCounts, PerformanceTier as Tier, RevenueTotals};
+use crate::analytics::breakdown::{GroupFigures, RetailerFigures};
+use crate::analytics::metrics::{self, EmailCounts, EmailFigures, PerformanceTier as Tier, RevenueTotals};
 use async_graphql::{Enum, SimpleObject};
 use entity::Money;
+use entity::enums::Region;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -51,10 +53,10 @@ pub struct CampaignPerformance {
 }
 
 impl CampaignPerformance {
-    pub fn compute(email: &EmailCounts, revenue: &RevenueTotals, spent: Money) -> Self {
+    pub fn compute(email: &EmailFigures, revenue: &RevenueTotals, spent: Money) -> Self {
         let total = revenue.total();
         CampaignPerformance {
-            email: EmailPerformance::compute(email),
+            email: EmailPerformance::compute(&email.counts, email.retailers),
             total_revenue: total.amount(),
             conversion_revenue: revenue.conversions.amount(),
             order_revenue: revenue.orders.amount(),
@@ -101,9 +103,10 @@ pub struct EmailPerformance {
 }
 
 impl EmailPerformance {
-    pub fn compute(email: &EmailCounts) -> Self {
+    /// The counts and rates of `email`, sent to `retailers` distinct retailers.
+    pub fn compute(email: &EmailCounts, retailers: i64) -> Self {
         EmailPerformance {
-            total_retailers: email.retailers,
+            total_retailers: retailers,
             total_emails_sent: email.sent,
             emails_delivered: email.delivered,
             emails_opened: email.opened,
@@ -120,8 +123,8 @@ impl EmailPerformance {
 }
 
 /// The counts as asked: with `exclude_machine_opens`, opened means opened by a person.
-pub fn human_if(counts: EmailCounts, exclude_machine_opens: bool) -> EmailCounts {
-    if exclude_machine_opens { counts.without_machine_opens() } else { counts }
+pub fn human_if(email: EmailFigures, exclude_machine_opens: bool) -> EmailFigures {
+    if exclude_machine_opens { EmailFigures { counts: email.counts.without_machine_opens(), ..email } } else { email }
 }
 
 /// What a retailer leaderboard ranks by: the figure, largest first (`NAME`: A to Z); ties
@@ -152,6 +155,35 @@ pub enum RetailerRanking {
     Name,
 }
 
+/// Revenue and its counts of a retailer, a region or a group of retailers: the part of
+/// `CampaignPerformance`'s revenue figures their rows make up (rows add up to the campaign's).
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct RevenueFigures {
+    /// Revenue: conversions plus completed orders.
+    pub revenue: Decimal,
+    /// Pending orders' value (not revenue yet).
+    pub pending_revenue: Decimal,
+    /// The part of revenue attributed to email: conversions linked to an email send, plus
+    /// completed orders attributed to email.
+    pub email_attributed_revenue: Decimal,
+    /// CRM conversions.
+    pub conversions: i64,
+    /// Completed orders.
+    pub orders: i64,
+}
+
+impl RevenueFigures {
+    pub fn compute(f: &RetailerFigures) -> Self {
+        RevenueFigures {
+            revenue: f.revenue.total().amount(),
+            pending_revenue: f.revenue.pending.amount(),
+            email_attributed_revenue: f.revenue.email_attributed.amount(),
+            conversions: f.conversions,
+            orders: f.orders,
+        }
+    }
+}
+
 /// One retailer's figures in a campaign, with their place on the leaderboard.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
@@ -163,26 +195,17 @@ pub struct RetailerPerformance {
     pub rank: i32,
     #[graphql(flatten)]
     pub email: EmailPerformance,
-    /// The retailer's revenue: their conversions plus their completed orders.
-    pub revenue: Decimal,
-    /// Their pending orders' value (not revenue yet).
-    pub pending_revenue: Decimal,
-    /// Their CRM conversions.
-    pub conversions: i64,
-    /// Their completed orders.
-    pub orders: i64,
+    #[graphql(flatten)]
+    pub revenue: RevenueFigures,
 }
 
 impl RetailerPerformance {
-    pub fn compute(retailer_id: uuid::Uuid, rank: i32, f: &crate::analytics::breakdown::RetailerFigures) -> Self {
+    pub fn compute(retailer_id: uuid::Uuid, rank: i32, f: &RetailerFigures) -> Self {
         RetailerPerformance {
             retailer_id,
             rank,
-            email: EmailPerformance::compute(&f.email),
-            revenue: f.revenue.total().amount(),
-            pending_revenue: f.revenue.pending.amount(),
-            conversions: f.conversions,
-            orders: f.orders,
+            email: EmailPerformance::compute(&f.email, i64::from(f.email.sent > 0)),
+            revenue: RevenueFigures::compute(f),
         }
     }
 }
@@ -196,14 +219,19 @@ pub struct RegionPerformance {
     pub retailer_count: i64,
     #[graphql(flatten)]
     pub email: EmailPerformance,
-    /// The region's revenue: conversions plus completed orders.
-    pub revenue: Decimal,
-    /// Its pending orders' value.
-    pub pending_revenue: Decimal,
-    /// Its CRM conversions.
-    pub conversions: i64,
-    /// Its completed orders.
-    pub orders: i64,
+    #[graphql(flatten)]
+    pub revenue: RevenueFigures,
+}
+
+impl RegionPerformance {
+    pub fn compute(region: Region, g: &GroupFigures) -> Self {
+        RegionPerformance {
+            region: region.into(),
+            retailer_count: g.retailers.len() as i64,
+            email: EmailPerformance::compute(&g.figures.email, g.senders.len() as i64),
+            revenue: RevenueFigures::compute(&g.figures),
+        }
+    }
 }
 
 #[async_graphql::ComplexObject]
@@ -353,7 +381,7 @@ impl SubjectLineResult {
 
 impl SubjectLineResult {
     /// Compares each email with the best one by open rate and by click rate (of delivered).
-    pub fn compare(emails: Vec<(entity::email_campaigns::Model, EmailCounts)>) -> Vec<SubjectLineResult> {
+    pub fn compare(emails: Vec<(entity::email_campaigns::Model, EmailFigures)>) -> Vec<SubjectLineResult> {
         use crate::analytics::significance::two_proportion_p_value as p_value;
         let better = |x: &EmailCounts, y: &EmailCounts, f: fn(&EmailCounts) -> i64| {
             // x/xd > y/yd, exactly; nothing delivered is a rate of 0.
@@ -368,6 +396,7 @@ impl SubjectLineResult {
         let best = |f: fn(&EmailCounts) -> i64| {
             emails
                 .iter()
+                .map(|(model, figures)| (model, figures.counts))
                 .reduce(|a, b| {
                     let b_wins = better(&b.1, &a.1, f)
                         || (!better(&a.1, &b.1, f)
@@ -375,18 +404,19 @@ impl SubjectLineResult {
                                 > (a.1.delivered, std::cmp::Reverse(&a.0.subject)));
                     if b_wins { b } else { a }
                 })
-                .map(|(_, c)| *c)
+                .map(|(_, c)| c)
                 .unwrap_or_default()
         };
         let (best_open, best_click) = (best(|c| c.opened), best(|c| c.clicked));
         emails
             .into_iter()
-            .map(|(model, c)| {
+            .map(|(model, figures)| {
+                let c = figures.counts;
                 let is_best_open = !better(&best_open, &c, |c| c.opened);
                 let is_best_click = !better(&best_click, &c, |c| c.clicked);
                 SubjectLineResult {
                     subject: model.subject.clone(),
-                    email: EmailPerformance::compute(&c),
+                    email: EmailPerformance::compute(&c, figures.retailers),
                     open_rate_p_value: if is_best_open {
                         1.0
                     } else {
@@ -413,27 +443,16 @@ pub struct UserPerformance {
     pub campaigns: i64,
     #[graphql(flatten)]
     pub email: EmailPerformance,
-    /// Their revenue: conversions plus completed orders.
-    pub revenue: Decimal,
-    /// Their pending orders' value.
-    pub pending_revenue: Decimal,
-    /// Their CRM conversions.
-    pub conversions: i64,
-    /// Their completed orders.
-    pub orders: i64,
+    #[graphql(flatten)]
+    pub revenue: RevenueFigures,
 }
 
 impl UserPerformance {
-    pub fn compute(f: &crate::analytics::breakdown::RetailerFigures, campaigns: i64) -> Self {
-        let mut email = EmailPerformance::compute(&f.email);
-        email.total_retailers = i64::from(campaigns > 0);
+    pub fn compute(g: &GroupFigures) -> Self {
         UserPerformance {
-            campaigns,
-            email,
-            revenue: f.revenue.total().amount(),
-            pending_revenue: f.revenue.pending.amount(),
-            conversions: f.conversions,
-            orders: f.orders,
+            campaigns: g.campaigns.len() as i64,
+            email: EmailPerformance::compute(&g.figures.email, g.senders.len() as i64),
+            revenue: RevenueFigures::compute(&g.figures),
         }
     }
 }

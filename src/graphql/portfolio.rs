@@ -3,9 +3,9 @@
 use super::campaign::Campaign;
 use super::enums::{CampaignStatus, Region};
 use super::inputs::CampaignFilter;
-use super::performance::EmailPerformance;
+use super::performance::{EmailPerformance, RevenueFigures};
 use super::{db, scope};
-use crate::analytics::breakdown::{self, Of, RetailerFigures, Rows};
+use crate::analytics::breakdown::{self, Of, Rows};
 use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
 use crate::error::{AppError, gql};
@@ -14,7 +14,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::users;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// How many campaigns have one status.
 #[derive(SimpleObject, Clone, Debug)]
@@ -36,8 +36,8 @@ pub struct RegionSummary {
     pub retailer_count: i64,
     #[graphql(flatten)]
     pub email: EmailPerformance,
-    /// The region's revenue: conversions plus completed orders.
-    pub revenue: Decimal,
+    #[graphql(flatten)]
+    pub revenue: RevenueFigures,
 }
 
 /// Figures over a set of campaigns.
@@ -105,7 +105,8 @@ impl PortfolioSummary {
     }
 }
 
-/// Per region: campaigns reached, retailers, and their summed figures.
+/// Per region: campaigns reached, retailers, and their summed figures (the same sum as a
+/// campaign's regions, `breakdown::group`, over every campaign's rows).
 async fn regions(
     db: &sea_orm::DatabaseConnection,
     scope: Scope,
@@ -129,30 +130,14 @@ async fn regions(
             .filter_map(|u| u.region.map(|r| (u.id, r)))
             .collect()
     };
-    let mut sums: BTreeMap<entity::enums::Region, (HashSet<uuid::Uuid>, HashSet<uuid::Uuid>, RetailerFigures)> =
-        BTreeMap::new();
-    for (campaign, per_retailer) in &by {
-        for (retailer, f) in per_retailer {
-            if let Some(region) = region_of.get(retailer) {
-                let e = sums.entry(*region).or_default();
-                e.0.insert(*campaign);
-                e.1.insert(*retailer);
-                e.2.add(f);
-            }
-        }
-    }
-    Ok(sums
+    Ok(breakdown::group(breakdown::rows(&by), |r| region_of.get(r).copied())
         .into_iter()
-        .map(|(region, (campaigns, retailers, f))| {
-            let mut email = EmailPerformance::compute(&f.email);
-            email.total_retailers = retailers.len() as i64;
-            RegionSummary {
-                region: region.into(),
-                campaigns: campaigns.len() as i64,
-                retailer_count: retailers.len() as i64,
-                email,
-                revenue: f.revenue.total().amount(),
-            }
+        .map(|(region, g)| RegionSummary {
+            region: region.into(),
+            campaigns: g.campaigns.len() as i64,
+            retailer_count: g.retailers.len() as i64,
+            email: EmailPerformance::compute(&g.figures.email, g.senders.len() as i64),
+            revenue: RevenueFigures::compute(&g.figures),
         })
         .collect())
 }

@@ -77,7 +77,8 @@ impl RetailerQuery {
         let mut rows: Vec<(String, RetailerFigures, Uuid)> = retailers
             .iter()
             .map(|u| {
-                let f = figures.get(&InWindow { key: UserId(u.id), window }).map(|v| v.0).unwrap_or_default();
+                let key = InWindow { key: UserId(u.id), window };
+                let f = figures.get(&key).map(|g| g.figures).unwrap_or_default();
                 (u.name.clone(), f, u.id)
             })
             .collect();

@@ -91,9 +91,8 @@ impl User {
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<UserPerformance> {
         let key = InWindow { key: UserId(self.0.id), window: super::campaign::window(from, to)? };
-        let (figures, campaigns) =
-            super::loaders(ctx)?.retailer_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        Ok(UserPerformance::compute(&figures, campaigns))
+        let figures = super::loaders(ctx)?.retailer_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        Ok(UserPerformance::compute(&figures))
     }
     /// Emails sent to this retailer.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]

@@ -1,20 +1,20 @@
 use super::{EmailCampaignId, InWindow, LoadError, LoaderContext, by_window, load_error};
-use crate::analytics::EmailCounts;
+use crate::analytics::metrics::EmailFigures;
 use crate::analytics::totals::{self, EmailGrouping};
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;
 
-/// Email counts per email campaign: one statement per batch and window.
+/// Email counts (and retailers reached) per email campaign: one statement per batch and window.
 pub struct EmailCampaignTotalsLoader(pub LoaderContext);
 
 impl Loader<InWindow<EmailCampaignId>> for EmailCampaignTotalsLoader {
-    type Value = EmailCounts;
+    type Value = EmailFigures;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[InWindow<EmailCampaignId>],
-    ) -> Result<HashMap<InWindow<EmailCampaignId>, EmailCounts>, LoadError> {
+    ) -> Result<HashMap<InWindow<EmailCampaignId>, EmailFigures>, LoadError> {
         let mut out = HashMap::new();
         for (window, ids) in by_window(keys, |k| k.0) {
             let counts = totals::email_counts(&self.0.db, self.0.scope, window, EmailGrouping::EmailCampaign, &ids)

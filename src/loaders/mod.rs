@@ -30,7 +30,7 @@ mod users_by_id;
 pub use crate::analytics::totals::CampaignTotals;
 pub use campaign_categories::CampaignCategoriesLoader;
 pub use campaign_conversions::CampaignConversionsLoader;
-pub use campaign_timeline::CampaignTimelineLoader;
+pub use campaign_timeline::{CampaignTimelineLoader, TimelineKey};
 pub use campaign_totals::CampaignTotalsLoader;
 pub use campaigns_by_id::{CampaignByIdLoader, CampaignWithTotalsLoader};
 pub use child_pages::{

@@ -1,18 +1,18 @@
 use super::{CampaignId, InWindow, LoadError, LoaderContext, by_window, load_error};
 use crate::analytics::Window;
-use crate::analytics::breakdown::{self, Of, RetailerFigures, Rows};
+use crate::analytics::breakdown::{self, GroupFigures, Of, RetailerFigures, Rows};
 use crate::auth::Scope;
 use async_graphql::dataloader::Loader;
 use entity::enums::Region;
 use entity::users;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
 /// Retailers a region needs before a retailer may see its aggregate: fewer, and the sum
 /// would give away the others' figures.
-pub const MIN_RETAILERS_FOR_REGION: i64 = 3;
+pub const MIN_RETAILERS_FOR_REGION: usize = 3;
 
 /// Figures per retailer of each campaign; a retailer's scope reads only their own row.
 pub struct RetailerBreakdownLoader(pub LoaderContext);
@@ -39,10 +39,10 @@ impl Loader<InWindow<CampaignId>> for RetailerBreakdownLoader {
 }
 
 /// One region's sum in one campaign.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RegionFigures {
     pub region: Region,
-    pub figures: RetailerFigures,
+    pub group: GroupFigures,
 }
 
 /// Figures per region of each campaign, for a retailer: only their own region, and only when
@@ -101,34 +101,27 @@ impl RegionalBreakdownLoader {
         Ok(by
             .into_iter()
             .map(|(campaign, per_retailer)| {
-                let visible: Vec<RegionFigures> = sum_by_region(&per_retailer, |r| regions.get(r).copied().flatten())
-                    .into_iter()
-                    .filter(|r| match own_region {
-                        None => true,
-                        Some(own) => r.region == own && r.figures.email.retailers >= MIN_RETAILERS_FOR_REGION,
-                    })
-                    .collect();
+                let visible: Vec<RegionFigures> =
+                    sum_by_region(campaign, &per_retailer, |r| regions.get(r).copied().flatten())
+                        .into_iter()
+                        .filter(|r| match own_region {
+                            None => true,
+                            Some(own) => r.region == own && r.group.retailers.len() >= MIN_RETAILERS_FOR_REGION,
+                        })
+                        .collect();
                 (CampaignId(campaign), Arc::new(visible))
             })
             .collect())
     }
 }
 
-/// Sums per-retailer figures by the retailers' regions (East, West, Central, North, South
-/// order); `retailers` counts every retailer with activity, sends or not.
+/// Sums one campaign's per-retailer figures by the retailers' regions (East, West, Central,
+/// North, South order), through `breakdown::group`.
 pub fn sum_by_region(
+    campaign: Uuid,
     per_retailer: &HashMap<Uuid, RetailerFigures>,
     region_of: impl Fn(&Uuid) -> Option<Region>,
 ) -> Vec<RegionFigures> {
-    let mut sums: BTreeMap<Region, RetailerFigures> = BTreeMap::new();
-    for (retailer, figures) in per_retailer {
-        if let Some(region) = region_of(retailer) {
-            let sum = sums.entry(region).or_default();
-            sum.add(figures);
-            if figures.email.retailers == 0 {
-                sum.email.retailers += 1;
-            }
-        }
-    }
-    sums.into_iter().map(|(region, figures)| RegionFigures { region, figures }).collect()
+    let rows = per_retailer.iter().map(|(retailer, figures)| (campaign, *retailer, *figures));
+    breakdown::group(rows, region_of).into_iter().map(|(region, group)| RegionFigures { region, group }).collect()
 }

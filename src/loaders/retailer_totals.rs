@@ -1,15 +1,15 @@
 use super::{InWindow, LoadError, LoaderContext, UserId, by_window, load_error};
-use crate::analytics::breakdown::{self, Of, RetailerFigures, Rows};
+use crate::analytics::breakdown::{self, GroupFigures, Of, Rows};
 use crate::auth::Scope;
 use async_graphql::dataloader::Loader;
 use std::collections::HashMap;
 
-/// A retailer's figures across every campaign, and how many campaigns they have activity in:
+/// A retailer's figures summed across every campaign, with the campaigns they have activity in:
 /// three statements per batch and window. A retailer's scope reads only their own.
 pub struct RetailerTotalsLoader(pub LoaderContext);
 
 impl Loader<InWindow<UserId>> for RetailerTotalsLoader {
-    type Value = (RetailerFigures, i64);
+    type Value = GroupFigures;
     type Error = LoadError;
 
     async fn load(&self, keys: &[InWindow<UserId>]) -> Result<HashMap<InWindow<UserId>, Self::Value>, LoadError> {
@@ -20,14 +20,7 @@ impl Loader<InWindow<UserId>> for RetailerTotalsLoader {
         let mut out = HashMap::new();
         for (window, ids) in by_window(keys, |k| k.0) {
             let by = breakdown::by_retailer(&self.0.db, rows, window, Of::Retailers(&ids)).await.map_err(load_error)?;
-            let mut sums: HashMap<uuid::Uuid, (RetailerFigures, i64)> = HashMap::new();
-            for per_retailer in by.values() {
-                for (retailer, figures) in per_retailer {
-                    let entry = sums.entry(*retailer).or_default();
-                    entry.0.add(figures);
-                    entry.1 += 1;
-                }
-            }
+            let sums = breakdown::group(breakdown::rows(&by), |retailer| Some(*retailer));
             out.extend(sums.into_iter().map(|(id, v)| (InWindow { key: UserId(id), window }, v)));
         }
         Ok(out)
