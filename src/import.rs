@@ -698,6 +698,12 @@ fn email_send(r: &mut Row<'_>, id: Option<Uuid>) -> Option<email_sends::Model> {
     // No status given: delivered when a delivery, open or click says so (errata E5).
     let engaged = delivered_at.is_some() || opened_at.is_some() || clicked_at.is_some();
     let status = status?.unwrap_or(if engaged { SendStatus::Delivered } else { SendStatus::Sent });
+    if status == SendStatus::Delivered && !engaged {
+        // The timeline counts a delivery at its time: one without a time would count in the
+        // totals and in no bucket.
+        r.fail("status", "delivered needs the time it happened: delivered_at, opened_at or clicked_at");
+        return None;
+    }
     Some(email_sends::Model {
         id: id?,
         email_campaign_id: email_campaign_id?,
@@ -947,6 +953,67 @@ async fn stored_user_types(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Ha
     Ok(found)
 }
 
+/// A conversion linked to a send must be of that send's campaign and retailer (the same rule
+/// as `recordConversions`, `ingest::orders::Known::unlinkable_send`). Sends that exist nowhere
+/// were reported by the reference check.
+async fn check_conversion_links(
+    db: &DatabaseConnection,
+    batch: &Batch,
+    problems: &mut Vec<Problem>,
+) -> Result<(), DbErr> {
+    let linked: Vec<(u64, &crm_conversions::Model, Uuid)> =
+        batch.crm_conversions.iter().filter_map(|(l, c)| Some((*l, c, c.email_send_id?))).collect();
+    if linked.is_empty() {
+        return Ok(());
+    }
+    let stored_sends = linked.iter().map(|(_, _, s)| *s).filter(|s| !batch.holds(Table::EmailSends, *s));
+    let mut known = crate::ingest::orders::Known::load(db, std::iter::empty(), std::iter::empty(), stored_sends)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    // The campaigns of the email campaigns the file's own sends are of, in the files or stored.
+    let mut campaign_of: HashMap<Uuid, Option<Uuid>> =
+        batch.email_campaigns.iter().map(|(_, e)| (e.id, e.campaign_id)).collect();
+    let stored_emails: Vec<Uuid> = batch
+        .email_sends
+        .iter()
+        .filter_map(|(_, s)| s.email_campaign_id)
+        .filter(|e| !campaign_of.contains_key(e))
+        .collect();
+    for chunk in stored_emails.chunks(CHUNK) {
+        let rows: Vec<(Uuid, Option<Uuid>)> = email_campaigns::Entity::find()
+            .select_only()
+            .column(email_campaigns::Column::Id)
+            .column(email_campaigns::Column::CampaignId)
+            .filter(email_campaigns::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        campaign_of.extend(rows);
+    }
+    for (_, s) in &batch.email_sends {
+        let campaign = s.email_campaign_id.and_then(|e| campaign_of.get(&e).copied().flatten());
+        known.add_send(s.id, campaign, s.retailer_id);
+    }
+    for (line, c, send) in linked {
+        let (Some(campaign), Some(retailer)) = (c.campaign_id, c.retailer_id) else {
+            problems.push(Problem::at(
+                Table::CrmConversions,
+                line,
+                "email_send_id",
+                "a conversion linked to a send needs the send's campaign_id and retailer_id",
+            ));
+            continue;
+        };
+        if !known.has_send(send) {
+            continue;
+        }
+        if let Some(reason) = known.unlinkable_send(send, campaign, retailer) {
+            problems.push(Problem::at(Table::CrmConversions, line, "email_send_id", reason));
+        }
+    }
+    Ok(())
+}
+
 /// Ids already stored, references to nothing (or to a user who is no retailer), and unique
 /// values that stored rows hold.
 async fn check_against_database(
@@ -1037,6 +1104,8 @@ async fn check_against_database(
             ));
         }
     }
+
+    check_conversion_links(db, batch, problems).await?;
 
     let conversions: Vec<(u64, Uuid, Option<&String>, Option<&String>)> =
         batch.crm_conversions.iter().map(|(l, c)| (*l, c.id, c.source.as_ref(), c.external_id.as_ref())).collect();

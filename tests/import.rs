@@ -247,7 +247,7 @@ db_test!(bad_rows_in_several_files_are_all_reported_and_nothing_is_written, |db|
             "email_sends",
             &[
                 "id,email_campaign_id,retailer_id,recipient_email,sent_at,status",
-                &format!("{s1},{e1},{u1},a@client.example,2025-01-14T15:00:00Z,delivered"),
+                &format!("{s1},{e1},{u1},a@client.example,2025-01-14T15:00:00Z,sent"),
                 &format!("{s2},{e1},{u1},b@client.example,2024-13-01,sent"),
                 &format!("{s3},{e1},{},,2025-01-14T15:00:00Z,opened", stored_retailer.id),
                 &format!("{s1},{e1},{u1},c@client.example,2025-01-14T15:00:00Z,sent"),
@@ -488,4 +488,49 @@ db_test!(the_binary_imports_prints_a_summary_and_lists_at_most_a_hundred_problem
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("130 problem(s) in the CSV files; nothing was imported"), "{stderr}");
     assert_eq!(counts(&db).await, [3, 1, 2, 8, 2, 3]);
+});
+
+db_test!(a_conversion_linked_to_another_retailers_send_and_a_delivered_send_without_a_time_are_refused, |db| {
+    let (mine, other) =
+        (retailer("Mine", Region::East).insert(&*db).await, retailer("Other", Region::East).insert(&*db).await);
+    let stored_campaign = campaign("Stored campaign").insert(&*db).await;
+    let stored_email = email_campaign(&*db, &stored_campaign, "Stored email").await;
+    let stored_send = send(&*db, &stored_email, &other, SendOutcome::default()).await;
+    let before = counts(&db).await;
+    let (s1, s2) = (id(0x71), id(0x72));
+    let files = Csvs::new()
+        .with(
+            "email_sends",
+            &[
+                "id,email_campaign_id,retailer_id,recipient_email,sent_at,status",
+                &format!("{s1},{},{},a@client.example,2025-01-14T15:00:00Z,sent", stored_email.id, other.id),
+                &format!("{s2},{},{},b@client.example,2025-01-14T15:00:00Z,delivered", stored_email.id, mine.id),
+            ],
+        )
+        .with(
+            "crm_conversions",
+            &[
+                "id,campaign_id,retailer_id,email_send_id,conversion_value",
+                // Linked to a send of the file and to a stored one, both another retailer's.
+                &format!("{},{},{},{s1},100.00", id(0x81), stored_campaign.id, mine.id),
+                &format!("{},{},{},{},100.00", id(0x82), stored_campaign.id, mine.id, stored_send.id),
+            ],
+        );
+    let text: Vec<String> = problems(import(&db, &[files.dir()]).await).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        vec![
+            "email_sends.csv:3: status: delivered needs the time it happened: delivered_at, opened_at or clicked_at"
+                .to_owned(),
+            format!(
+                "crm_conversions.csv:2: email_send_id: send {s1} was sent for retailer {}, not for the conversion's retailer {}",
+                other.id, mine.id
+            ),
+            format!(
+                "crm_conversions.csv:3: email_send_id: send {} was sent for retailer {}, not for the conversion's retailer {}",
+                stored_send.id, other.id, mine.id
+            ),
+        ]
+    );
+    assert_eq!(counts(&db).await, before, "nothing was written");
 });

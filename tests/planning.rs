@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use entity::enums::{Region, UserType};
 use entity::{crm_conversions, email_sends};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -229,4 +229,59 @@ db_test!(a_mutation_reads_what_its_earlier_fields_changed, |db| {
     assert_eq!(data["before"]["createdBy"]["name"], "Brand");
     assert_eq!(data["rename"]["name"], "Renamed");
     assert_eq!(data["after"]["createdBy"]["name"], "Renamed");
+});
+
+db_test!(a_conversion_linked_to_another_retailers_or_campaigns_send_is_quarantined_and_counts_nowhere, |db| {
+    let b = brand(&db).await;
+    let (mine, other) =
+        (retailer("Mine", Region::West).insert(&*db).await, retailer("Other", Region::West).insert(&*db).await);
+    let (c, c2) = (campaign("Linked").insert(&*db).await, campaign("Elsewhere").insert(&*db).await);
+    let (e, e2) = (email_campaign(&*db, &c, "Hello").await, email_campaign(&*db, &c2, "Hi").await);
+    let clicked = SendOutcome { delivered: true, opened: true, clicked: true, ..Default::default() };
+    let my_send = send(&*db, &e, &mine, clicked).await;
+    let other_send = send(&*db, &e, &other, clicked).await;
+    let elsewhere = send(&*db, &e2, &mine, clicked).await;
+    let query = "mutation($items: [ConversionInput!]!) { recordConversions(source: \"crm\", conversions: $items) {
+        items { outcome reason } } }";
+    let item = |key: &str, send: Uuid| {
+        json!({ "conversionId": key, "campaignId": c.id, "retailerId": mine.id, "emailSendId": send,
+                "conversionType": "SALE", "value": "100.00", "occurredAt": "2025-01-20T10:00:00Z" })
+    };
+    let items =
+        json!([item("ok", my_send.id), item("other-retailer", other_send.id), item("other-campaign", elsewhere.id)]);
+    let r = gql_as(&db, &b, query, json!({ "items": items })).await;
+    let got = &r["recordConversions"]["items"];
+    assert_eq!(got[0], json!({ "outcome": "APPLIED", "reason": null }));
+    assert_eq!(got[1]["outcome"], "QUARANTINED");
+    assert_eq!(
+        got[1]["reason"],
+        format!(
+            "send {} was sent for retailer {}, not for the conversion's retailer {}",
+            other_send.id, other.id, mine.id
+        )
+    );
+    assert_eq!(got[2]["outcome"], "QUARANTINED");
+    assert_eq!(
+        got[2]["reason"],
+        format!("send {} is of campaign {}, not of the conversion's campaign {}", elsewhere.id, c2.id, c.id)
+    );
+    assert_eq!(crm_conversions::Entity::find().count(&*db).await.unwrap(), 1);
+
+    // Reapplied from the quarantine, they stay there with the same reason.
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let again = gql_as(&db, &admin, "mutation { reapplyQuarantined { applied quarantined } }", json!({})).await;
+    assert_eq!(again["reapplyQuarantined"], json!({ "applied": 0, "quarantined": 2 }));
+
+    // A row stored before the rule (written directly) still credits no other retailer's funnel.
+    let stray = conversion(&*db, &c, &mine, "50.00").await;
+    crm_conversions::Entity::update_many()
+        .col_expr(crm_conversions::Column::EmailSendId, sea_orm::sea_query::Expr::value(other_send.id))
+        .filter(sea_orm::ColumnTrait::eq(&crm_conversions::Column::Id, stray.id))
+        .exec(&*db)
+        .await
+        .unwrap();
+    let funnel = "query($id: UUID!) { campaign(id: $id) { funnel { converted } } }";
+    assert_eq!(gql_as(&db, &other, funnel, json!({ "id": c.id })).await["campaign"]["funnel"]["converted"], 0);
+    assert_eq!(gql_as(&db, &mine, funnel, json!({ "id": c.id })).await["campaign"]["funnel"]["converted"], 1);
+    assert_eq!(gql_as(&db, &b, funnel, json!({ "id": c.id })).await["campaign"]["funnel"]["converted"], 1);
 });

@@ -442,9 +442,9 @@ pub fn buckets(
             k if k == EventKind::Clicked as i32 => p.clicked += row.n,
             k if k == EventKind::Conversion as i32 => {
                 p.conversions += row.n;
-                p.revenue = p.revenue + Money::from_cents(row.cents);
+                p.revenue += Money::from_cents(row.cents);
             }
-            _ => p.revenue = p.revenue + Money::from_cents(row.cents),
+            _ => p.revenue += Money::from_cents(row.cents),
         }
     }
     Ok(points.into_values().collect())

@@ -289,8 +289,20 @@ pub async fn conversions_by_campaign(
         .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT crm_conversions.email_send_id) AS BIGINT)"), Alias::new("n"))
         .from(Alias::new("crm_conversions"))
-        .inner_join(Alias::new("email_sends"), Expr::cust("email_sends.id = crm_conversions.email_send_id"))
-        .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
+        // Only a send of the conversion's own retailer and campaign (ingestion refuses any
+        // other link; rows stored before it did must not credit another retailer's funnel).
+        .inner_join(
+            Alias::new("email_sends"),
+            Expr::cust(
+                "email_sends.id = crm_conversions.email_send_id AND email_sends.retailer_id = crm_conversions.retailer_id",
+            ),
+        )
+        .inner_join(
+            Alias::new("email_campaigns"),
+            Expr::cust(
+                "email_campaigns.id = email_sends.email_campaign_id AND email_campaigns.campaign_id = crm_conversions.campaign_id",
+            ),
+        )
         .and_where(key_filter("email_campaigns.campaign_id", keys))
         .add_group_by([Expr::cust("email_campaigns.campaign_id")])
         .to_owned();

@@ -1,5 +1,6 @@
 //! The one apply path for CRM conversions: each is stored once per (source, external id),
-//! provided its campaign, retailer and send (when given) exist.
+//! provided its campaign, retailer and send (when given) exist, and the send is of that
+//! campaign and that retailer.
 
 use super::sql::insert_returning_keys;
 use super::{Outcome, Received, Repeats, Report};
@@ -59,7 +60,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) ->
         let missing = known
             .missing_campaign(c.campaign_id)
             .or_else(|| known.missing_retailer(c.retailer_id))
-            .or_else(|| c.email_send_id.and_then(|s| known.missing_send(s)));
+            .or_else(|| c.email_send_id.and_then(|s| known.unlinkable_send(s, c.campaign_id, c.retailer_id)));
         if let Some(reason) = missing {
             *slot = Some(Outcome::Quarantined(reason));
             continue;

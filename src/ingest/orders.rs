@@ -60,7 +60,8 @@ pub fn parse_stored(source: &str, payload: &str) -> Result<Order, String> {
 pub struct Known {
     campaigns: HashSet<Uuid>,
     retailers: HashSet<Uuid>,
-    sends: HashSet<Uuid>,
+    /// Each send's campaign and retailer.
+    sends: HashMap<Uuid, (Option<Uuid>, Option<Uuid>)>,
     by_utm: HashMap<String, Uuid>,
     by_email: HashMap<String, Uuid>,
 }
@@ -95,14 +96,17 @@ impl Known {
             known.retailers.extend(found);
         }
         for chunk in dedup(sends).chunks(CHUNK) {
-            let found: Vec<Uuid> = email_sends::Entity::find()
+            let found: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = email_sends::Entity::find()
                 .select_only()
                 .column(email_sends::Column::Id)
+                .column(email_campaigns::Column::CampaignId)
+                .column(email_sends::Column::RetailerId)
+                .left_join(email_campaigns::Entity)
                 .filter(email_sends::Column::Id.is_in(chunk.iter().copied()))
                 .into_tuple()
                 .all(db)
                 .await?;
-            known.sends.extend(found);
+            known.sends.extend(found.into_iter().map(|(id, campaign, retailer)| (id, (campaign, retailer))));
         }
         Ok(known)
     }
@@ -161,8 +165,33 @@ impl Known {
         (!self.retailers.contains(&id)).then(|| format!("unknown retailer {id}"))
     }
 
-    pub fn missing_send(&self, id: Uuid) -> Option<String> {
-        (!self.sends.contains(&id)).then(|| format!("unknown send {id}"))
+    /// Adds a send that is not stored yet (an import's), with its campaign and retailer.
+    pub fn add_send(&mut self, id: Uuid, campaign: Option<Uuid>, retailer: Option<Uuid>) {
+        self.sends.insert(id, (campaign, retailer));
+    }
+
+    /// Whether `id` is a send this knows of.
+    pub fn has_send(&self, id: Uuid) -> bool {
+        self.sends.contains_key(&id)
+    }
+
+    /// Why a conversion of `campaign` and `retailer` cannot be linked to send `id`: there is no
+    /// such send, or it is another campaign's or another retailer's (a conversion counts for
+    /// its send's retailer in the funnel, so a link across retailers would credit one
+    /// retailer with another's conversion).
+    pub fn unlinkable_send(&self, id: Uuid, campaign: Uuid, retailer: Uuid) -> Option<String> {
+        match self.sends.get(&id) {
+            None => Some(format!("unknown send {id}")),
+            Some((c, _)) if *c != Some(campaign) => Some(format!(
+                "send {id} is of {}, not of the conversion's campaign {campaign}",
+                c.map_or("no campaign".to_owned(), |c| format!("campaign {c}"))
+            )),
+            Some((_, r)) if *r != Some(retailer) => Some(format!(
+                "send {id} was sent for {}, not for the conversion's retailer {retailer}",
+                r.map_or("no retailer".to_owned(), |r| format!("retailer {r}"))
+            )),
+            Some(_) => None,
+        }
     }
 
     /// The order's campaign and retailer, or why they cannot be found.
