@@ -48,16 +48,11 @@ impl EmailCampaign {
         self.0.sent_at
     }
     /// Number of recipients: the number of sends of this email (for a retailer, of the
-    /// sends to them).
+    /// sends to them), counted from the sends themselves (errata E3).
     async fn total_recipients(&self, ctx: &Context<'_>) -> Result<i64> {
-        match super::scope(ctx)? {
-            crate::auth::Scope::All => Ok(i64::from(self.0.total_recipients)),
-            crate::auth::Scope::Retailer(_) => {
-                let key = InWindow { key: EmailCampaignId(self.0.id), window: crate::analytics::Window::ALL };
-                let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?;
-                Ok(counts.unwrap_or_default().counts.sent)
-            }
-        }
+        let key = InWindow { key: EmailCampaignId(self.0.id), window: crate::analytics::Window::ALL };
+        let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?;
+        Ok(counts.unwrap_or_default().counts.sent)
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
