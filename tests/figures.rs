@@ -717,18 +717,20 @@ fn vars(id: Uuid, window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> Val
     json!({ "id": id, "f": window.0, "t": window.1 })
 }
 
-/// The campaign's figures (all but the timeline) as `user` sees them, compared with the
-/// recount of `sel` (the caller's rows); `spent` is what ROI is computed against.
-#[allow(clippy::too_many_arguments)]
-async fn check_campaign(
-    db: &DatabaseConnection,
-    schema: &Schema,
-    st: &Stored,
-    ci: usize,
-    user: &users::Model,
+/// Who looks, at what: the brand (`own: None`) or a retailer (their index), over a window.
+struct View<'a> {
+    db: &'a DatabaseConnection,
+    schema: &'a Schema,
+    st: &'a Stored,
+    user: &'a users::Model,
     own: Option<usize>,
     window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-) {
+}
+
+/// The campaign's figures (all but the timeline) as the viewer sees them, compared with the
+/// recount of the viewer's rows; ROI is against the spend for the brand, nothing for a retailer.
+async fn check_campaign(v: &View<'_>, ci: usize) {
+    let View { db, schema, st, user, own, window } = *v;
     let c = &st.campaigns[ci];
     let base = Sel::of(window).campaign(ci);
     let base = match own {
@@ -927,15 +929,8 @@ async fn check_campaign(
 
 /// Every timeline of the campaign (each interval in each zone) against the recount of each
 /// bucket: the events between its start (or `from`) and the next bucket's (or `to`).
-async fn check_timelines(
-    db: &DatabaseConnection,
-    schema: &Schema,
-    st: &Stored,
-    ci: usize,
-    user: &users::Model,
-    own: Option<usize>,
-    window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-) {
+async fn check_timelines(v: &View<'_>, ci: usize) {
+    let View { db, schema, st, user, own, window } = *v;
     let c = &st.campaigns[ci];
     let mut base = Sel::of(window).campaign(ci);
     base.basis = Basis::Events;
@@ -1122,14 +1117,16 @@ async fn check(db: &DatabaseConnection, w: &World) {
         for (ci, c) in w.campaigns.iter().enumerate() {
             // Each campaign's windows are around its own activity.
             let window = window_of(spec, bases()[c.base]);
-            check_campaign(db, &schema, &st, ci, &brand, None, window).await;
-            check_timelines(db, &schema, &st, ci, &brand, None, window).await;
+            let brand = View { db, schema: &schema, st: &st, user: &brand, own: None, window };
+            check_campaign(&brand, ci).await;
+            check_timelines(&brand, ci).await;
             // Each retailer the campaign sent to, on their own rows.
             let targeted: BTreeSet<usize> = st.campaigns[ci].sends.iter().map(|s| s.retailer).collect();
             for r in targeted.into_iter().take(2) {
-                check_campaign(db, &schema, &st, ci, &st.retailers[r], Some(r), window).await;
+                let retailer = View { user: &st.retailers[r], own: Some(r), ..brand };
+                check_campaign(&retailer, ci).await;
                 if window.0.is_some() {
-                    check_timelines(db, &schema, &st, ci, &st.retailers[r], Some(r), window).await;
+                    check_timelines(&retailer, ci).await;
                 }
             }
         }
