@@ -1,13 +1,16 @@
 //! The schema as every transport runs it (`Api`): each operation's text parsed once (recent
-//! texts remembered), held to the alias limit and, over the WebSocket, to subscriptions;
+//! texts remembered), held to the shape bounds (`bounds.rs`: fields, aliases, directives and
+//! depth after expanding fragments, in linear time, before async-graphql's own validation)
+//! and, over the WebSocket, to subscriptions;
 //! then run; then every error given a code. These are plain steps around the schema rather
 //! than schema extensions, so that no field of the answer pays for them: async-graphql
 //! resolves fields on its direct path only when the schema has no extensions.
 
 use super::AppSchema;
+use super::bounds::{self, Bounds};
 use crate::loaders::Loaders;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
 use lru::LruCache;
 use std::any::TypeId;
@@ -46,7 +49,7 @@ type Parsed = Arc<Mutex<LruCache<String, ExecutableDocument>>>;
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
-    max_aliases: usize,
+    bounds: Bounds,
     parsed: Parsed,
     /// Only subscriptions run: queries and mutations go to `POST /graphql`, where the rate
     /// limit, the request timeout and the per-request loaders apply.
@@ -54,9 +57,9 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(schema: AppSchema, max_aliases: usize) -> Self {
+    pub fn new(schema: AppSchema, bounds: Bounds) -> Self {
         let parsed = LruCache::new(NonZeroUsize::new(PARSED_QUERIES).expect("non-zero"));
-        Api { schema, max_aliases, parsed: Arc::new(Mutex::new(parsed)), over_websocket: false }
+        Api { schema, bounds, parsed: Arc::new(Mutex::new(parsed)), over_websocket: false }
     }
 
     /// The same, for the WebSocket: subscriptions only.
@@ -79,13 +82,7 @@ impl Api {
                 doc
             }
         };
-        let aliases = aliases_in(&doc);
-        if aliases > self.max_aliases {
-            return Err(coded(
-                format!("the query uses {aliases} aliases; the limit is {}", self.max_aliases),
-                "QUERY_TOO_COMPLEX",
-            ));
-        }
+        bounds::check(&doc, &self.bounds).map_err(|refusal| coded(refusal.to_string(), "QUERY_TOO_COMPLEX"))?;
         let not_subscription = doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription);
         if not_subscription && self.over_websocket {
             return Err(coded(
@@ -135,23 +132,6 @@ impl Executor for Api {
 /// The request's loaders (an anonymous request has none).
 fn loaders_of(request: &Request) -> Option<Arc<Loaders>> {
     request.data.get(&TypeId::of::<Arc<Loaders>>())?.downcast_ref::<Arc<Loaders>>().cloned()
-}
-
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
-            Selection::InlineFragment(i) => count_aliases(&i.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
-}
-
-fn aliases_in(doc: &ExecutableDocument) -> usize {
-    let operations: usize = doc.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
-    let fragments: usize = doc.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
-    operations + fragments
 }
 
 fn coded(message: String, code: &str) -> ServerError {

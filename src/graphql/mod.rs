@@ -4,6 +4,7 @@
 //! data (the caller and their loaders) is attached by `prepare_request`.
 //! One file per area.
 
+pub mod bounds;
 mod campaign;
 mod commerce;
 pub mod connection;
@@ -58,16 +59,21 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
 /// of changes, the users that tokens name (forgotten by the mutations that change them) and
 /// the limits.
 pub fn build_api(db: DatabaseConnection, changes: Changes, users: UserCache, limits: &Limits) -> Api {
-    let mut builder = schema_builder()
-        .data(db)
-        .data(changes)
-        .data(users)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+    // Depth is bounded by `bounds` (data fields only), so that standard introspection queries
+    // pass; complexity by async-graphql, once `bounds` has held the document to a size it
+    // can walk.
+    let mut builder = schema_builder().data(db).data(changes).data(users).limit_complexity(limits.max_complexity);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }
-    Api::new(builder.finish(), limits.max_aliases)
+    let shape = bounds::Bounds {
+        max_fields: bounds::MAX_FIELDS,
+        max_aliases: limits.max_aliases as u64,
+        max_directives: bounds::MAX_DIRECTIVES,
+        max_depth: limits.max_depth as u64,
+        max_introspection_depth: bounds::MAX_INTROSPECTION_DEPTH,
+    };
+    Api::new(builder.finish(), shape)
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.
