@@ -19,6 +19,9 @@ use std::collections::HashMap;
 pub struct Bounds {
     /// Fields, after expanding fragments.
     pub max_fields: u64,
+    /// Root fields, after expanding fragments: each runs statements of its own (root fields
+    /// repeated, even without aliases, run again).
+    pub max_root_fields: u64,
     pub max_aliases: u64,
     pub max_directives: u64,
     /// Nesting of data fields (introspection not counted).
@@ -30,6 +33,11 @@ pub struct Bounds {
 /// Fields after expansion: a dashboard page selects a few hundred, the full standard
 /// introspection query about a thousand.
 pub const MAX_FIELDS: u64 = 5_000;
+/// Bytes of an operation's text: dashboards' operations are a few KB, the standard
+/// introspection query 2 KB.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+/// A dashboard page asks a handful of root fields.
+pub const MAX_ROOT_FIELDS: u64 = 64;
 pub const MAX_DIRECTIVES: u64 = 200;
 /// graphql-js's introspection query nests `ofType` to depth 15 below `__schema`.
 pub const MAX_INTROSPECTION_DEPTH: u64 = 24;
@@ -37,6 +45,8 @@ pub const MAX_INTROSPECTION_DEPTH: u64 = 24;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Measure {
     fields: u64,
+    /// Fields of the selection set itself (through fragments), not of their children.
+    roots: u64,
     aliases: u64,
     directives: u64,
     depth: u64,
@@ -46,9 +56,10 @@ struct Measure {
 impl Measure {
     /// Side by side: counts add, depths take the larger.
     fn beside(self, other: Measure) -> Measure {
-        let Measure { fields, aliases, directives, depth, introspection_depth } = other;
+        let Measure { fields, roots, aliases, directives, depth, introspection_depth } = other;
         Measure {
             fields: self.fields.saturating_add(fields),
+            roots: self.roots.saturating_add(roots),
             aliases: self.aliases.saturating_add(aliases),
             directives: self.directives.saturating_add(directives),
             depth: self.depth.max(depth),
@@ -101,7 +112,8 @@ impl<'a> Measurer<'a> {
                         directives: f.directives.len() as u64,
                         ..Measure::default()
                     };
-                    let mut m = own.beside(Measure { depth: 0, introspection_depth: 0, ..children });
+                    let mut m = own.beside(Measure { depth: 0, introspection_depth: 0, roots: 0, ..children });
+                    m.roots = 1;
                     if inside {
                         m.introspection_depth = children.introspection_depth + 1;
                         m.depth = children.depth;
@@ -156,10 +168,11 @@ pub fn check(doc: &ExecutableDocument, bounds: &Bounds) -> Result<(), Refusal> {
     for name in doc.fragments.keys() {
         measurer.fragment(name.as_str(), false)?;
     }
-    let Measure { fields, aliases, directives, depth, introspection_depth } = total;
+    let Measure { fields, roots, aliases, directives, depth, introspection_depth } = total;
     for (what, n, limit) in [
         ("aliases", aliases, bounds.max_aliases),
         ("fields", fields, bounds.max_fields),
+        ("root fields", roots, bounds.max_root_fields),
         ("directives", directives, bounds.max_directives),
         ("levels of nesting", depth, bounds.max_depth),
         ("levels of introspection nesting", introspection_depth, bounds.max_introspection_depth),
@@ -184,6 +197,7 @@ mod tests {
 
     const BOUNDS: Bounds = Bounds {
         max_fields: MAX_FIELDS,
+        max_root_fields: MAX_ROOT_FIELDS,
         max_aliases: 100,
         max_directives: MAX_DIRECTIVES,
         max_depth: 10,
@@ -245,5 +259,11 @@ mod tests {
     fn repeated_fields_count_each_time() {
         let text = format!("{{ {} }}", "portfolioSummary { totalRevenue } ".repeat(3_000));
         assert_eq!(measure(&text), Err(Refusal::Exceeds("fields", 6_000, MAX_FIELDS)));
+        let text = format!("{{ {} }}", "portfolioSummary { totalRevenue } ".repeat(65));
+        assert_eq!(measure(&text), Err(Refusal::Exceeds("root fields", 65, MAX_ROOT_FIELDS)));
+        let text = format!("{{ ...R ...R }} fragment R on QueryRoot {{ {} }}", "me { id } ".repeat(33));
+        assert_eq!(measure(&text), Err(Refusal::Exceeds("root fields", 66, MAX_ROOT_FIELDS)));
+        let nested = format!("{{ me {{ {} }} }}", "id ".repeat(1_000));
+        assert_eq!(measure(&nested), Ok(()));
     }
 }

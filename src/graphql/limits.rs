@@ -70,6 +70,13 @@ impl Api {
     /// Parses the request's text (or recalls it) and checks it against the rules; the schema
     /// then runs the parsed form without parsing again. Tells whether it holds a mutation.
     fn admit(&self, request: &mut Request) -> Result<bool, ServerError> {
+        // Parsing is linear but runs on the request's worker thread: a text is held to a size
+        // that parses in about a millisecond before the parser sees it.
+        if request.query.len() > bounds::MAX_QUERY_BYTES {
+            let message =
+                format!("the query text has {} bytes; the limit is {}", request.query.len(), bounds::MAX_QUERY_BYTES);
+            return Err(coded(message, "QUERY_TOO_COMPLEX"));
+        }
         let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let remembered = lock().get(&request.query).cloned();
         let doc = match remembered {

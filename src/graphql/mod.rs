@@ -68,6 +68,7 @@ pub fn build_api(db: DatabaseConnection, changes: Changes, users: UserCache, lim
     }
     let shape = bounds::Bounds {
         max_fields: bounds::MAX_FIELDS,
+        max_root_fields: bounds::MAX_ROOT_FIELDS,
         max_aliases: limits.max_aliases as u64,
         max_directives: bounds::MAX_DIRECTIVES,
         max_depth: limits.max_depth as u64,

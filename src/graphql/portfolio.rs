@@ -142,6 +142,10 @@ async fn regions(
         .collect())
 }
 
+/// What a portfolio summary costs against the complexity limit: it reads every matching
+/// campaign's figures (three statements), where most fields read one batched row.
+const PORTFOLIO_COST: usize = 1_000;
+
 #[derive(Default)]
 pub struct PortfolioQuery;
 
@@ -150,6 +154,7 @@ impl PortfolioQuery {
     /// Totals over every campaign the caller may see that matches `filter`: counts by status,
     /// budgets, revenue, ROI, the best campaigns, and the same per region. A retailer's
     /// revenue and regions count their own rows only.
+    #[graphql(complexity = "PORTFOLIO_COST + child_complexity")]
     async fn portfolio_summary(
         &self,
         ctx: &Context<'_>,
