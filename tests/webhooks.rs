@@ -351,3 +351,46 @@ db_test!(webhook_bodies_above_the_cap_are_refused_with_413_before_they_are_read,
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("array"), "{body}");
 });
+
+db_test!(a_nul_character_and_a_year_3000_event_in_a_batch_of_1000_leave_the_other_999_stored, |db| {
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let sent = 1_762_160_400; // 2025-11-03T09:00:00Z, the sends' time
+    let mut events: Vec<Value> = (0..998)
+        .map(|i| {
+            json!({ "event": "open", "sg_event_id": format!("open-{i}"), "timestamp": sent + 60 + i,
+                    "send_id": DELIVERED_SEND })
+        })
+        .collect();
+    // U+0000 in the text PostgreSQL stores (the reason, the url) and in the event id.
+    events.push(json!({ "event": "bounce", "sg_event_id": "nul-\u{0}-id", "timestamp": sent + 30,
+        "send_id": BOUNCED_SEND, "reason": "550 mailbox \u{0} unavailable" }));
+    events.push(json!({ "event": "click", "sg_event_id": "year-3000", "timestamp": 32_503_680_000i64,
+        "send_id": DELIVERED_SEND, "url": "https://maison.example/\u{0}" }));
+    let server = serve(test_state(&db, Default::default())).await;
+    let url = format!("{server}/webhooks/sendgrid");
+    let body = Value::Array(events).to_string();
+    assert!(body.contains("\\u0000"));
+    let (status, summary) = post(&url, body.as_bytes(), &[]).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary, json!({ "received": 1000, "applied": 999, "duplicates": 0, "stale": 0, "quarantined": 1 }));
+    assert_eq!(event_rows(&db).await, 999);
+    // The bounce is stored with U+FFFD where U+0000 was; a retry is recognised as a repeat.
+    let bounced =
+        email_sends::Entity::find_by_id(BOUNCED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    assert_eq!(bounced.status, SendStatus::Bounced);
+    assert_eq!(bounced.bounce_reason.as_deref(), Some("550 mailbox \u{FFFD} unavailable"));
+    let (_, again) = post(&url, body.as_bytes(), &[]).await;
+    assert_eq!(again["duplicates"], 999, "{again}");
+    assert_eq!(event_rows(&db).await, 999);
+    // The year-3000 click waits in the quarantine with its reason; the send counts no click.
+    let listed = gql_as(&db, &admin, "{ quarantinedItems { key reason } }", json!({})).await;
+    let items = listed["quarantinedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["key"], "year-3000");
+    assert!(items[0]["reason"].as_str().unwrap().contains("more than a day in the future"), "{listed}");
+    let figures = performance(&db, campaign).await;
+    assert_eq!(figures["performance"]["emailsClicked"], 0);
+    assert_eq!(figures["performance"]["emailsOpened"], 1);
+    assert_eq!(figures["performance"]["emailsBounced"], 1);
+});

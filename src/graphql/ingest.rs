@@ -234,9 +234,9 @@ fn time(argument: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
 }
 
 /// The item in its neutral form, as stored in the event log or the quarantine.
-fn received<T: serde::Serialize>(source: &str, key: String, item: T) -> Received<T> {
+fn received<T: serde::Serialize + serde::de::DeserializeOwned>(source: &str, key: String, item: T) -> Received<T> {
     let payload = serde_json::to_string(&item).unwrap_or_default();
-    Received { source: source.to_owned(), key, payload, item: Ok(item) }
+    Received::new(source, key, payload, Ok(item))
 }
 
 async fn finish(ctx: &Context<'_>, report: Report, keys: Vec<String>) -> RecordResult {

@@ -60,7 +60,8 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) ->
         let missing = known
             .missing_campaign(c.campaign_id)
             .or_else(|| known.missing_retailer(c.retailer_id))
-            .or_else(|| c.email_send_id.and_then(|s| known.unlinkable_send(s, c.campaign_id, c.retailer_id)));
+            .or_else(|| c.email_send_id.and_then(|s| known.unlinkable_send(s, c.campaign_id, c.retailer_id)))
+            .or_else(|| super::untimely("the conversion date", c.occurred_at));
         if let Some(reason) = missing {
             *slot = Some(Outcome::Quarantined(reason));
             continue;

@@ -45,7 +45,11 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
             Ok(e) if !campaign_of.contains_key(&e.send_id) => {
                 *slot = Some(Outcome::Quarantined(format!("unknown send {}", e.send_id)));
             }
-            Ok(_) => {}
+            Ok(e) => {
+                if let Some(reason) = super::untimely("the event time", e.occurred_at) {
+                    *slot = Some(Outcome::Quarantined(reason));
+                }
+            }
         }
     }
 

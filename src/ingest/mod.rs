@@ -53,6 +53,51 @@ pub struct Received<T> {
     pub item: Result<T, String>,
 }
 
+impl<T: serde::Serialize + serde::de::DeserializeOwned> Received<T> {
+    /// An item as received, made storable: PostgreSQL cannot store U+0000 in text, so it
+    /// becomes U+FFFD in the source, key, payload and every text of the item (one bad byte
+    /// must not fail the batch it came in, and the same input always cleans the same way, so
+    /// a repeat stays a repeat).
+    pub fn new(source: &str, key: String, payload: String, item: Result<T, String>) -> Self {
+        let item = item.map(|item| {
+            let Ok(mut value) = serde_json::to_value(&item) else { return item };
+            if storable_json(&mut value) { serde_json::from_value(value).unwrap_or(item) } else { item }
+        });
+        Received {
+            source: storable(source),
+            key: storable(&key),
+            payload: storable(&payload),
+            item: item.map_err(|e| storable(&e)),
+        }
+    }
+}
+
+/// `text` with U+0000 (which PostgreSQL text cannot hold) replaced by U+FFFD.
+pub fn storable(text: &str) -> String {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.to_owned() }
+}
+
+/// Replaces U+0000 in every string and key of `value`; whether anything changed.
+pub fn storable_json(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            *s = storable(s);
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, v| storable_json(v) | changed),
+        Value::Object(map) => {
+            let dirty_keys = map.keys().any(|k| k.contains('\0'));
+            if dirty_keys {
+                let entries = std::mem::take(map);
+                map.extend(entries.into_iter().map(|(k, v)| (storable(&k), v)));
+            }
+            map.values_mut().fold(dirty_keys, |changed, v| storable_json(v) | changed)
+        }
+        _ => false,
+    }
+}
+
 /// The outcomes of a batch, in the order received, and the campaigns whose figures moved.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -84,6 +129,25 @@ pub const MAX_KEY_LEN: usize = 200;
 pub fn plausible_time(t: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
     use chrono::Datelike;
     if (1970..10_000).contains(&t.year()) { Ok(t) } else { Err(format!("the time {t} is outside 1970–9999")) }
+}
+
+/// How far in the future an item may be dated (clocks disagree by seconds, not a day).
+pub const AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(1);
+/// The earliest year an item may be dated: nothing this server tracks happened before.
+pub const EARLIEST_YEAR: i32 = 2000;
+
+/// Why `what` at `t` cannot have happened: more than `AHEAD` from now, or before
+/// `EARLIEST_YEAR`. Such an item goes to the quarantine with the reason: a 1970 or year-3000
+/// time would stretch its campaign's default timeline past 5,000 buckets, and a year-3000
+/// order version would freeze the order for good. (No bound relative to the campaign or the
+/// send: campaigns and sends are often entered after their first events, and a send
+/// registered without its time is dated when it was registered.)
+pub fn untimely(what: &str, t: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    use chrono::Datelike;
+    if t > chrono::Utc::now() + AHEAD {
+        return Some(format!("{what} {t} is more than a day in the future"));
+    }
+    (t.year() < EARLIEST_YEAR).then(|| format!("{what} {t} is before {EARLIEST_YEAR}"))
 }
 
 /// The keys that verify webhook deliveries. A webhook without its key refuses every post

@@ -260,7 +260,12 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
             }
             Ok(o) => o,
         };
-        match known.resolve(o) {
+        let checked = known.resolve(o).and_then(|ids| {
+            let untimely = super::untimely("the order date", o.ordered_at)
+                .or_else(|| super::untimely("the order's version (updated_at)", o.updated_at));
+            untimely.map_or(Ok(ids), Err)
+        });
+        match checked {
             Err(reason) => outcomes[i] = Some(Outcome::Quarantined(reason)),
             Ok(ids) => {
                 resolved.insert(i, ids);

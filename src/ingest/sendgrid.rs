@@ -46,7 +46,8 @@ impl SendgridKey {
 
 /// The events of a webhook body, or why the body is not an Event Webhook batch.
 pub fn parse_batch(body: &[u8]) -> Result<Vec<Received<EmailEvent>>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    super::storable_json(&mut value);
     let Value::Array(events) = value else {
         return Err("the body is not a JSON array of events".into());
     };
@@ -61,7 +62,7 @@ pub fn parse_event(event: &Value) -> Received<EmailEvent> {
         // Without SendGrid's id, the event's own bytes identify its repeats.
         _ => format!("sha256:{:x}", Sha256::digest(payload.as_bytes())),
     };
-    Received { source: SOURCE.to_owned(), key, item: item(event), payload }
+    Received::new(SOURCE, key, payload, item(event))
 }
 
 fn item(event: &Value) -> Result<EmailEvent, String> {

@@ -53,7 +53,8 @@ impl ShopifySecret {
 /// The order of a webhook body as an item (or why it cannot be applied), keyed by order id
 /// and version; `Err` when the body is not a Shopify order at all.
 pub fn parse(body: &[u8]) -> Result<Received<Order>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    super::storable_json(&mut value);
     let id = order_id(&value).ok_or("the body is not a Shopify order: it has no numeric `id`")?;
     let item = order(&value);
     let key = match &item {
@@ -64,7 +65,7 @@ pub fn parse(body: &[u8]) -> Result<Received<Order>, String> {
             format!("{id}@{version}")
         }
     };
-    Ok(Received { source: SOURCE.to_owned(), key, payload: value.to_string(), item })
+    Ok(Received::new(SOURCE, key, value.to_string(), item))
 }
 
 /// Reads a stored order body back.
