@@ -4,7 +4,10 @@ use crate::config::{DatabaseArgs, EMBEDDED_DB_FILE};
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
+};
 use std::time::Duration;
 
 /// Where the data lives, as resolved from the configuration.
@@ -88,6 +91,19 @@ pub async fn connect(
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
     db.ping().await.with_context(|| format!("database at {} does not answer", redact(url)))?;
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock first (a write
+/// that matches no row), waiting for it under the busy timeout: a transaction that read first
+/// and then wrote could not wait (another writer may have changed what it read), and would
+/// fail at once with "database is locked" under concurrent writers. On PostgreSQL, a plain
+/// transaction.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("DELETE FROM idempotency_keys WHERE 1 = 0").await?;
+    }
+    Ok(txn)
 }
 
 /// Applies every pending migration.

@@ -6,6 +6,7 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use campaign_performance::config::Limits;
 use campaign_performance::ingest::{SendgridKey, ShopifySecret, Webhooks};
 use common::*;
 use entity::enums::{OrderStatus, Region, SendStatus, UserType};
@@ -393,4 +394,46 @@ db_test!(a_nul_character_and_a_year_3000_event_in_a_batch_of_1000_leave_the_othe
     assert_eq!(figures["performance"]["emailsClicked"], 0);
     assert_eq!(figures["performance"]["emailsOpened"], 1);
     assert_eq!(figures["performance"]["emailsBounced"], 1);
+});
+
+db_test!(sixteen_concurrent_writers_never_see_database_is_locked, |db| {
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let server = serve(test_state(&db, Limits { rate_limit_per_minute: 1_000_000, ..Limits::default() })).await;
+    // 16 writers at once, 400 orders and 400 event batches in all: Shopify orders (the path
+    // that reads before it writes), SendGrid events and conversions recorded through GraphQL.
+    let tasks: Vec<_> = (0..16)
+        .map(|w| {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let mut failures = Vec::new();
+                for i in 0..25 {
+                    let n = w * 100 + i;
+                    let mut order: Value = serde_json::from_slice(SHOPIFY_SAMPLE).unwrap();
+                    order["id"] = json!(820_982_911_946_154_508u64 + n as u64);
+                    let (status, body) =
+                        post(&format!("{server}/webhooks/shopify/orders"), &serde_json::to_vec(&order).unwrap(), &[]).await;
+                    if status != 200 || body["applied"] != 1 {
+                        failures.push(format!("order {n}: {status} {body}"));
+                    }
+                    let events = json!([{ "event": "open", "sg_event_id": format!("open-{n}"), "timestamp": 1_762_160_500 + n,
+                                          "send_id": DELIVERED_SEND }]);
+                    let (status, body) = post(&format!("{server}/webhooks/sendgrid"), events.to_string().as_bytes(), &[]).await;
+                    if status != 200 || body["applied"] != 1 {
+                        failures.push(format!("event {n}: {status} {body}"));
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for t in tasks {
+        failures.extend(t.await.unwrap());
+    }
+    assert!(failures.is_empty(), "{} failed, first: {:?}", failures.len(), failures.first());
+    assert_eq!(ecommerce_orders::Entity::find().count(&*db).await.unwrap(), 400);
+    assert_eq!(event_rows(&db).await, 400);
+    assert_eq!(campaign_performance::analytics::rollups::verify(&*db).await.unwrap(), vec![]);
+    let figures = performance(&db, campaign).await;
+    assert_eq!(figures["performance"]["emailsOpened"], 1);
 });

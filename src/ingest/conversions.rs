@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use entity::enums::{ConversionType, ProductCategory, QuarantineKind};
 use entity::{Money, crm_conversions};
 use sea_orm::ActiveValue::Set;
+use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -83,7 +83,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Conversion>>) ->
     }
     // One insertion order for every batch, so concurrent batches cannot deadlock.
     rows.sort_by(|a, b| (a.source.as_ref(), a.external_id.as_ref()).cmp(&(b.source.as_ref(), b.external_id.as_ref())));
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     use crm_conversions::Column as C;
     let conflict = OnConflict::columns([C::Source, C::ExternalId]).do_nothing().to_owned();
     let written = insert_returning_keys(&txn, rows, conflict, (C::Source, C::ExternalId)).await?;

@@ -12,7 +12,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, Value,
+    QuerySelect, Value,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -53,7 +53,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<EmailEvent>>) ->
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Log the events still undecided; those the log already holds are repeats.
     let mut pending: Vec<usize> = (0..batch.len()).filter(|i| outcomes[*i].is_none()).collect();
     // One insertion order for every batch, so concurrent batches never wait on each other in a cycle.

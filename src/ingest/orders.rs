@@ -10,10 +10,7 @@ use entity::enums::{OrderStatus, QuarantineKind, UserType};
 use entity::{Money, campaigns, ecommerce_orders, email_campaigns, email_sends, users};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -311,7 +308,7 @@ pub async fn apply(db: &DatabaseConnection, batch: Vec<Received<Order>>) -> Resu
         });
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     use ecommerce_orders::Column as C;
     // The stored version of each order, read once: its campaign (an update may move the order
     // away from it) and its version (why an order was not written: a repeat or stale).

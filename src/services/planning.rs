@@ -12,7 +12,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -190,7 +190,7 @@ pub async fn update_campaign(
     id: Uuid,
     changes: CampaignChanges,
 ) -> AppResult<campaigns::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, id).await?;
     let current = for_update(&txn, id).await?;
     let mut model: campaigns::ActiveModel = current.clone().into();
@@ -248,7 +248,7 @@ pub async fn record_spend(
     idempotency_key: Option<&str>,
 ) -> AppResult<campaigns::Model> {
     let amount_money = money("amount", amount.abs())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // A write first, so that on SQLite this transaction holds the write lock from here on
     // (a read first would fail to upgrade when another writer got in between).
     touch(&txn, id).await?;
@@ -407,7 +407,7 @@ pub async fn register_sends(
     let all_ids: Vec<Uuid> = rows.iter().map(|r| *r.id.as_ref()).collect();
     // One insertion order (by id) for every call, so concurrent calls cannot deadlock.
     rows.sort_by_key(|r| *r.id.as_ref());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut inserted = HashSet::new();
     for chunk in rows.chunks(crate::ingest::CHUNK) {
         let mut insert = sea_orm::Insert::many(chunk.to_vec()).into_query();
