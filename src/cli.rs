@@ -92,8 +92,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
             "a webhook without its key accepts unsigned posts: set SENDGRID_WEBHOOK_VERIFICATION_KEY and SHOPIFY_WEBHOOK_SECRET in production"
         );
     }
-    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks));
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
     println!("  Webhooks:  http://{addr}/webhooks/sendgrid   http://{addr}/webhooks/shopify/orders");
@@ -104,14 +103,14 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
 
     let shutdown = Arc::new(Notify::new());
     let signalled = shutdown.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = crate::http::serve(listener, app, args.limits.read_timeout(), async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
         signalled.notify_one();
     });
     let grace = Duration::from_secs(args.shutdown_grace_secs);
     tokio::select! {
-        result = server => result.context("server failed")?,
+        () = server => {}
         _ = async { shutdown.notified().await; tokio::time::sleep(grace).await } => {
             tracing::warn!(?grace, "grace period over; exiting with requests still in flight");
         }

@@ -30,6 +30,8 @@ pub const DEFAULT_MAX_WEBHOOK_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a request may run; on PostgreSQL its statements are cancelled with it
 /// (`statement_timeout`).
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Seconds to send a request's headers, and then its body.
+pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 10;
 /// Requests per minute one token (or, without one, one client address) may make.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
 /// Extra time a request's data loads must stay quiet before a batch runs (milliseconds), on
@@ -228,6 +230,10 @@ pub struct Limits {
     /// Seconds a request may run; on PostgreSQL its statements are cancelled with it.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout_secs: u64,
+    /// Seconds a client may take to send a request's headers, and then its body: a
+    /// connection that trickles them (slowloris) is closed, or answered 408.
+    #[arg(long, env = "READ_TIMEOUT_SECS", default_value_t = DEFAULT_READ_TIMEOUT_SECS)]
+    pub read_timeout_secs: u64,
     /// Requests per minute per token, or per client address without one (429 above it).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
@@ -243,6 +249,13 @@ pub struct Limits {
     pub cors_allowed_origins: Vec<String>,
 }
 
+impl Limits {
+    /// `read_timeout_secs` as a duration.
+    pub fn read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.read_timeout_secs)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -253,6 +266,7 @@ impl Default for Limits {
             max_webhook_body_bytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            read_timeout_secs: DEFAULT_READ_TIMEOUT_SECS,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             batch_window_ms: DEFAULT_BATCH_WINDOW_MS,
             disable_introspection: false,

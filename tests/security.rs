@@ -651,3 +651,56 @@ db_test!(graphql_js_standard_introspection_query_is_answered_under_the_default_l
     let (_, body) = post(&base, Some(&token_for(Uuid::new_v4())), &deep, json!({})).await;
     assert!(matches!(code(&body), "QUERY_TOO_COMPLEX" | "UNAUTHENTICATED"), "{body}");
 });
+
+db_test!(a_client_trickling_its_headers_or_body_is_cut_off_while_others_are_served, |db| {
+    let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
+    let base = serve(test_state(&db, Limits { read_timeout_secs: 1, ..Limits::default() })).await;
+    let addr = base.trim_start_matches("http://").to_owned();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Headers, one byte every 200 ms: the connection is closed once a second has passed.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let started = Instant::now();
+    let head = b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Slow: ";
+    let mut closed = false;
+    for byte in head.iter().cycle().take(60) {
+        if slow.write_all(&[*byte]).await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 512];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), slow.read(&mut buf)).await {
+            // The server answers 408 or simply closes.
+            closed = n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408");
+            if closed {
+                break;
+            }
+        }
+    }
+    assert!(closed, "a trickled request is still open after {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+
+    // Headers sent, the body trickled: 408 once a second has passed.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+        token_for(brand.id)
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = String::new();
+    for _ in 0..40 {
+        if slow.write_all(b" ").await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 1024];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(100), slow.read(&mut buf)).await {
+            answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+            break;
+        }
+    }
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?} after {:?}", started.elapsed());
+
+    // Meanwhile a normal client is served.
+    let (status, body) = post(&base, Some(&token_for(brand.id)), "{ me { id } }", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+});

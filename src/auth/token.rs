@@ -137,6 +137,8 @@ impl Verifier {
         }
         let mut validation = Validation::new(header.alg);
         validation.leeway = LEEWAY_SECS;
+        // A token not valid before a time (`nbf`) is refused until then.
+        validation.validate_nbf = true;
         // A configured issuer or audience must be present, not merely match when present.
         let mut required = vec!["exp", "sub"];
         required.extend(self.issuer.as_ref().map(|_| "iss"));
@@ -266,5 +268,17 @@ mod tests {
             verifier.verify(&Minter::new(SECRET, Some("other".into()), Some("dash".into())).mint(user, 60)).is_err()
         );
         assert!(verifier.verify(&Minter::new(SECRET, Some("cp".into()), None).mint(user, 60)).is_err());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused_until_its_nbf() {
+        let user = Uuid::new_v4();
+        let verifier = Verifier::new(None, None).with_secret(SECRET);
+        let token = |nbf: u64| {
+            let claims = serde_json::json!({ "sub": user.to_string(), "exp": now() + 3_600, "nbf": nbf });
+            encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(SECRET)).unwrap()
+        };
+        assert!(matches!(verifier.verify(&token(now() + 600)), Err(TokenError::Invalid(_))));
+        assert_eq!(verifier.verify(&token(now() - 10)), Ok(user));
     }
 }

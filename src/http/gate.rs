@@ -21,26 +21,38 @@ fn unauthenticated(message: &str) -> Response {
 /// field), or the response that refuses it.
 pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Result<Viewer, Response> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let address = || match extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(addr)) => RateKey::Address(addr.ip()),
+        None => RateKey::Unknown,
+    };
     let viewer = match auth::authenticate(&state.db, &state.users, &state.verifier, authorization).await {
         Ok(v) => v,
         Err(AppError::Unauthenticated) => {
+            // A refused token counts against its client's address: guessing tokens (or
+            // sending bad ones to skip the limit) is rate-limited like anything else.
+            limit(state, &address())?;
             return Err(unauthenticated("the bearer token is invalid, expired or revoked"));
         }
         Err(e) => return Err(super::error_response(&e)),
     };
-    let key = match (&viewer, extensions.get::<ConnectInfo<SocketAddr>>()) {
-        (Viewer::User(c), _) => RateKey::User(c.user.id),
-        (Viewer::Anonymous, Some(ConnectInfo(addr))) => RateKey::Address(addr.ip()),
-        (Viewer::Anonymous, None) => RateKey::Unknown,
+    let key = match &viewer {
+        Viewer::User(c) => RateKey::User(c.user.id),
+        Viewer::Anonymous => address(),
     };
-    if let Err(wait) = state.rate_limiter.check(&key) {
+    limit(state, &key)?;
+    Ok(viewer)
+}
+
+/// One request of `key` against the rate limit: 429 with `Retry-After` when over it.
+fn limit(state: &AppState, key: &RateKey) -> Result<(), Response> {
+    if let Err(wait) = state.rate_limiter.check(key) {
         let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
         let mut r =
             refuse(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests; retry in {secs} s"), "RATE_LIMITED");
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Err(r);
     }
-    Ok(viewer)
+    Ok(())
 }
 
 /// The outcome for endpoints that need a caller (REST).

@@ -38,7 +38,7 @@ pub async fn execute(
     // Everything logged while serving this request (database errors included) carries its id.
     let span = tracing::info_span!("graphql", request_id = %request_id.0);
     let mut response = async {
-        let body = match read_body(&headers, body, state.limits.max_body_bytes).await {
+        let body = match read_body(&headers, body, state.limits.max_body_bytes, state.limits.read_timeout()).await {
             Ok(bytes) => bytes,
             Err(refusal) => return refusal,
         };

@@ -6,10 +6,12 @@ mod graphql;
 mod health;
 mod rate_limit;
 mod rest;
+mod server;
 mod subscriptions;
 mod webhooks;
 
 pub use rate_limit::RateLimiter;
+pub use server::serve;
 
 use crate::AppState;
 use axum::Router;
@@ -74,8 +76,14 @@ pub(crate) fn error_response(err: &crate::error::AppError) -> Response {
 }
 
 /// The body, up to `limit` bytes: an announced length above it is refused from the headers
-/// alone, and a streamed body is cut off as soon as it passes the limit (413 either way).
-pub(crate) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+/// alone, and a streamed body is cut off as soon as it passes the limit (413 either way); a
+/// body that takes longer than `read_timeout` to arrive is refused with 408.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    read_timeout: std::time::Duration,
+) -> Result<Bytes, Response> {
     let too_large = || {
         let message = format!("the request body is larger than the limit of {limit} bytes");
         refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT")
@@ -85,7 +93,13 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> 
     if announced.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
+    match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(read) => read.map_err(|_| too_large()),
+        Err(_) => {
+            let message = format!("the request body took longer than {} s to arrive", read_timeout.as_secs());
+            Err(refuse(StatusCode::REQUEST_TIMEOUT, &message, "BAD_USER_INPUT"))
+        }
+    }
 }
 
 fn internal_error() -> Response {

@@ -44,7 +44,7 @@ async fn answer(state: &AppState, result: Result<ingest::Report, crate::error::A
 }
 
 pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes).await {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
@@ -73,7 +73,7 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes).await {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };

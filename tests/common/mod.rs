@@ -205,10 +205,11 @@ pub fn token_for(user: Uuid) -> String {
 /// Serves the app on a loopback port (with client addresses, as `serve` does); returns its
 /// base URL.
 pub async fn serve(state: campaign_performance::AppState) -> String {
-    let app = campaign_performance::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let read_timeout = state.limits.read_timeout();
+    let app = campaign_performance::app(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(campaign_performance::http::serve(listener, app, read_timeout, std::future::pending()));
     format!("http://{addr}")
 }
 
