@@ -30,7 +30,9 @@ pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMa
         Err(AppError::Unauthenticated) => {
             // A refused token counts against its client's address: guessing tokens (or
             // sending bad ones to skip the limit) is rate-limited like anything else.
-            limit(state, &address())?;
+            if let Some(refused) = over_limit(state, &address()) {
+                return Err(refused);
+            }
             return Err(unauthenticated("the bearer token is invalid, expired or revoked"));
         }
         Err(e) => return Err(super::error_response(&e)),
@@ -39,20 +41,20 @@ pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMa
         Viewer::User(c) => RateKey::User(c.user.id),
         Viewer::Anonymous => address(),
     };
-    limit(state, &key)?;
-    Ok(viewer)
+    match over_limit(state, &key) {
+        Some(refused) => Err(refused),
+        None => Ok(viewer),
+    }
 }
 
-/// One request of `key` against the rate limit: 429 with `Retry-After` when over it.
-fn limit(state: &AppState, key: &RateKey) -> Result<(), Response> {
-    if let Err(wait) = state.rate_limiter.check(key) {
-        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-        let mut r =
-            refuse(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests; retry in {secs} s"), "RATE_LIMITED");
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return Err(r);
-    }
-    Ok(())
+/// Counts one request of `key` against the rate limit: the 429 (with `Retry-After`) when it
+/// is over.
+fn over_limit(state: &AppState, key: &RateKey) -> Option<Response> {
+    let wait = state.rate_limiter.check(key).err()?;
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let mut r = refuse(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests; retry in {secs} s"), "RATE_LIMITED");
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    Some(r)
 }
 
 /// The outcome for endpoints that need a caller (REST).
