@@ -704,3 +704,14 @@ db_test!(a_client_trickling_its_headers_or_body_is_cut_off_while_others_are_serv
     let (status, body) = post(&base, Some(&token_for(brand.id)), "{ me { id } }", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 });
+
+db_test!(refused_tokens_count_against_their_address_in_the_rate_limit, |db| {
+    let base = serve(test_state(&db, Limits { rate_limit_per_minute: 5, ..Limits::default() })).await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let (status, _) = post(&base, Some(&format!("not-a-token-{i}")), "{ me { id } }", json!({})).await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(&statuses[..5], &[401; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "guessing tokens is rate-limited: {statuses:?}");
+});
