@@ -42,6 +42,8 @@ pub struct AppState {
     pub changes: ingest::Changes,
     /// The batches concurrent requests share.
     pub reads: loaders::SharedReads,
+    /// The WebSocket connections and subscriptions each user holds open.
+    pub holdings: auth::Holdings,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             webhooks: Arc::new(ingest::Webhooks::default()),
             changes,
             reads: loaders::SharedReads::default(),
+            holdings: auth::Holdings::default(),
         }
     }
 

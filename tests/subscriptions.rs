@@ -115,3 +115,137 @@ db_test!(a_subscriber_receives_the_new_figures_within_a_second_of_events_landing
     client.post(format!("{posting}/webhooks/sendgrid")).json(&events[0]).send().await.unwrap();
     assert!(next(&mut socket, Duration::from_millis(800)).await.is_none(), "no update for a repeat");
 });
+
+const FOLLOW: &str =
+    "subscription($id: UUID!) { campaignPerformance(campaignId: $id) { totalEmailsSent roiPercentage } }";
+
+/// Subscribes as `id`; its first message (messages of other ids, such as the `complete` of a
+/// refused one, are passed over).
+async fn subscribe(socket: &mut Socket, id: &str, campaign: uuid::Uuid) -> Value {
+    let message =
+        json!({ "id": id, "type": "subscribe", "payload": { "query": FOLLOW, "variables": { "id": campaign } } });
+    socket.send(Message::text(message.to_string())).await.unwrap();
+    loop {
+        match next(socket, Duration::from_secs(5)).await {
+            Some(m) if m["id"] == id => return m,
+            Some(_) => continue,
+            None => return Value::Null,
+        }
+    }
+}
+
+/// Waits until the socket closes; how long it took, or `None` if it stays open past `wait`.
+async fn closed_within(socket: &mut Socket, wait: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < wait {
+        let message = tokio::time::timeout(Duration::from_millis(200), socket.next()).await;
+        if let Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) = message {
+            return Some(started.elapsed());
+        }
+    }
+    None
+}
+
+db_test!(an_open_socket_follows_its_users_rights_demotion_deactivation_and_token_expiry, |db| {
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
+    let shop = retailer("Shop", Region::East).insert(&*db).await;
+    let c = campaign("Watched").spent("100.00").insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Hello").await;
+    send(&*db, &email, &shop, SendOutcome::default()).await;
+    send(&*db, &email, &brand, SendOutcome::default()).await;
+    let base = serve(test_state(&db, Default::default())).await;
+    let bearer = |user: uuid::Uuid, ttl: u64| json!({ "Authorization": format!("Bearer {}", campaign_performance::auth::Minter::new(TEST_SECRET.as_bytes(), None, None).mint(user, ttl)) });
+    let admin_post = |query: &'static str, id: uuid::Uuid| {
+        let base = base.clone();
+        let token = token_for(admin.id);
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": { "id": id } }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Demotion: the brand user, now a retailer, is pushed only what a retailer may see.
+    let mut socket = connect(&base, bearer(brand.id, 3600)).await;
+    assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    let first = subscribe(&mut socket, "1", c.id).await;
+    assert_eq!(
+        first["payload"]["data"]["campaignPerformance"],
+        json!({ "totalEmailsSent": 2, "roiPercentage": -100.0 })
+    );
+    let demoted = admin_post(
+        "mutation($id: UUID!) { updateUser(id: $id, input: { userType: RETAILER, region: EAST }) { userType } }",
+        brand.id,
+    )
+    .await;
+    assert_eq!(demoted["data"]["updateUser"]["userType"], "RETAILER", "{demoted}");
+    let client = reqwest::Client::new();
+    let s = send(&*db, &email, &shop, SendOutcome::default()).await;
+    let event = json!([{ "event": "delivered", "sg_event_id": "d-demoted", "timestamp": 1736848800, "send_id": s.id.to_string() }]);
+    client.post(format!("{base}/webhooks/sendgrid")).json(&event).send().await.unwrap();
+    let pushed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        pushed["payload"]["data"]["campaignPerformance"],
+        json!({ "totalEmailsSent": 1, "roiPercentage": 0.0 }),
+        "a retailer's own figures, no ROI: {pushed}"
+    );
+    // A new subscription is checked against the new role as well.
+    let again = subscribe(&mut socket, "2", c.id).await;
+    assert_eq!(again["payload"]["data"]["campaignPerformance"]["totalEmailsSent"], 1, "{again}");
+
+    // Deactivation closes the socket within seconds.
+    let gone = admin_post("mutation($id: UUID!) { deactivateUser(id: $id) { isActive } }", brand.id).await;
+    assert_eq!(gone["data"]["deactivateUser"]["isActive"], false, "{gone}");
+    let took = closed_within(&mut socket, Duration::from_secs(8)).await;
+    assert!(took.is_some(), "the deactivated user's socket stayed open");
+
+    // A token that expires closes its socket soon after (the verifier allows 5 s of clock skew).
+    let mut expiring = connect(&base, bearer(shop.id, 1)).await;
+    assert_eq!(next(&mut expiring, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    let took = closed_within(&mut expiring, Duration::from_secs(12)).await;
+    assert!(took.is_some(), "a socket outlived its token");
+});
+
+db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| {
+    use campaign_performance::auth::session::{MAX_CONNECTIONS_PER_USER, MAX_SUBSCRIPTIONS_PER_CONNECTION};
+    let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
+    let c = campaign("Capped").insert(&*db).await;
+    let base = serve(test_state(&db, Default::default())).await;
+    let init = json!({ "Authorization": format!("Bearer {}", token_for(brand.id)) });
+    let mut socket = connect(&base, init.clone()).await;
+    assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    for i in 0..MAX_SUBSCRIPTIONS_PER_CONNECTION {
+        let first = subscribe(&mut socket, &format!("s{i}"), c.id).await;
+        assert_eq!(first["type"], "next", "subscription {i}: {first}");
+    }
+    let refused = subscribe(&mut socket, "over", c.id).await;
+    assert!(refused.to_string().contains("subscriptions per connection"), "{refused}");
+    // One ends: there is room again.
+    socket.send(Message::text(json!({ "id": "s0", "type": "complete" }).to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let room = subscribe(&mut socket, "again", c.id).await;
+    assert_eq!(room["type"], "next", "{room}");
+
+    let mut others = Vec::new();
+    for _ in 1..MAX_CONNECTIONS_PER_USER {
+        let mut s = connect(&base, init.clone()).await;
+        assert_eq!(next(&mut s, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+        others.push(s);
+    }
+    let mut over = connect(&base, init.clone()).await;
+    let answer = next(&mut over, Duration::from_secs(5)).await;
+    assert!(answer.as_ref().is_none_or(|a| a["type"] != "connection_ack"), "{answer:?}");
+    // A closed connection gives its place back.
+    drop(others.pop());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut back = connect(&base, init).await;
+    assert_eq!(next(&mut back, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+});

@@ -3,6 +3,7 @@
 
 mod cache;
 pub mod keys;
+pub mod session;
 pub mod token;
 
 use crate::error::AppError;
@@ -12,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 pub use cache::UserCache;
+pub use session::{Holdings, Session};
 pub use token::{Minter, TokenError, Verifier};
 
 /// An authenticated, active user.

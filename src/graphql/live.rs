@@ -3,7 +3,7 @@
 use super::campaign::spend_for;
 use super::performance::CampaignPerformance;
 use crate::analytics::{Window, totals};
-use crate::auth::Scope;
+use crate::auth::{Scope, Session};
 use crate::error::{AppError, gql};
 use crate::ingest::Changes;
 use crate::services::campaigns::find_campaigns;
@@ -30,12 +30,19 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign to follow.")] campaign_id: Uuid,
     ) -> Result<impl Stream<Item = Result<CampaignPerformance>> + use<>> {
-        let scope = super::scope(ctx)?;
+        // Over a WebSocket, the credentials as of now (not as of `connection_init`), and one of
+        // the connection's and the user's subscriptions, held while the stream lives.
+        let session = ctx.data_opt::<Session>().cloned();
+        let (scope, held) = match &session {
+            Some(s) => (s.caller().await.map_err(gql)?.scope(), Some(s.subscribe().map_err(gql)?)),
+            None => (super::scope(ctx)?, None),
+        };
         let db = super::db(ctx).clone();
         // Subscribe before the first read, so no change between the two is missed.
         let mut news = ctx.data_unchecked::<Changes>().subscribe();
         let first = figures(&db, scope, campaign_id).await.map_err(gql)?;
         Ok(async_stream::stream! {
+            let _held = held;
             let mut last = first.clone();
             yield Ok(first);
             loop {
@@ -50,6 +57,18 @@ impl SubscriptionRoot {
                 }
                 tokio::time::sleep(COALESCE).await;
                 while !matches!(news.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+                // Each push as the caller may see it now: a demoted user gets their new scope's
+                // figures (or none), a lapsed token or deactivated user ends the stream.
+                let scope = match &session {
+                    Some(s) => match s.caller().await {
+                        Ok(caller) => caller.scope(),
+                        Err(e) => {
+                            yield Err(gql(e));
+                            return;
+                        }
+                    },
+                    None => scope,
+                };
                 match figures(&db, scope, campaign_id).await {
                     Ok(now) if now != last => {
                         last = now.clone();
