@@ -7,7 +7,6 @@ use super::metrics::sum_by_add_assign;
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{ATTRIBUTED, EmailRows, LINKED, Revenue, RevenueRows};
 use entity::Money;
-use entity::enums::Region;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,8 +19,6 @@ pub enum Rows {
     All,
     /// One retailer's own rows.
     Retailer(Uuid),
-    /// The rows of the retailers of one region.
-    Region(Region),
 }
 
 /// One retailer's figures in one campaign, or the sum of several (`+=`, `Sum`): every
@@ -133,9 +130,6 @@ fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
         Rows::All => {}
         Rows::Retailer(r) => {
             stmt.and_where(Expr::cust(retailer_column.to_owned()).eq(r));
-        }
-        Rows::Region(region) => {
-            stmt.and_where(Expr::cust("users.region").eq(sea_orm::ActiveEnum::to_value(&region)));
         }
     }
 }

@@ -159,6 +159,30 @@ pub fn performance_tier(revenue: Money, spent: Money) -> PerformanceTier {
     }
 }
 
+/// A campaign's budget as one caller may see it: all of it, or (`hidden`) none.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Budget {
+    pub allocated: Option<Decimal>,
+    pub spent: Option<Decimal>,
+    pub remaining: Option<Decimal>,
+    pub utilization: Option<f64>,
+}
+
+impl Budget {
+    /// The budget of a campaign allocated `allocated` that spent `spent`.
+    pub fn of(allocated: Option<Money>, spent: Money) -> Budget {
+        Budget {
+            allocated: allocated.map(Money::amount),
+            spent: Some(spent.amount()),
+            remaining: budget_remaining(allocated, spent),
+            utilization: budget_utilization(allocated, spent),
+        }
+    }
+
+    /// Nothing of it (a retailer: the spend is the brand's).
+    pub const HIDDEN: Budget = Budget { allocated: None, spent: None, remaining: None, utilization: None };
+}
+
 /// Budget left: allocated − spent (negative when overspent); `None` without an allocation.
 pub fn budget_remaining(allocated: Option<Money>, spent: Money) -> Option<Decimal> {
     allocated.map(|a| a.amount() - spent.amount())

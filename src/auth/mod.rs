@@ -32,6 +32,23 @@ pub enum Scope {
     Retailer(Uuid),
 }
 
+/// What a retailer may see of figures, the one rule every figure follows (README "Who sees
+/// what" has the threat model): their own rows only. No figure that sums other retailers'
+/// rows (a regional sum read twice, or for two periods, and subtracted would single out
+/// whoever moved in between), and nothing of the brand's spend (budgets, ROI, ROAS: the spend
+/// is the brand's, and a retailer's revenue against it would be a meaningless return).
+impl Scope {
+    /// Whether figures summing several retailers' rows (regions) are shown.
+    pub fn sees_other_retailers(self) -> bool {
+        matches!(self, Scope::All)
+    }
+
+    /// Whether the brand's spend (budgets, and the ROI and ROAS computed from it) is shown.
+    pub fn sees_spend(self) -> bool {
+        matches!(self, Scope::All)
+    }
+}
+
 impl Caller {
     pub fn scope(&self) -> Scope {
         match self.user.user_type {

@@ -56,22 +56,23 @@ impl Campaign {
     async fn end_date(&self) -> Option<DateTime<Utc>> {
         self.0.end_date
     }
-    /// Total budget allocated.
-    async fn budget_allocated(&self) -> Option<Decimal> {
-        self.0.budget_allocated.map(|m| m.amount())
+    /// Total budget allocated; null without one, and for retailers (the spend is the brand's).
+    async fn budget_allocated(&self, ctx: &Context<'_>) -> Result<Option<Decimal>> {
+        Ok(self.budget(ctx)?.allocated)
     }
-    /// Amount spent so far.
-    async fn budget_spent(&self) -> Decimal {
-        self.0.budget_spent.amount()
+    /// Amount spent so far; null for retailers (the spend is the brand's).
+    async fn budget_spent(&self, ctx: &Context<'_>) -> Result<Option<Decimal>> {
+        Ok(self.budget(ctx)?.spent)
     }
-    /// budgetAllocated − budgetSpent (negative when overspent); null without an allocation.
-    async fn budget_remaining(&self) -> Option<Decimal> {
-        metrics::budget_remaining(self.0.budget_allocated, self.0.budget_spent)
+    /// budgetAllocated − budgetSpent (negative when overspent); null without an allocation,
+    /// and for retailers.
+    async fn budget_remaining(&self, ctx: &Context<'_>) -> Result<Option<Decimal>> {
+        Ok(self.budget(ctx)?.remaining)
     }
     /// budgetSpent ÷ budgetAllocated × 100, rounded half away from zero to 2 decimals;
-    /// null without an allocation, 0 when the allocation is 0.
-    async fn budget_utilization(&self) -> Option<f64> {
-        metrics::budget_utilization(self.0.budget_allocated, self.0.budget_spent)
+    /// null without an allocation, and for retailers; 0 when the allocation is 0.
+    async fn budget_utilization(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        Ok(self.budget(ctx)?.utilization)
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -168,8 +169,8 @@ impl Campaign {
     }
 
     /// The campaign's figures per region (sums of the retailers' rows), in the order East,
-    /// West, Central, North, South. A retailer sees only their own region, and only when at
-    /// least three retailers make it up.
+    /// West, Central, North, South. For brand users: a retailer gets an empty list (a sum of
+    /// other retailers' rows, read twice and subtracted, would single one out).
     async fn regional_performance(
         &self,
         ctx: &Context<'_>,
@@ -178,24 +179,14 @@ impl Campaign {
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<RegionPerformance>> {
         let key = self.in_window(from, to)?;
-        if matches!(scope(ctx)?, Scope::Retailer(_)) && key.window != Window::ALL {
-            // Two overlapping periods of a region's sum, subtracted, could single out one
-            // retailer; a retailer gets the whole campaign's regional figure only.
-            return Err(gql(AppError::Forbidden("regional figures of a period are for brand users".into())));
+        if !scope(ctx)?.sees_other_retailers() {
+            return Ok(Vec::new());
         }
+        // The leaderboard's rows, summed: the page reads the breakdown once.
         let loaders = loaders(ctx)?;
-        let regions = match scope(ctx)? {
-            // The leaderboard's rows, summed: the page reads the breakdown once.
-            Scope::All => {
-                let per_retailer = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
-                let users =
-                    loaders.user_by_id.load_many(per_retailer.keys().map(|id| UserId(*id))).await.map_err(gql)?;
-                sum_by_region(self.0.id, &per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region))
-            }
-            Scope::Retailer(_) => {
-                loaders.regional_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default().to_vec()
-            }
-        };
+        let per_retailer = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let users = loaders.user_by_id.load_many(per_retailer.keys().map(|id| UserId(*id))).await.map_err(gql)?;
+        let regions = sum_by_region(self.0.id, &per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region));
         Ok(regions.iter().map(|r| RegionPerformance::compute(r.region, &r.group)).collect())
     }
 
@@ -343,6 +334,11 @@ impl Campaign {
 }
 
 impl Campaign {
+    /// The campaign's budget as the caller may see it.
+    fn budget(&self, ctx: &Context<'_>) -> Result<metrics::Budget> {
+        Ok(budget_for(scope(ctx)?, &self.0))
+    }
+
     /// This campaign as a loader key for figures between `from` and `to`.
     fn in_window(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<InWindow<CampaignId>> {
         Ok(InWindow { key: CampaignId(self.0.id), window: window(from, to)? })
@@ -350,12 +346,18 @@ impl Campaign {
 }
 
 /// The spend that ROI and ROAS are computed against: the campaign's, for those who see the
-/// whole campaign; nothing for a retailer, whose own revenue set against the brand's whole
-/// spend would be a meaningless ROI (so a retailer sees ROI 0, ROAS 0, `STANDARD`).
+/// spend (`Scope::sees_spend`); nothing for a retailer (so a retailer sees ROI 0, ROAS 0,
+/// `STANDARD`).
 pub fn spend_for(scope: Scope, campaign: &campaigns::Model) -> entity::Money {
-    match scope {
-        Scope::All => campaign.budget_spent,
-        Scope::Retailer(_) => entity::Money::ZERO,
+    if scope.sees_spend() { campaign.budget_spent } else { entity::Money::ZERO }
+}
+
+/// The campaign's budget as `scope` may see it (`Scope::sees_spend`).
+pub fn budget_for(scope: Scope, campaign: &campaigns::Model) -> metrics::Budget {
+    if scope.sees_spend() {
+        metrics::Budget::of(campaign.budget_allocated, campaign.budget_spent)
+    } else {
+        metrics::Budget::HIDDEN
     }
 }
 

@@ -20,7 +20,7 @@ mod portfolio;
 mod retailer;
 mod user;
 
-pub use campaign::{Campaign, spend_for};
+pub use campaign::{Campaign, budget_for, spend_for};
 pub use limits::{Api, RequestId};
 pub use performance::CampaignPerformance;
 

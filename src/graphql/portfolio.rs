@@ -43,6 +43,8 @@ pub struct RegionSummary {
 /// Figures over a set of campaigns.
 pub struct PortfolioSummary {
     summary: portfolio::Portfolio,
+    /// Whether the caller sees the brand's spend (`Scope::sees_spend`).
+    sees_spend: bool,
     campaigns: Vec<entity::campaigns::Model>,
     regions: Vec<RegionSummary>,
 }
@@ -57,13 +59,13 @@ impl PortfolioSummary {
     async fn by_status(&self) -> Vec<StatusCount> {
         self.summary.by_status.iter().map(|(s, n)| StatusCount { status: (*s).into(), count: *n as i64 }).collect()
     }
-    /// Sum of the budgets allocated.
-    async fn total_budget_allocated(&self) -> Decimal {
-        self.summary.budget_allocated.amount()
+    /// Sum of the budgets allocated; null for retailers (the spend is the brand's).
+    async fn total_budget_allocated(&self) -> Option<Decimal> {
+        self.sees_spend.then(|| self.summary.budget_allocated.amount())
     }
-    /// Sum of the budgets spent.
-    async fn total_budget_spent(&self) -> Decimal {
-        self.summary.budget_spent.amount()
+    /// Sum of the budgets spent; null for retailers (the spend is the brand's).
+    async fn total_budget_spent(&self) -> Option<Decimal> {
+        self.sees_spend.then(|| self.summary.budget_spent.amount())
     }
     /// Sum of the campaigns' revenue (conversions plus completed orders).
     async fn total_revenue(&self) -> Decimal {
@@ -176,8 +178,7 @@ impl PortfolioQuery {
             .iter()
             .map(|c| entity::campaigns::Model { budget_spent: super::spend_for(scope, c), ..c.clone() })
             .collect();
-        let mut summary = portfolio::summarize(&spend, &revenue);
-        summary.budget_spent = campaigns.iter().map(|c| c.budget_spent).sum();
-        Ok(PortfolioSummary { summary, campaigns, regions })
+        let summary = portfolio::summarize(&spend, &revenue);
+        Ok(PortfolioSummary { summary, sees_spend: scope.sees_spend(), campaigns, regions })
     }
 }

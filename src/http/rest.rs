@@ -6,7 +6,6 @@ use super::error_response;
 use super::gate::{Gate, gate};
 use crate::AppState;
 use crate::analytics::Window;
-use crate::analytics::metrics;
 use crate::analytics::totals;
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
@@ -49,7 +48,7 @@ pub struct CampaignJson {
     start_date: Option<DateTime<Utc>>,
     end_date: Option<DateTime<Utc>>,
     budget_allocated: Option<Decimal>,
-    budget_spent: Decimal,
+    budget_spent: Option<Decimal>,
     budget_remaining: Option<Decimal>,
     budget_utilization: Option<f64>,
     performance: CampaignPerformance,
@@ -83,17 +82,18 @@ async fn with_figures(
         .map(|c| {
             let t = totals.get(&c.id).copied().unwrap_or_default();
             let performance = CampaignPerformance::compute(&t.email, &t.revenue, crate::graphql::spend_for(scope, &c));
+            let budget = crate::graphql::budget_for(scope, &c);
             CampaignJson {
                 id: c.id,
-                budget_remaining: metrics::budget_remaining(c.budget_allocated, c.budget_spent),
-                budget_utilization: metrics::budget_utilization(c.budget_allocated, c.budget_spent),
+                budget_remaining: budget.remaining,
+                budget_utilization: budget.utilization,
                 name: c.name,
                 description: c.description,
                 status: c.status,
                 start_date: c.start_date,
                 end_date: c.end_date,
-                budget_allocated: c.budget_allocated.map(|m| m.amount()),
-                budget_spent: c.budget_spent.amount(),
+                budget_allocated: budget.allocated,
+                budget_spent: budget.spent,
                 performance,
             }
         })

@@ -41,9 +41,7 @@ pub use email_campaigns_by_campaign::EmailCampaignsByCampaignLoader;
 pub use email_campaigns_by_id::EmailCampaignByIdLoader;
 pub use events_by_send::EventsBySendLoader;
 pub use request_batches::{RequestBatches, Watched};
-pub use retailer_breakdown::{
-    MIN_RETAILERS_FOR_REGION, RegionFigures, RegionalBreakdownLoader, RetailerBreakdownLoader, sum_by_region,
-};
+pub use retailer_breakdown::{RegionFigures, RetailerBreakdownLoader, sum_by_region};
 pub use retailer_totals::RetailerTotalsLoader;
 pub use sends_by_id::SendByIdLoader;
 pub use shared_batches::SharedBatches;
@@ -125,7 +123,6 @@ pub struct Loaders {
     pub campaign_categories: Lazy<CampaignCategoriesLoader>,
     pub campaign_timeline: Lazy<CampaignTimelineLoader>,
     pub retailer_totals: Lazy<RetailerTotalsLoader>,
-    pub regional_breakdown: Lazy<RegionalBreakdownLoader>,
     pub send_pages: Lazy<ChildPagesLoader<SendListing>>,
     pub send_counts: Lazy<ChildCountsLoader<SendListing>>,
     pub conversion_pages: Lazy<ChildPagesLoader<ConversionListing>>,
@@ -214,7 +211,6 @@ impl Loaders {
             campaign_categories: Lazy::new(init.clone(), CampaignCategoriesLoader, || NoCache),
             campaign_timeline: Lazy::new(init.clone(), CampaignTimelineLoader, || NoCache),
             retailer_totals: Lazy::new(init.clone(), RetailerTotalsLoader, || NoCache),
-            regional_breakdown: Lazy::new(init.clone(), RegionalBreakdownLoader, || NoCache),
             send_pages: Lazy::new(init.clone(), |cx| ChildPagesLoader(cx, PhantomData), || NoCache),
             send_counts: Lazy::new(init.clone(), |cx| ChildCountsLoader(cx, PhantomData), || NoCache),
             conversion_pages: Lazy::new(init.clone(), |cx| ChildPagesLoader(cx, PhantomData), || NoCache),
