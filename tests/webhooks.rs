@@ -437,3 +437,33 @@ db_test!(sixteen_concurrent_writers_never_see_database_is_locked, |db| {
     let figures = performance(&db, campaign).await;
     assert_eq!(figures["performance"]["emailsOpened"], 1);
 });
+
+db_test!(a_shopify_order_found_by_its_customer_goes_to_a_retailer_of_that_campaign_or_to_the_quarantine, |db| {
+    // The customer of this order was emailed by another campaign, for another retailer.
+    let other = campaign("Other campaign").insert(&*db).await;
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let elsewhere = retailer("Elsewhere", Region::West).insert(&*db).await;
+    let other_email = email_campaign(&*db, &other, "Other").await;
+    let s = send(&*db, &other_email, &elsewhere, SendOutcome::default()).await;
+    let server = serve(test_state(&db, Default::default())).await;
+    let url = format!("{server}/webhooks/shopify/orders");
+    let mut order: Value = serde_json::from_slice(SHOPIFY_SAMPLE).unwrap();
+    order["email"] = json!(s.recipient_email);
+    order["customer"]["email"] = json!(s.recipient_email);
+    let (status, body) = post(&url, &serde_json::to_vec(&order).unwrap(), &[]).await;
+    assert_eq!((status, body["quarantined"].clone()), (200, json!(1)), "{body}");
+    assert_eq!(ecommerce_orders::Entity::find().count(&*db).await.unwrap(), 0);
+    let admin = retailer("Admin", Region::East).user_type(UserType::Admin).insert(&*db).await;
+    let listed = gql_as(&db, &admin, "{ quarantinedItems { reason } }", json!({})).await;
+    let reason = listed["quarantinedItems"][0]["reason"].as_str().unwrap().to_owned();
+    assert_eq!(
+        reason,
+        format!(
+            "the customer {:?} belongs to retailer {}, for whom campaign {campaign} sent no email",
+            s.recipient_email, elsewhere.id
+        )
+    );
+    // The sample's own customer, emailed by this campaign, is credited as before.
+    let (_, body) = post(&url, SHOPIFY_SAMPLE, &[]).await;
+    assert_eq!(body["applied"], 1, "{body}");
+});

@@ -61,6 +61,12 @@ pub struct Known {
     sends: HashMap<Uuid, (Option<Uuid>, Option<Uuid>)>,
     by_utm: HashMap<String, Uuid>,
     by_email: HashMap<String, Uuid>,
+    /// A recipient's retailer in one campaign (the latest send to the address there).
+    by_recipient: HashMap<(Uuid, String), Uuid>,
+    /// Retailers' own addresses.
+    retailer_emails: HashMap<String, Uuid>,
+    /// (campaign, retailer) pairs where the campaign sent the retailer's customers email.
+    senders: HashSet<(Uuid, Uuid)>,
 }
 
 impl Known {
@@ -126,10 +132,11 @@ impl Known {
         for chunk in emails.chunks(CHUNK) {
             // A recipient of a campaign's email is attributed to that email's retailer; a
             // retailer's own address wins over that.
-            let recipients: Vec<(String, Option<Uuid>)> = email_sends::Entity::find()
+            let recipients: Vec<(String, Option<Uuid>, Option<Uuid>)> = email_sends::Entity::find()
                 .select_only()
                 .column(email_sends::Column::RecipientEmail)
                 .column(email_sends::Column::RetailerId)
+                .column(email_campaigns::Column::CampaignId)
                 .inner_join(email_campaigns::Entity)
                 .filter(email_sends::Column::RecipientEmail.is_in(chunk.iter().cloned()))
                 .filter(email_sends::Column::RetailerId.is_not_null())
@@ -139,7 +146,13 @@ impl Known {
                 .into_tuple()
                 .all(db)
                 .await?;
-            self.by_email.extend(recipients.into_iter().filter_map(|(email, r)| Some((email, r?))));
+            for (email, retailer, campaign) in recipients {
+                let Some(retailer) = retailer else { continue };
+                if let Some(campaign) = campaign {
+                    self.by_recipient.insert((campaign, email.clone()), retailer);
+                }
+                self.by_email.insert(email, retailer);
+            }
             let retailers: Vec<(Uuid, String)> = users::Entity::find()
                 .select_only()
                 .column(users::Column::Id)
@@ -149,7 +162,30 @@ impl Known {
                 .into_tuple()
                 .all(db)
                 .await?;
+            self.retailer_emails.extend(retailers.iter().map(|(id, email)| (email.clone(), *id)));
             self.by_email.extend(retailers.into_iter().map(|(id, email)| (email, id)));
+        }
+        // Which retailers each campaign sent email for, from the per-retailer totals (one row
+        // per email campaign × retailer, whatever the number of sends).
+        let campaigns: Vec<Uuid> = dedup(
+            orders
+                .iter()
+                .filter(|o| o.retailer_id.is_none())
+                .filter_map(|o| o.campaign_id.or_else(|| self.by_utm.get(o.utm_campaign.as_ref()?).copied())),
+        );
+        let backend = db.get_database_backend();
+        for chunk in campaigns.chunks(CHUNK) {
+            let stmt = sea_orm::sea_query::Query::select()
+                .column((email_campaigns::Entity, email_campaigns::Column::CampaignId))
+                .expr_as(Expr::cust("email_totals.retailer_id"), sea_orm::sea_query::Alias::new("retailer_id"))
+                .from(sea_orm::sea_query::Alias::new("email_totals"))
+                .inner_join(email_campaigns::Entity, Expr::cust("email_campaigns.id = email_totals.email_campaign_id"))
+                .and_where(email_campaigns::Column::CampaignId.is_in(chunk.iter().copied()))
+                .and_where(Expr::cust("email_totals.sent > 0"))
+                .to_owned();
+            for row in db.query_all_raw(backend.build(&stmt)).await? {
+                self.senders.insert((row.try_get("", "campaign_id")?, row.try_get("", "retailer_id")?));
+            }
         }
         Ok(())
     }
@@ -202,10 +238,25 @@ impl Known {
         };
         let retailer = match (o.retailer_id, &o.customer_email) {
             (Some(id), _) => self.missing_retailer(id).map_or(Ok(id), Err)?,
-            (None, Some(email)) => *self
-                .by_email
-                .get(&normal(email))
-                .ok_or_else(|| format!("no retailer or email recipient has the address {email:?}"))?,
+            (None, Some(email)) => {
+                // A retailer's own address; else the retailer this campaign emailed the
+                // customer for; else the one of the latest email to the customer.
+                let address = normal(email);
+                let retailer = *self
+                    .retailer_emails
+                    .get(&address)
+                    .or_else(|| self.by_recipient.get(&(campaign, address.clone())))
+                    .or_else(|| self.by_email.get(&address))
+                    .ok_or_else(|| format!("no retailer or email recipient has the address {email:?}"))?;
+                // Found by its customer's address: the order counts for a retailer of this
+                // campaign, never for one the campaign sent nothing for.
+                if !self.senders.contains(&(campaign, retailer)) {
+                    return Err(format!(
+                        "the customer {email:?} belongs to retailer {retailer}, for whom campaign {campaign} sent no email"
+                    ));
+                }
+                retailer
+            }
             (None, None) => return Err("no retailer: neither a retailer id nor a customer email".into()),
         };
         Ok((campaign, retailer))
