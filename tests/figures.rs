@@ -710,7 +710,11 @@ fn window_of(spec: &WindowSpec, base: DateTime<Utc>) -> (Option<DateTime<Utc>>, 
             DateTime::from_timestamp(t.timestamp().div_euclid(unit) * unit, 0).unwrap()
         })
     };
-    (edge(&spec.from), edge(&spec.to))
+    // Snapping may carry `from` past `to` (an hour's snap against a day's): keep them in order.
+    match (edge(&spec.from), edge(&spec.to)) {
+        (Some(f), Some(t)) if f > t => (Some(t), Some(f)),
+        window => window,
+    }
 }
 
 fn vars(id: Uuid, window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> Value {
