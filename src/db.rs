@@ -157,11 +157,12 @@ pub async fn listen(db: DatabaseConnection, channel: &'static str, mut on: impl 
             let mut listener = PgListener::connect_with(&pool).await?;
             listener.listen(channel).await?;
             on(Heard::Listening);
-            loop {
-                let notification = listener.recv().await?;
+            // `try_recv`, not `recv`: `recv` reconnects by itself and says nothing of what it
+            // missed meanwhile; here a lost connection ends this listener, and the next one
+            // tells `on` it listens again.
+            while let Some(notification) = listener.try_recv().await? {
                 on(Heard::Payload(notification.payload()));
             }
-            #[allow(unreachable_code)]
             Ok::<(), sea_orm::sqlx::Error>(())
         }
         .await;

@@ -249,3 +249,47 @@ db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| 
     let mut back = connect(&base, init).await;
     assert_eq!(next(&mut back, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
 });
+
+/// PostgreSQL only: on SQLite (one process) news goes straight to the subscribers, there is
+/// no listener to lose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_its_listener_reconnects_every_subscriber_gets_fresh_figures() {
+    let Some(db) = TestDb::postgres().await else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL-only test skipped");
+        return;
+    };
+    let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
+    let shop = retailer("Shop", Region::East).insert(&*db).await;
+    let c = campaign("Reconnected").insert(&*db).await;
+    let email = email_campaign(&*db, &c, "Hello").await;
+    send(&*db, &email, &shop, SendOutcome::default()).await;
+    let base = serve(test_state(&db, Default::default())).await;
+    let mut socket = connect(&base, json!({ "Authorization": format!("Bearer {}", token_for(brand.id)) })).await;
+    assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    let first = subscribe(&mut socket, "1", c.id).await;
+    assert_eq!(first["payload"]["data"]["campaignPerformance"]["totalEmailsSent"], 1, "{first}");
+    // The first listening may still announce itself: wait until nothing more comes.
+    while next(&mut socket, Duration::from_millis(1_500)).await.is_some() {}
+
+    // A send written while the listener is lost (nobody announces it), then the listener's
+    // connection is killed: once it listens again, the subscriber reads afresh.
+    send(&*db, &email, &shop, SendOutcome::default()).await;
+    let killed: Vec<bool> = <KilledRow as sea_orm::FromQueryResult>::find_by_statement(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    ))
+    .all(&*db)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| r.killed)
+    .collect();
+    assert!(!killed.is_empty(), "no listener to kill");
+    let pushed = next(&mut socket, Duration::from_secs(5)).await.expect("fresh figures after the reconnect");
+    assert_eq!(pushed["payload"]["data"]["campaignPerformance"]["totalEmailsSent"], 2, "{pushed}");
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct KilledRow {
+    killed: bool,
+}

@@ -49,7 +49,7 @@ impl SubscriptionRoot {
                 // Wait for news of this campaign (a lagging receiver may have missed it).
                 loop {
                     match news.recv().await {
-                        Ok(id) if id == campaign_id => break,
+                        Ok(id) if id == campaign_id || id == crate::ingest::changes::ANY => break,
                         Ok(_) => continue,
                         Err(RecvError::Lagged(_)) => break,
                         Err(RecvError::Closed) => return,

@@ -67,14 +67,24 @@ impl Changes {
     }
 }
 
-/// Forwards the channel's notifications to this process's subscribers.
+/// The news "any campaign may have moved": what was announced while no listener listened
+/// (before the first one, or while one reconnects) was missed, so every subscriber reads its
+/// figures again.
+pub const ANY: Uuid = Uuid::nil();
+
+/// Forwards the channel's notifications to this process's subscribers; each time it starts
+/// listening (at start, and after a lost connection), tells them `ANY`.
 async fn listen(db: DatabaseConnection, sender: broadcast::Sender<Uuid>) {
-    crate::db::listen(db, CHANNEL, |heard| {
-        if let Heard::Payload(payload) = heard {
+    crate::db::listen(db, CHANNEL, |heard| match heard {
+        Heard::Payload(payload) => {
             for id in payload.split(',').filter_map(|s| Uuid::parse_str(s).ok()) {
                 let _ = sender.send(id);
             }
         }
+        Heard::Listening => {
+            let _ = sender.send(ANY);
+        }
+        Heard::Lost => {}
     })
     .await
 }
