@@ -472,6 +472,23 @@ db_test!(database_errors_reach_clients_as_internal_with_a_request_id_and_nothing
     ] {
         assert!(!lower.contains(leak), "response leaks {leak:?}: {text}");
     }
+    // REST too, and a client's own well-formed request id is kept (a malformed one replaced).
+    for (sent, kept) in [("client-req.42", true), ("bad id\twith spaces", false)] {
+        let res = reqwest::Client::new()
+            .get(format!("{base}/api/campaigns"))
+            .bearer_auth(token_for(brand.id))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+        assert_eq!(id == sent, kept, "{id}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(code(&body), "INTERNAL");
+        assert_eq!(body["errors"][0]["extensions"]["requestId"], json!(id), "{body}");
+        assert_eq!(body["errors"][0]["message"], format!("internal error (request id {id})"));
+    }
 });
 
 /// A request that outlives its timeout is cut with a code, and PostgreSQL cancels its

@@ -14,10 +14,9 @@ use async_graphql::{BatchRequest, BatchResponse, Executor};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::time::Duration;
-use tracing::Instrument;
 use uuid::Uuid;
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -34,22 +33,13 @@ pub async fn execute(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request_id = RequestId(Uuid::new_v4().to_string());
-    // Everything logged while serving this request (database errors included) carries its id.
-    let span = tracing::info_span!("graphql", request_id = %request_id.0);
-    let mut response = async {
-        let body = match read_body(&headers, body, state.limits.max_body_bytes, state.limits.read_timeout()).await {
-            Ok(bytes) => bytes,
-            Err(refusal) => return refusal,
-        };
-        run(&state, &extensions, &headers, body, request_id.clone()).await
-    }
-    .instrument(span)
-    .await;
-    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
+    // The id `request_id::layer` gave the request (in its log span and its response header).
+    let request_id = extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
+    let body = match read_body(&headers, body, state.limits.max_body_bytes, state.limits.read_timeout()).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    run(&state, &extensions, &headers, body, request_id).await
 }
 
 async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {

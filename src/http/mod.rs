@@ -5,6 +5,7 @@ mod gate;
 mod graphql;
 mod health;
 mod rate_limit;
+mod request_id;
 mod rest;
 mod server;
 mod subscriptions;
@@ -38,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state);
     match cors {
         Some(layer) => router.layer(layer),
