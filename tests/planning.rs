@@ -285,3 +285,35 @@ db_test!(a_conversion_linked_to_another_retailers_or_campaigns_send_is_quarantin
     assert_eq!(gql_as(&db, &mine, funnel, json!({ "id": c.id })).await["campaign"]["funnel"]["converted"], 1);
     assert_eq!(gql_as(&db, &b, funnel, json!({ "id": c.id })).await["campaign"]["funnel"]["converted"], 1);
 });
+
+db_test!(a_nul_character_in_a_mutations_text_is_stored_as_a_replacement_character, |db| {
+    let b = brand(&db).await;
+    let shop = retailer("Shop", Region::West).insert(&*db).await;
+    let created = gql_as(
+        &db,
+        &b,
+        "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id name } }",
+        json!({ "input": { "name": "Spring\u{0}Launch" } }),
+    )
+    .await;
+    assert_eq!(created["createCampaign"]["name"], "Spring\u{FFFD}Launch");
+    let c: Uuid = created["createCampaign"]["id"].as_str().unwrap().parse().unwrap();
+    let email = gql_as(
+        &db,
+        &b,
+        "mutation($c: UUID!) { createEmailCampaign(input: { campaignId: $c, subject: \"Hi\", senderEmail: \"news@brand.example\" }) { id } }",
+        json!({ "c": c }),
+    )
+    .await;
+    let r = gql_as(
+        &db,
+        &b,
+        "mutation($e: UUID!, $s: [SendInput!]!) { registerSends(emailCampaignId: $e, sends: $s) { registered } }",
+        json!({ "e": email["createEmailCampaign"]["id"], "s": [
+            { "retailerId": shop.id, "recipientEmail": "a@client.example", "recipientName": "Ann\u{0}e" } ] }),
+    )
+    .await;
+    assert_eq!(r["registerSends"]["registered"], 1);
+    let stored = email_sends::Entity::find().one(&*db).await.unwrap().unwrap();
+    assert_eq!(stored.recipient_name.as_deref(), Some("Ann\u{FFFD}e"));
+});

@@ -77,6 +77,11 @@ impl Api {
                 format!("the query text has {} bytes; the limit is {}", request.query.len(), bounds::MAX_QUERY_BYTES);
             return Err(coded(message, "QUERY_TOO_COMPLEX"));
         }
+        // Text PostgreSQL cannot store (U+0000) becomes U+FFFD in every variable, as in every
+        // webhook item (`ingest::storable`): a name or a reason with it is stored, not a 500.
+        for value in request.variables.values_mut() {
+            storable_value(value);
+        }
         let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let remembered = lock().get(&request.query).cloned();
         let doc = match remembered {
@@ -139,6 +144,16 @@ impl Executor for Api {
 /// The request's loaders (an anonymous request has none).
 fn loaders_of(request: &Request) -> Option<Arc<Loaders>> {
     request.data.get(&TypeId::of::<Arc<Loaders>>())?.downcast_ref::<Arc<Loaders>>().cloned()
+}
+
+/// Replaces U+0000 in every string of `value` (`ingest::storable`).
+fn storable_value(value: &mut async_graphql::Value) {
+    match value {
+        Value::String(text) if text.contains('\0') => *text = crate::ingest::storable(text),
+        Value::List(items) => items.iter_mut().for_each(storable_value),
+        Value::Object(fields) => fields.values_mut().for_each(storable_value),
+        _ => {}
+    }
 }
 
 fn coded(message: String, code: &str) -> ServerError {
