@@ -147,7 +147,8 @@ impl Revenue {
         format!("{}.retailer_id <> {}", self.table(), nil(backend))
     }
 
-    fn rows(self) -> &'static PerRow {
+    /// How each row of the table counts in its rollup (the description its triggers use).
+    pub(crate) fn rows(self) -> &'static PerRow {
         match self {
             Revenue::Conversions => &conversion_rollups::CONVERSIONS,
             Revenue::Orders => &order_rollups::ORDERS,

@@ -5,6 +5,7 @@
 //! New York days, with 23- and 25-hour days at the DST changes.
 
 use super::Window;
+use super::sql::Revenue;
 use crate::auth::Scope;
 use crate::services::visibility::own_retailer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
@@ -165,18 +166,21 @@ impl Cuts {
         Cuts { first, last, no_whole, raw }
     }
 
-    /// `column` (a slot number, or a unit of `per_unit` slots) within the whole slots.
+    /// The first and last unit of `per_unit` slots wholly inside the whole slots (a unit
+    /// starting at or after `first`, ending at or before `last`); `None` on an open side.
+    fn units(&self, per_unit: i64) -> (Option<i64>, Option<i64>) {
+        let first = self.first.map(|f| f.div_euclid(per_unit) + i64::from(f.rem_euclid(per_unit) != 0));
+        let last = self.last.map(|l| (l + 1).div_euclid(per_unit) - 1);
+        (first, last)
+    }
+
+    /// `column` (a slot number, or a unit of `per_unit` slots) within the whole units.
     fn whole(&self, column: &str, per_unit: i64) -> String {
         if self.no_whole {
             return "1 = 0".to_owned();
         }
-        // Units wholly inside: from the first unit starting at or after `first`, to the last
-        // ending at or before `last`.
-        let first = self
-            .first
-            .map(|f| format!("{column} >= {}", f.div_euclid(per_unit) + i64::from(f.rem_euclid(per_unit) != 0)));
-        let last = self.last.map(|l| format!("{column} <= {}", (l + 1).div_euclid(per_unit) - 1));
-        [first, last].into_iter().flatten().chain(["1 = 1".to_owned()]).collect::<Vec<_>>().join(" AND ")
+        let (first, last) = self.units(per_unit);
+        between(column, first, last)
     }
 
     /// Slot column `column` within the whole slots that whole units of `per_unit` slots leave
@@ -185,35 +189,35 @@ impl Cuts {
         if self.no_whole || per_unit == 1 {
             return "1 = 0".to_owned();
         }
-        let unit_first =
-            self.first.map(|f| (f.div_euclid(per_unit) + i64::from(f.rem_euclid(per_unit) != 0)) * per_unit);
-        let unit_last = self.last.map(|l| ((l + 1).div_euclid(per_unit)) * per_unit - 1);
-        let within = |lo: Option<i64>, hi: Option<i64>| {
-            let parts: Vec<String> = [lo.map(|v| format!("{column} >= {v}")), hi.map(|v| format!("{column} <= {v}"))]
-                .into_iter()
-                .flatten()
-                .collect();
-            if parts.is_empty() { "1 = 1".to_owned() } else { parts.join(" AND ") }
-        };
+        // The units' first and last slots.
+        let (first_unit, last_unit) = self.units(per_unit);
+        let (unit_first, unit_last) = (first_unit.map(|u| u * per_unit), last_unit.map(|u| (u + 1) * per_unit - 1));
         match (unit_first, unit_last) {
             // No whole unit: every whole slot.
-            (Some(uf), Some(ul)) if uf > ul => within(self.first, self.last),
+            (Some(uf), Some(ul)) if uf > ul => between(column, self.first, self.last),
             (uf, ul) => {
                 let mut parts = Vec::new();
                 if let (Some(f), Some(uf)) = (self.first, uf)
                     && f < uf
                 {
-                    parts.push(format!("({})", within(Some(f), Some(uf - 1))));
+                    parts.push(format!("({})", between(column, Some(f), Some(uf - 1))));
                 }
                 if let (Some(l), Some(ul)) = (self.last, ul)
                     && ul < l
                 {
-                    parts.push(format!("({})", within(Some(ul + 1), Some(l))));
+                    parts.push(format!("({})", between(column, Some(ul + 1), Some(l))));
                 }
                 if parts.is_empty() { "1 = 0".to_owned() } else { parts.join(" OR ") }
             }
         }
     }
+}
+
+/// `column` between `lo` and `hi` (inclusive; an open side is no bound).
+fn between(column: &str, lo: Option<i64>, hi: Option<i64>) -> String {
+    let bounds = [lo.map(|v| format!("{column} >= {v}")), hi.map(|v| format!("{column} <= {v}"))];
+    let parts: Vec<String> = bounds.into_iter().flatten().collect();
+    if parts.is_empty() { "1 = 1".to_owned() } else { parts.join(" AND ") }
 }
 
 /// Statement parameters, numbered for PostgreSQL (`$n`) or in order for SQLite (`?`).
@@ -329,27 +333,29 @@ pub async fn slots(
                  GROUP BY email_campaigns.campaign_id, {slot}"
             ));
         }
-        for (kind, table, time, value, only) in [
-            (EventKind::Conversion, "crm_conversions", "s.conversion_date", "s.conversion_value", "1 = 1"),
-            (
-                EventKind::CompletedOrder,
-                "ecommerce_orders",
-                "s.order_date",
-                "s.order_value",
-                "s.order_status = 'completed'",
-            ),
+        // Conversions and completed orders counted as their rollups count them (`PerRow`).
+        for (kind, of, only) in [
+            (EventKind::Conversion, Revenue::Conversions, "1 = 1"),
+            (EventKind::CompletedOrder, Revenue::Orders, "s.order_status = 'completed'"),
         ] {
+            let rows = of.rows();
+            let (_, counts) = (rows.columns)(backend, "s");
+            let count = |name: &str| counts.iter().find(|(n, _)| *n == name).map(|(_, e)| e.clone());
+            let (Some(n), Some(cents)) = (count("n"), count("cents")) else {
+                return Err(DbErr::Custom(format!("{} counts no `n` and `cents`", rows.source)));
+            };
+            let time = format!("s.{}", rows.time);
             let list = p.list(keys);
             let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
-            let inside = p.stretches(time, &cuts.raw);
-            let slot = migration::rollup_sql::slot(backend, time);
+            let inside = p.stretches(&time, &cuts.raw);
+            let slot = migration::rollup_sql::slot(backend, &time);
             parts.push(format!(
-                "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, COUNT(*) AS n,
-                        SUM(COALESCE({cents}, 0)) AS cents
-                 FROM {table} AS s WHERE s.campaign_id IN ({list}) AND {only}{mine} AND {inside}
+                "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM({n}) AS n, SUM({cents}) AS cents
+                 FROM {table} AS s WHERE s.campaign_id IN ({list}) AND {filter} AND {only}{mine} AND {inside}
                  GROUP BY s.campaign_id, {slot}",
                 k = kind as i32,
-                cents = migration::rollup_sql::cents(backend, value),
+                table = rows.source,
+                filter = (rows.filter)("s"),
             ));
         }
     }

@@ -22,6 +22,11 @@ use std::sync::{Arc, Mutex};
 pub struct RequestId(pub String);
 
 impl RequestId {
+    /// What a client is told of an `INTERNAL` error: nothing but this id to quote.
+    pub fn internal_message(&self) -> String {
+        format!("internal error (request id {})", self.0)
+    }
+
     /// Puts the request id on every `INTERNAL` error, so a user can quote it and an operator
     /// can find the logged detail.
     pub fn stamp(&self, response: &mut Response) {
@@ -29,7 +34,7 @@ impl RequestId {
             let ext = err.extensions.get_or_insert_with(Default::default);
             if matches!(ext.get("code"), Some(Value::String(c)) if c == "INTERNAL") {
                 ext.set("requestId", self.0.clone());
-                err.message = format!("internal error (request id {})", self.0);
+                err.message = self.internal_message();
             }
         }
     }

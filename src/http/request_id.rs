@@ -54,7 +54,7 @@ async fn stamp(response: Response, id: &RequestId) -> Response {
     for err in json.get_mut("errors").and_then(Value::as_array_mut).into_iter().flatten() {
         if err["extensions"]["code"] == "INTERNAL" && err["extensions"]["requestId"].is_null() {
             err["extensions"]["requestId"] = Value::String(id.0.clone());
-            err["message"] = Value::String(format!("internal error (request id {})", id.0));
+            err["message"] = Value::String(id.internal_message());
             changed = true;
         }
     }

@@ -60,6 +60,7 @@ pub struct Known {
     /// Each send's campaign and retailer.
     sends: HashMap<Uuid, (Option<Uuid>, Option<Uuid>)>,
     by_utm: HashMap<String, Uuid>,
+    /// A recipient's retailer in any campaign (the latest send to the address).
     by_email: HashMap<String, Uuid>,
     /// A recipient's retailer in one campaign (the latest send to the address there).
     by_recipient: HashMap<(Uuid, String), Uuid>,
@@ -162,8 +163,7 @@ impl Known {
                 .into_tuple()
                 .all(db)
                 .await?;
-            self.retailer_emails.extend(retailers.iter().map(|(id, email)| (email.clone(), *id)));
-            self.by_email.extend(retailers.into_iter().map(|(id, email)| (email, id)));
+            self.retailer_emails.extend(retailers.into_iter().map(|(id, email)| (email, id)));
         }
         // Which retailers each campaign sent email for, from the per-retailer totals (one row
         // per email campaign × retailer, whatever the number of sends).
