@@ -1,7 +1,8 @@
 //! The one place that reads flags and environment variables. Defaults are named constants.
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 /// Where `serve` listens unless told otherwise.
@@ -147,11 +148,11 @@ pub struct ServeArgs {
     pub bind_addr: String,
 
     /// Do not load the demo data into an empty embedded database.
-    #[arg(long, env = "NO_DEMO")]
+    #[arg(long, env = "NO_DEMO", value_parser = BoolishValueParser::new())]
     pub no_demo: bool,
 
     /// Apply pending migrations on start (always done for the embedded database).
-    #[arg(long, env = "AUTO_MIGRATE")]
+    #[arg(long, env = "AUTO_MIGRATE", value_parser = BoolishValueParser::new())]
     pub migrate: bool,
 
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
@@ -181,7 +182,7 @@ pub struct WebhookArgs {
     pub shopify_webhook_secret: Option<String>,
     /// Accept unsigned posts on a webhook without its key (always so with the embedded
     /// database, for trying things out); otherwise such a webhook answers 503.
-    #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS")]
+    #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS", value_parser = BoolishValueParser::new())]
     pub allow_unsigned_webhooks: bool,
 }
 
@@ -242,11 +243,23 @@ pub struct Limits {
     #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = DEFAULT_BATCH_WINDOW_MS)]
     pub batch_window_ms: u64,
     /// Turn GraphQL introspection off (production); `schema.graphql` serves codegen.
-    #[arg(long, env = "DISABLE_INTROSPECTION")]
+    #[arg(long, env = "DISABLE_INTROSPECTION", value_parser = BoolishValueParser::new())]
     pub disable_introspection: bool,
     /// Origins allowed to call the API from a browser (comma-separated); none by default.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<String>,
+    /// Request headers those origins may send (comma-separated); by default the ones standard
+    /// GraphQL clients send (authorization, content-type, x-request-id, Apollo's).
+    #[arg(long, env = "CORS_ALLOWED_HEADERS", value_delimiter = ',', default_values_t = default_cors_headers())]
+    pub cors_allowed_headers: Vec<String>,
+}
+
+/// The request headers browsers may send cross-origin unless configured otherwise: auth and
+/// JSON, the request id, and what Apollo Client and Apollo's CSRF rule add.
+pub fn default_cors_headers() -> Vec<String> {
+    ["authorization", "content-type", "x-request-id", "apollo-require-preflight", "x-apollo-operation-name"]
+        .map(String::from)
+        .to_vec()
 }
 
 impl Limits {
@@ -271,6 +284,7 @@ impl Default for Limits {
             batch_window_ms: DEFAULT_BATCH_WINDOW_MS,
             disable_introspection: false,
             cors_allowed_origins: Vec::new(),
+            cors_allowed_headers: default_cors_headers(),
         }
     }
 }
@@ -286,14 +300,20 @@ impl ServeArgs {
         ServeOnly::parse_from(["campaign-performance"]).args
     }
 
-    /// The bind address, or an error naming the bad value.
+    /// The bind address: an IP address or a host name (`localhost:8000`, resolved, its
+    /// first address taken), with a port; or an error naming the bad value.
     pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
-        self.bind_addr.parse().map_err(|e| {
+        let bad = |why: String| {
             anyhow::anyhow!(
-                "bad bind address {:?} (BIND_ADDR / --bind): {e}; expected host:port such as {DEFAULT_BIND_ADDR}",
+                "bad bind address {:?} (BIND_ADDR / --bind): {why}; expected host:port such as {DEFAULT_BIND_ADDR} or localhost:8000",
                 self.bind_addr
             )
-        })
+        };
+        if let Ok(addr) = self.bind_addr.parse() {
+            return Ok(addr);
+        }
+        let mut found = self.bind_addr.to_socket_addrs().map_err(|e| bad(e.to_string()))?;
+        found.next().ok_or_else(|| bad("the host name has no address".into()))
     }
 }
 

@@ -1,7 +1,8 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
+use super::node::{Kind, global_id};
 use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, children, connection_cost, list};
+use super::connection::{ListConnection, Paging, children, connection_cost, list};
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
 use super::inputs::{
@@ -21,7 +22,7 @@ use crate::loaders::{CampaignId, EmailCampaignId, InWindow, TimelineKey, UserId,
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
-use async_graphql::{Context, Object, Result, Value};
+use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::campaigns;
 use rust_decimal::Decimal;
@@ -30,8 +31,13 @@ use uuid::Uuid;
 /// A marketing campaign: its budget, lifecycle, emails and performance.
 pub struct Campaign(pub campaigns::Model);
 
+/// A marketing campaign: its budget, lifecycle, emails and performance.
 #[Object]
 impl Campaign {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::Campaign, self.0.id))
+    }
     /// The campaign's id.
     async fn id(&self) -> Uuid {
         self.0.id
@@ -105,32 +111,40 @@ impl Campaign {
         Ok(rows.into_iter().map(EmailCampaign).collect())
     }
     /// The campaign's CRM conversions (a retailer sees their own).
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
         #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<CrmConversion>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Campaign, query, spec, CrmConversion).await
     }
 
     /// The campaign's e-commerce orders (a retailer sees their own).
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
         #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<EcommerceOrder>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EcommerceOrderOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<OrderListing, _>(ctx, self.0.id, OrderParent::Campaign, query, spec, EcommerceOrder).await
     }
 
@@ -379,17 +393,21 @@ pub struct CampaignQuery;
 impl CampaignQuery {
     /// Campaigns the caller may see, filtered and ordered, as a Relay connection (`first`
     /// defaults to 20, at most 100).
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which campaigns to include.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "Sort order; default: by creation time, oldest first.")] order_by: Option<CampaignOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<Campaign>> {
         let query = filter.unwrap_or_default().to_query().map_err(gql)?;
-        let spec = CampaignOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = CampaignOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         list::<CampaignListing, _>(ctx, query, spec, Campaign).await
     }
 

@@ -1,12 +1,13 @@
 //! `CrmConversion` and `EcommerceOrder`: the money side.
 
+use super::node::{Kind, global_id};
 use super::email::EmailSend;
 use super::enums::{ConversionType, OrderStatus, ProductCategory};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
 use crate::error::gql;
 use crate::loaders::{CampaignId, SendId};
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{crm_conversions, ecommerce_orders};
 use rust_decimal::Decimal;
@@ -20,8 +21,13 @@ async fn campaign(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Campaign
 /// A conversion recorded by the CRM: a sale, lead, signup or demo request.
 pub struct CrmConversion(pub crm_conversions::Model, pub PageRetailers);
 
+/// A conversion recorded by the CRM: a sale, lead, signup or demo request.
 #[Object]
 impl CrmConversion {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::CrmConversion, self.0.id))
+    }
     /// The conversion's id.
     async fn id(&self) -> Uuid {
         self.0.id
@@ -70,8 +76,13 @@ impl CrmConversion {
 /// An order placed on the e-commerce platform.
 pub struct EcommerceOrder(pub ecommerce_orders::Model, pub PageRetailers);
 
+/// An order placed on the e-commerce platform; only completed orders count as revenue.
 #[Object]
 impl EcommerceOrder {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::EcommerceOrder, self.0.id))
+    }
     /// The order's id.
     async fn id(&self) -> Uuid {
         self.0.id

@@ -18,23 +18,95 @@ use std::pin::Pin;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The page size asked for: 20 when absent; an error naming the limit outside 0..=100.
-pub fn page_size(first: Option<i32>) -> AppResult<u64> {
-    match first {
+/// Where a page starts and how long it is, as a connection's arguments say: `first` rows
+/// after `after`, or `last` rows before `before` (Relay's backward pagination).
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl Paging {
+    pub fn new(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Self {
+        Paging { first, after, last, before }
+    }
+
+    /// Whether the page is read backwards (`last` or `before`).
+    pub fn backward(&self) -> bool {
+        self.last.is_some() || self.before.is_some()
+    }
+
+    /// The page size asked for, checked (20 when absent).
+    pub fn size(&self) -> AppResult<u64> {
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(AppError::invalid("last", "give `first` or `last`, not both")),
+            (_, Some(last)) => page_size("last", Some(last)),
+            (first, None) => page_size("first", first),
+        }
+    }
+
+    /// The cursor the page starts from (`after`, or `before` reading backwards), checked.
+    pub fn cursor(&self) -> AppResult<Option<(&'static str, &str)>> {
+        match (self.after.as_deref(), self.before.as_deref()) {
+            (Some(_), Some(_)) => Err(AppError::invalid("before", "give `after` or `before`, not both")),
+            (Some(_), None) if self.last.is_some() => {
+                Err(AppError::invalid("after", "`last` reads backwards: page with `before`"))
+            }
+            (None, Some(_)) if self.first.is_some() => {
+                Err(AppError::invalid("before", "`first` reads forwards: page with `after`"))
+            }
+            (Some(after), None) => Ok(Some(("after", after))),
+            (None, Some(before)) => Ok(Some(("before", before))),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// The page size asked for in `argument`: 20 when absent; an error naming the limit outside
+/// 0..=100.
+pub fn page_size(argument: &str, n: Option<i32>) -> AppResult<u64> {
+    match n {
         None => Ok(DEFAULT_PAGE_SIZE),
-        Some(n) if n < 0 => Err(AppError::invalid("first", "must not be negative")),
+        Some(n) if n < 0 => Err(AppError::invalid(argument, "must not be negative")),
         Some(n) if n as u64 > MAX_PAGE_SIZE => {
-            Err(AppError::invalid("first", format!("{n} is above the limit of {MAX_PAGE_SIZE} rows per page")))
+            Err(AppError::invalid(argument, format!("{n} is above the limit of {MAX_PAGE_SIZE} rows per page")))
         }
         Some(n) => Ok(n as u64),
     }
 }
 
 /// Query cost of a paginated field: its children's cost times the page size asked for
-/// (20 when absent), so `first` multiplies what a page may cost.
-pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    let rows = first.map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
+/// (`first` or `last`; 20 when absent), so the page size multiplies what a page may cost.
+pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.or(last).map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
     rows.saturating_mul(child_complexity.max(1)).saturating_add(1)
+}
+
+/// A page of a ranking held in memory (`len` rows), where a cursor names a place: the rows'
+/// range, and whether rows precede and follow it.
+pub fn ranked_page(paging: &Paging, ordering: &str, len: usize) -> AppResult<(std::ops::Range<usize>, bool, bool)> {
+    let size = paging.size()? as usize;
+    let place = match paging.cursor()? {
+        Some((argument, text)) => {
+            let cursor = Cursor::decode(argument, text, ordering)?;
+            let place: usize = cursor
+                .value
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| AppError::invalid(argument, "not a cursor returned by this API"))?;
+            Some(place)
+        }
+        None => None,
+    };
+    let (start, end) = if paging.backward() {
+        let end = place.unwrap_or(len).min(len);
+        (end.saturating_sub(size), end)
+    } else {
+        let start = place.map_or(0, |p| p + 1).min(len);
+        (start, (start + size).min(len))
+    };
+    Ok((start..end, start > 0, end < len))
 }
 
 /// What a cursor holds: the ordering it was made for, the row's sort value and id.
@@ -58,17 +130,22 @@ impl Cursor {
 
     /// Decodes a cursor of any ordering.
     fn parse(text: &str) -> AppResult<Cursor> {
-        let bad = || AppError::invalid("after", "not a cursor returned by this API");
+        Cursor::parse_as("after", text)
+    }
+
+    /// Decodes a cursor given in `argument`.
+    fn parse_as(argument: &str, text: &str) -> AppResult<Cursor> {
+        let bad = || AppError::invalid(argument, "not a cursor returned by this API");
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
         serde_json::from_slice(&bytes).map_err(|_| bad())
     }
 
-    /// Decodes `after`, checking it was made for `ordering`.
-    pub fn decode(text: &str, ordering: &str) -> AppResult<Cursor> {
-        let cursor = Cursor::parse(text)?;
+    /// Decodes the cursor given in `argument`, checking it was made for `ordering`.
+    pub fn decode(argument: &str, text: &str, ordering: &str) -> AppResult<Cursor> {
+        let cursor = Cursor::parse_as(argument, text)?;
         if cursor.ordering != ordering {
             return Err(AppError::invalid(
-                "after",
+                argument,
                 format!("the cursor belongs to ordering {}, not {ordering}", cursor.ordering),
             ));
         }
@@ -113,23 +190,18 @@ impl CursorType for EdgeCursor {
 /// A Relay connection of `N` with `totalCount`.
 pub type ListConnection<N> = Connection<EdgeCursor, N, TotalCount>;
 
-/// The page a client asked for: sort and direction, `first` (checked), and `after` (decoded
-/// and checked to belong to this sort and direction).
-pub fn page_spec<S: Copy + Debug>(
-    sort: S,
-    direction: Direction,
-    first: Option<i32>,
-    after: Option<&str>,
-) -> AppResult<PageSpec<S>> {
+/// The page a client asked for: sort and direction, its size (checked), and its cursor
+/// (decoded and checked to belong to this sort and direction).
+pub fn page_spec<S: Copy + Debug>(sort: S, direction: Direction, paging: &Paging) -> AppResult<PageSpec<S>> {
     let key = ordering_key(sort, direction);
-    let after = match after {
-        Some(text) => {
-            let c = Cursor::decode(text, &key)?;
+    let cursor = match paging.cursor()? {
+        Some((argument, text)) => {
+            let c = Cursor::decode(argument, text, &key)?;
             Some(PageCursor { value: c.value, id: c.id })
         }
         None => None,
     };
-    Ok(PageSpec { sort, direction, first: page_size(first)?, after })
+    Ok(PageSpec { sort, direction, size: paging.size()?, cursor, backward: paging.backward() })
 }
 
 fn ordering_key<S: Debug>(sort: S, direction: Direction) -> String {
@@ -153,7 +225,7 @@ where
     ModelOf<L>: Clone,
 {
     let ordering = ordering_key(spec.sort, spec.direction).into();
-    let mut connection = Connection::with_additional_fields(spec.after.is_some(), page.has_next, total);
+    let mut connection = Connection::with_additional_fields(page.has_previous, page.has_next, total);
     connection
         .edges
         .extend(page.items.iter().map(|row| Edge::new(EdgeCursor::of::<L>(&ordering, spec, row), node(row.clone()))));
@@ -198,7 +270,7 @@ where
     let loaders = super::loaders(ctx)?.clone();
     let key = ChildPageKey::<L> { parent_id, parent, filter: filter.clone(), spec: spec.clone() };
     let page = loaders.pages().load_one(key).await.map_err(gql)?;
-    let empty = Page { items: Vec::new(), has_next: false };
+    let empty = Page::empty();
     let page = page.as_deref().unwrap_or(&empty);
     // The retailers the page's rows name, in one load (batched with every other page's):
     // each row's `retailer` then takes its own from the page's.
@@ -245,20 +317,32 @@ mod tests {
 
     #[test]
     fn page_size_defaults_to_20_and_refuses_above_100() {
-        assert_eq!(page_size(None).unwrap(), 20);
-        assert_eq!(page_size(Some(100)).unwrap(), 100);
-        let err = page_size(Some(101)).unwrap_err();
+        assert_eq!(page_size("first", None).unwrap(), 20);
+        assert_eq!(page_size("first", Some(100)).unwrap(), 100);
+        let err = page_size("first", Some(101)).unwrap_err();
         assert_eq!(err.code(), "BAD_USER_INPUT");
         assert!(err.to_string().contains("100"), "{err}");
-        assert!(page_size(Some(-1)).is_err());
+        assert!(page_size("last", Some(-1)).unwrap_err().to_string().contains("last"));
+    }
+
+    #[test]
+    fn paging_is_forwards_or_backwards_never_both() {
+        let c = Some("x".to_owned());
+        assert!(Paging::new(Some(1), None, Some(1), None).size().is_err());
+        assert!(Paging::new(None, c.clone(), None, c.clone()).cursor().is_err());
+        assert!(Paging::new(Some(1), None, None, c.clone()).cursor().is_err());
+        assert!(Paging::new(None, c.clone(), Some(1), None).cursor().is_err());
+        assert!(Paging::new(None, None, Some(5), c.clone()).backward());
+        assert_eq!(Paging::new(None, None, Some(5), None).size().unwrap(), 5);
+        assert!(!Paging::new(Some(5), c, None, None).backward());
     }
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage_or_another_ordering() {
         let c = Cursor { ordering: "NAME_ASC".into(), value: Some("x".into()), id: Uuid::nil() };
-        assert_eq!(Cursor::decode(&c.encode(), "NAME_ASC").unwrap(), c);
-        assert!(Cursor::decode(&c.encode(), "CREATED_AT_ASC").is_err());
-        assert!(Cursor::decode("!!!", "NAME_ASC").is_err());
-        assert!(Cursor::decode("e30", "NAME_ASC").is_err());
+        assert_eq!(Cursor::decode("after", &c.encode(), "NAME_ASC").unwrap(), c);
+        assert!(Cursor::decode("after", &c.encode(), "CREATED_AT_ASC").is_err());
+        assert!(Cursor::decode("before", "!!!", "NAME_ASC").unwrap_err().to_string().contains("before"));
+        assert!(Cursor::decode("after", "e30", "NAME_ASC").is_err());
     }
 }

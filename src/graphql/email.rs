@@ -1,7 +1,8 @@
 //! `EmailCampaign` (one email of a campaign) and `EmailSend` (that email to one recipient).
 
+use super::node::{Kind, global_id};
 use super::commerce::CrmConversion;
-use super::connection::{ListConnection, children, connection_cost};
+use super::connection::{ListConnection, Paging, children, connection_cost};
 use super::enums::{EmailEventType, SendStatus};
 use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
 use super::performance::{EmailPerformance, human_if};
@@ -10,7 +11,7 @@ use super::{Campaign, loaders};
 use crate::loaders::{CampaignId, EmailCampaignId, InWindow, SendId};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::sends::{SendListing, SendParent};
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::email_campaigns;
 use entity::{email_events, email_sends};
@@ -21,8 +22,13 @@ use crate::error::{AppError, gql};
 /// One email of a campaign: subject, content, sender and send time.
 pub struct EmailCampaign(pub email_campaigns::Model);
 
+/// One email of a campaign: subject, content, sender and send time.
 #[Object]
 impl EmailCampaign {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::EmailCampaign, self.0.id))
+    }
     /// The email campaign's id.
     async fn id(&self) -> Uuid {
         self.0.id
@@ -65,17 +71,21 @@ impl EmailCampaign {
         campaign.map(Campaign).ok_or_else(|| gql(AppError::NotFound(format!("campaign {id}"))))
     }
     /// The individual sends of this email (a retailer sees their own), as a connection.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn sends(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
         #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<EmailSend>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EmailSendOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<SendListing, _>(ctx, self.0.id, SendParent::EmailCampaign, query, spec, EmailSend).await
     }
     /// Delivery, open and click counts and rates of this email; with `from`/`to`, of the
@@ -101,8 +111,13 @@ impl EmailCampaign {
 /// One email to one recipient: when it was sent, delivered, opened and clicked.
 pub struct EmailSend(pub email_sends::Model, pub PageRetailers);
 
+/// One email to one recipient: when it was sent, delivered, opened and clicked.
 #[Object]
 impl EmailSend {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::EmailSend, self.0.id))
+    }
     /// The send's id (the `send_id` an email provider reports events with).
     async fn id(&self) -> Uuid {
         self.0.id
@@ -162,17 +177,21 @@ impl EmailSend {
         self.1.get(ctx, self.0.retailer_id).await
     }
     /// CRM conversions attributed to this send.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
         #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<CrmConversion>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::EmailSend, query, spec, CrmConversion).await
     }
 }
@@ -180,6 +199,7 @@ impl EmailSend {
 /// One event of a send, as its email provider reported it.
 pub struct EmailEvent(pub email_events::Model);
 
+/// One event of a send, as its email provider reported it.
 #[Object]
 impl EmailEvent {
     /// The provider (`sendgrid`, or the `source` of `recordEmailEvents`).
@@ -190,6 +210,7 @@ impl EmailEvent {
     async fn provider_event_id(&self) -> &str {
         &self.0.provider_event_id
     }
+    /// What the provider reported: processing, delivery, an open, a click, a bounce, and so on.
     #[graphql(name = "type")]
     async fn kind(&self) -> EmailEventType {
         self.0.event_type.into()

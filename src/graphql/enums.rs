@@ -19,10 +19,15 @@ pub enum UserType {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::Region")]
 pub enum Region {
+    /// The East region.
     East,
+    /// The West region.
     West,
+    /// The Central region.
     Central,
+    /// The North region.
     North,
+    /// The South region.
     South,
 }
 
@@ -58,9 +63,13 @@ pub enum SendStatus {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::ConversionType")]
 pub enum ConversionType {
+    /// A sale.
     Sale,
+    /// A lead: a prospective customer's interest, recorded by the CRM.
     Lead,
+    /// A signup.
     Signup,
+    /// A request for a product demonstration.
     DemoRequest,
 }
 
@@ -68,9 +77,13 @@ pub enum ConversionType {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::ProductCategory")]
 pub enum ProductCategory {
+    /// Necklaces.
     Necklaces,
+    /// Bracelets.
     Bracelets,
+    /// Earrings.
     Earrings,
+    /// Rings.
     Rings,
 }
 
@@ -78,9 +91,13 @@ pub enum ProductCategory {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::OrderStatus")]
 pub enum OrderStatus {
+    /// Completed: its value counts as revenue.
     Completed,
+    /// Not completed yet: its value counts as pending revenue, not as revenue.
     Pending,
+    /// Cancelled: not revenue.
     Cancelled,
+    /// Refunded: not revenue.
     Refunded,
 }
 
@@ -112,7 +129,10 @@ pub enum EmailEventType {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "db::QuarantineKind")]
 pub enum QuarantineKind {
+    /// An email event (from `recordEmailEvents` or the SendGrid webhook).
     EmailEvent,
+    /// A CRM conversion (from `recordConversions`).
     Conversion,
+    /// A shop order (from `recordOrders` or the Shopify webhook).
     Order,
 }

@@ -36,6 +36,7 @@ pub struct ItemResult {
     pub index: i32,
     /// The item's idempotency key.
     pub key: String,
+    /// What became of the item.
     pub outcome: ItemOutcome,
     /// Why it was quarantined.
     pub reason: Option<String>,
@@ -44,9 +45,13 @@ pub struct ItemResult {
 /// The outcomes of a batch.
 #[derive(SimpleObject)]
 pub struct RecordResult {
+    /// How many items were stored (the figures moved).
     pub applied: i32,
+    /// How many were already received (same source and key): nothing changed.
     pub duplicates: i32,
+    /// How many were older versions of a stored order: nothing changed.
     pub stale: i32,
+    /// How many were kept in the quarantine (see each item's `reason`).
     pub quarantined: i32,
     /// One per item, in the order given.
     pub items: Vec<ItemResult>,
@@ -87,8 +92,11 @@ pub struct EmailEventInput {
     pub event_id: String,
     /// The send it is about (the `send_id` given to the provider).
     pub send_id: Uuid,
+    /// What the provider reported about the send.
     #[graphql(name = "type")]
     pub kind: EmailEventType,
+    /// When it happened, by the provider's clock (a time before 2000 or more than a day ahead
+    /// is quarantined).
     pub occurred_at: DateTime<Utc>,
     /// An open made by the mail client itself (Apple Mail Privacy Protection).
     #[graphql(default)]
@@ -102,14 +110,20 @@ pub struct EmailEventInput {
 pub struct ConversionInput {
     /// The CRM's id of the conversion: a repeat of it is not stored again.
     pub conversion_id: String,
+    /// The campaign credited with the conversion (quarantined while no such campaign exists).
     pub campaign_id: Uuid,
+    /// The retailer who converted (quarantined while no such retailer exists).
     pub retailer_id: Uuid,
     /// The email the conversion is attributed to.
     pub email_send_id: Option<Uuid>,
+    /// Kind of conversion.
     pub conversion_type: ConversionType,
     /// Its value (exact, 2 decimals at most, not negative).
     pub value: Decimal,
+    /// When the conversion happened: its `conversionDate` (a time before 2000 or more than a
+    /// day ahead is quarantined).
     pub occurred_at: DateTime<Utc>,
+    /// Product category involved, if any.
     pub product_category: Option<ProductCategory>,
 }
 
@@ -131,10 +145,16 @@ pub struct OrderInput {
     pub customer_email: Option<String>,
     /// The order's value (exact, 2 decimals at most, not negative).
     pub value: Decimal,
+    /// The order's state as of this version; only completed orders are revenue, pending ones
+    /// are reported apart.
     pub status: OrderStatus,
+    /// Number of items (not negative); 1 when omitted.
     #[graphql(default = 1)]
     pub product_count: i32,
+    /// When the order was placed: its `orderDate` (a time before 2000 or more than a day ahead
+    /// is quarantined).
     pub ordered_at: DateTime<Utc>,
+    /// Whether the order is attributed to an email of the campaign; false when omitted.
     #[graphql(default)]
     pub attributed_to_email: bool,
 }
@@ -142,8 +162,11 @@ pub struct OrderInput {
 /// An item that could not be applied.
 pub struct QuarantinedItem(pub quarantined_items::Model);
 
+/// An item (email event, conversion or order) that could not be applied, kept with the
+/// reason until it is applied again.
 #[Object]
 impl QuarantinedItem {
+    /// The quarantined item's id (what `reapplyQuarantined` takes).
     async fn id(&self) -> Uuid {
         self.0.id
     }
@@ -151,6 +174,7 @@ impl QuarantinedItem {
     async fn source(&self) -> &str {
         &self.0.source
     }
+    /// What the item would have become.
     async fn kind(&self) -> QuarantineKind {
         self.0.kind.into()
     }
@@ -166,6 +190,7 @@ impl QuarantinedItem {
     async fn payload(&self) -> &str {
         &self.0.payload
     }
+    /// When it was first quarantined.
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
@@ -255,7 +280,7 @@ impl IngestMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The provider's name (not `sendgrid`, which has its webhook).")] source: String,
-        events: Vec<EmailEventInput>,
+        #[graphql(desc = "The events (at most 10,000).")] events: Vec<EmailEventInput>,
     ) -> Result<RecordResult> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let source = self::source(&source).map_err(gql)?;
@@ -283,7 +308,7 @@ impl IngestMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The CRM's name.")] source: String,
-        conversions: Vec<ConversionInput>,
+        #[graphql(desc = "The conversions (at most 10,000).")] conversions: Vec<ConversionInput>,
     ) -> Result<RecordResult> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let source = self::source(&source).map_err(gql)?;
@@ -313,7 +338,7 @@ impl IngestMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The shop's name (not `shopify`, which has its webhook).")] source: String,
-        orders: Vec<OrderInput>,
+        #[graphql(desc = "The orders (at most 10,000), each a version of an order.")] orders: Vec<OrderInput>,
     ) -> Result<RecordResult> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let source = self::source(&source).map_err(gql)?;
@@ -347,7 +372,12 @@ impl IngestMutation {
 
     /// Applies quarantined items again (those given, or all waiting), now that what they
     /// named may exist. Administrators only.
-    async fn reapply_quarantined(&self, ctx: &Context<'_>, ids: Option<Vec<Uuid>>) -> Result<RecordResult> {
+    async fn reapply_quarantined(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Waiting items to apply again (at most 10,000); when omitted, all, up to the 10,000 oldest.")]
+        ids: Option<Vec<Uuid>>,
+    ) -> Result<RecordResult> {
         super::caller(ctx)?.require_admin().map_err(gql)?;
         if let Some(ids) = &ids {
             batch_size("ids", ids.len()).map_err(gql)?;

@@ -1,6 +1,6 @@
 //! Input types shared by the areas: filters, ranges, orderings.
 
-use super::connection::page_spec;
+use super::connection::{Paging, page_spec};
 use super::enums::{CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus};
 use crate::error::{AppError, AppResult};
 use crate::services::campaigns::{CampaignQuery, CampaignSort};
@@ -108,13 +108,9 @@ macro_rules! order_input {
 
         impl $input {
             /// The page asked for in this order.
-            pub fn spec(
-                order: Option<Self>,
-                first: Option<i32>,
-                after: Option<&str>,
-            ) -> AppResult<PageSpec<$sort>> {
+            pub fn spec(order: Option<Self>, paging: &Paging) -> AppResult<PageSpec<$sort>> {
                 let o = order.unwrap_or_default();
-                page_spec(<$sort>::from(o.field), o.direction.into(), first, after)
+                page_spec(<$sort>::from(o.field), o.direction.into(), paging)
             }
         }
     };

@@ -8,11 +8,13 @@
 
 use super::AppSchema;
 use super::bounds::{self, Bounds};
+use super::nulls::Nulls;
 use crate::loaders::Loaders;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
 use lru::LruCache;
+use sha2::{Digest, Sha256};
 use std::any::TypeId;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -50,12 +52,31 @@ const MAX_REMEMBERED_TEXT: usize = 4 * 1024;
 
 type Parsed = Arc<Mutex<LruCache<String, ExecutableDocument>>>;
 
+/// Texts registered by Apollo's automatic persisted queries, by their SHA-256 (hex), least
+/// recently used forgotten first. Texts above `MAX_PERSISTED_TEXT` are not kept (the client
+/// then keeps sending them whole), so the store holds at most 16 MB.
+const PERSISTED_QUERIES: usize = 1024;
+const MAX_PERSISTED_TEXT: usize = 16 * 1024;
+
+type Persisted = Arc<Mutex<LruCache<String, Arc<str>>>>;
+
+/// Apollo's message for a hash the server does not know: the client then sends the text.
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PersistedQueryNotFound";
+
+/// Marks a request that came by `GET`: it may run queries only, never mutations.
+pub struct QueriesOnly;
+
+/// The refusal of a mutation that came by `GET` (HTTP answers it 405).
+pub const MUTATION_OVER_GET: &str = "mutations are not run over GET; POST them as application/json";
+
 /// The schema with the rules every operation meets before validation.
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
     bounds: Bounds,
     parsed: Parsed,
+    persisted: Persisted,
+    nulls: Nulls,
     /// Only subscriptions run: queries and mutations go to `POST /graphql`, where the rate
     /// limit, the request timeout and the per-request loaders apply.
     over_websocket: bool,
@@ -64,7 +85,15 @@ pub struct Api {
 impl Api {
     pub fn new(schema: AppSchema, bounds: Bounds) -> Self {
         let parsed = LruCache::new(NonZeroUsize::new(PARSED_QUERIES).expect("non-zero"));
-        Api { schema, bounds, parsed: Arc::new(Mutex::new(parsed)), over_websocket: false }
+        let persisted = LruCache::new(NonZeroUsize::new(PERSISTED_QUERIES).expect("non-zero"));
+        Api {
+            nulls: Nulls::from_sdl(&schema.sdl()),
+            schema,
+            bounds,
+            parsed: Arc::new(Mutex::new(parsed)),
+            persisted: Arc::new(Mutex::new(persisted)),
+            over_websocket: false,
+        }
     }
 
     /// The same, for the WebSocket: subscriptions only.
@@ -75,6 +104,7 @@ impl Api {
     /// Parses the request's text (or recalls it) and checks it against the rules; the schema
     /// then runs the parsed form without parsing again. Tells whether it holds a mutation.
     fn admit(&self, request: &mut Request) -> Result<bool, ServerError> {
+        self.recall_persisted(request)?;
         // Parsing is linear but runs on the request's worker thread: a text is held to a size
         // that parses in about a millisecond before the parser sees it.
         if request.query.len() > bounds::MAX_QUERY_BYTES {
@@ -108,24 +138,70 @@ impl Api {
             ));
         }
         let mutation = doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
+        if mutation && request.data.get(&TypeId::of::<QueriesOnly>()).is_some() {
+            return Err(coded(MUTATION_OVER_GET.into(), "BAD_USER_INPUT"));
+        }
         request.set_parsed_query(doc);
         Ok(mutation)
+    }
+
+    /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a request with the
+    /// hash alone gets its text from the store or `PersistedQueryNotFound` (the client then
+    /// sends hash and text); a text with a hash is checked against it and stored.
+    fn recall_persisted(&self, request: &mut Request) -> Result<(), ServerError> {
+        let Some(persisted) = request.extensions.get("persistedQuery") else {
+            return Ok(());
+        };
+        let bad = |what: &str| coded(format!("`extensions.persistedQuery` {what}"), "BAD_USER_INPUT");
+        let Value::Object(persisted) = persisted else {
+            return Err(bad("must be an object with `version` and `sha256Hash`"));
+        };
+        if persisted.get("version") != Some(&Value::from(1)) {
+            // Apollo's message: the client stops sending hashes.
+            return Err(coded("PersistedQueryNotSupported".into(), "BAD_USER_INPUT"));
+        }
+        let Some(Value::String(hash)) = persisted.get("sha256Hash") else {
+            return Err(bad("needs `sha256Hash`, the SHA-256 of the query text in hex"));
+        };
+        let hash = hash.to_ascii_lowercase();
+        let lock = || self.persisted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if request.query.is_empty() {
+            let known = lock().get(&hash).cloned();
+            match known {
+                Some(text) => request.query = text.to_string(),
+                None => return Err(coded(PERSISTED_QUERY_NOT_FOUND.into(), "BAD_USER_INPUT")),
+            }
+        } else {
+            let actual: String = Sha256::digest(request.query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            if actual != hash {
+                return Err(bad("`sha256Hash` is not the SHA-256 of the query text"));
+            }
+            if request.query.len() <= MAX_PERSISTED_TEXT {
+                lock().put(hash, request.query.as_str().into());
+            }
+        }
+        Ok(())
     }
 }
 
 impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
-            // The request's batches run as soon as its resolvers all wait (`loaders::RequestBatches`).
-            Ok(mutation) => match loaders_of(&request) {
-                Some(loaders) => {
-                    if mutation {
-                        loaders.forget_between_loads();
+            Ok(mutation) => {
+                let ran = Ran::of(&request);
+                // The request's batches run as soon as its resolvers all wait (`loaders::RequestBatches`).
+                let mut response = match loaders_of(&request) {
+                    Some(loaders) => {
+                        if mutation {
+                            loaders.forget_between_loads();
+                        }
+                        loaders.batches.watch(self.schema.execute(request)).await
                     }
-                    loaders.batches.watch(self.schema.execute(request)).await
-                }
-                None => self.schema.execute(request).await,
-            },
+                    None => self.schema.execute(request).await,
+                };
+                ran.propagate_nulls(&self.nulls, &mut response);
+                response
+            }
             Err(refusal) => Response::from_errors(vec![refusal]),
         };
         code_errors(&mut response);
@@ -133,16 +209,45 @@ impl Executor for Api {
     }
 
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
-        let responses = match self.admit(&mut request) {
-            Ok(_) => self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()),
-            Err(refusal) => stream::once(async move { Response::from_errors(vec![refusal]) }).boxed(),
+        let (responses, ran) = match self.admit(&mut request) {
+            Ok(_) => {
+                let ran = Ran::of(&request);
+                (self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()), Some(ran))
+            }
+            Err(refusal) => (stream::once(async move { Response::from_errors(vec![refusal]) }).boxed(), None),
         };
+        let nulls = self.nulls.clone();
         responses
-            .map(|mut response| {
+            .map(move |mut response| {
+                if let Some(ran) = &ran {
+                    ran.propagate_nulls(&nulls, &mut response);
+                }
                 code_errors(&mut response);
                 response
             })
             .boxed()
+    }
+}
+
+/// The operation a request ran (its text and name), kept to place its errors' nulls.
+struct Ran {
+    text: String,
+    operation: Option<String>,
+}
+
+impl Ran {
+    fn of(request: &Request) -> Self {
+        Ran { text: request.query.clone(), operation: request.operation_name.clone() }
+    }
+
+    /// Spec null propagation (`nulls.rs`), only for an answer with errors: the text, already
+    /// parsed once, is parsed again then.
+    fn propagate_nulls(&self, nulls: &Nulls, response: &mut Response) {
+        if response.errors.iter().any(|e| !e.path.is_empty())
+            && let Ok(doc) = async_graphql::parser::parse_query(&self.text)
+        {
+            nulls.propagate(response, &doc, self.operation.as_deref());
+        }
     }
 }
 

@@ -20,7 +20,8 @@ pub const COALESCE: Duration = Duration::from_millis(250);
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
-#[Subscription]
+/// Figures pushed as they move, over graphql-ws (WebSocket at `/graphql/ws`).
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// The campaign's performance now, then again each time it changes (email events,
     /// conversions, orders, spend), within a second of the change; a burst of changes

@@ -14,6 +14,8 @@ mod ingest;
 mod inputs;
 mod limits;
 mod live;
+mod node;
+mod nulls;
 mod performance;
 mod planning;
 mod portfolio;
@@ -21,7 +23,7 @@ mod retailer;
 mod user;
 
 pub use campaign::{Campaign, budget_for, spend_for};
-pub use limits::{Api, RequestId};
+pub use limits::{Api, MUTATION_OVER_GET, QueriesOnly, RequestId};
 pub use performance::CampaignPerformance;
 
 use crate::auth::{Caller, Scope, UserCache, Viewer};
@@ -30,29 +32,52 @@ use crate::error::{AppError, gql};
 use crate::ingest::Changes;
 use crate::loaders::{Loaders, SharedReads};
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
+use connection::ListConnection;
 use live::SubscriptionRoot;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
-/// Every root query field, merged from the areas.
+/// Every root query field, merged from the areas. Named `Query` (as `Mutation` and
+/// `Subscription`), the names clients' caches and tools expect.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     campaign::CampaignQuery,
     portfolio::PortfolioQuery,
     retailer::RetailerQuery,
     user::UserQuery,
     ingest::IngestQuery,
+    node::NodeQuery,
 );
 
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(planning::PlanningMutation, ingest::IngestMutation, user::UserMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The schema's types, without data: what `schema.graphql` is printed from.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    // async-graphql's own types have no description of their own: given here.
     Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
+        .override_output_type_description::<rust_decimal::Decimal>(
+            "An exact decimal number (money), as a string such as \"41500.00\"; inputs also accept a JSON number.",
+        )
+        .override_output_type_description::<async_graphql::ID>(
+            "An opaque identifier: here, a global object id (`nodeId`) that `node(id:)` resolves.",
+        )
+        .override_output_type_description::<ListConnection<Campaign>>("A page of campaigns (a Relay connection).")
+        .override_output_type_description::<ListConnection<commerce::CrmConversion>>(
+            "A page of CRM conversions (a Relay connection).",
+        )
+        .override_output_type_description::<ListConnection<commerce::EcommerceOrder>>(
+            "A page of e-commerce orders (a Relay connection).",
+        )
+        .override_output_type_description::<ListConnection<email::EmailSend>>(
+            "A page of email sends (a Relay connection).",
+        )
+        .override_output_type_description::<ListConnection<user::User>>("A page of users (a Relay connection).")
 }
 
 /// The schema a server runs, with the rules of `Api`: types, the database connection, news

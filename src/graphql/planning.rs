@@ -35,20 +35,27 @@ pub struct CreateCampaignInput {
 /// Changes to a campaign; omitted fields stay as they are, null clears a field.
 #[derive(InputObject)]
 pub struct UpdateCampaignInput {
+    /// New display name (at most 255 characters; not blank).
     pub name: Option<String>,
+    /// New description and objectives; null or blank clears it.
     pub description: MaybeUndefined<String>,
     /// New lifecycle state: draft → active ⇄ paused → completed (`CONFLICT` otherwise).
     pub status: Option<CampaignStatus>,
+    /// New start (not after the end); null clears it.
     pub start_date: MaybeUndefined<DateTime<Utc>>,
+    /// New end (not before the start); null clears it.
     pub end_date: MaybeUndefined<DateTime<Utc>>,
     /// New allocation; never below what is already spent (`CONFLICT`).
     pub budget_allocated: MaybeUndefined<Decimal>,
+    /// New `utm_campaign` value of its links (letters, digits, `-`, `_`, `.`; unique:
+    /// `CONFLICT` when another campaign has it).
     pub utm_code: Option<String>,
 }
 
 /// A new email of a campaign.
 #[derive(InputObject)]
 pub struct CreateEmailCampaignInput {
+    /// The campaign the email belongs to (`NOT_FOUND` when there is none).
     pub campaign_id: Uuid,
     /// Subject line.
     pub subject: String,
@@ -70,7 +77,9 @@ pub struct SendInput {
     pub id: Option<Uuid>,
     /// The retailer the email is sent for.
     pub retailer_id: Uuid,
+    /// The recipient's email address.
     pub recipient_email: String,
+    /// The recipient's name; blank counts as none.
     pub recipient_name: Option<String>,
     /// When it was sent; now when omitted.
     pub sent_at: Option<DateTime<Utc>>,
@@ -97,7 +106,11 @@ async fn announce(ctx: &Context<'_>, campaign: Uuid) {
 #[Object]
 impl PlanningMutation {
     /// Creates a draft campaign, owned by the caller. Brand users and administrators.
-    async fn create_campaign(&self, ctx: &Context<'_>, input: CreateCampaignInput) -> Result<Campaign> {
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new campaign.")] input: CreateCampaignInput,
+    ) -> Result<Campaign> {
         let caller = super::caller(ctx)?;
         caller.require_brand().map_err(gql)?;
         let new = NewCampaign {
@@ -113,7 +126,12 @@ impl PlanningMutation {
     }
 
     /// Changes a campaign. Brand users and administrators.
-    async fn update_campaign(&self, ctx: &Context<'_>, id: Uuid, input: UpdateCampaignInput) -> Result<Campaign> {
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's id.")] id: Uuid,
+        #[graphql(desc = "The changes.")] input: UpdateCampaignInput,
+    ) -> Result<Campaign> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let changes = CampaignChanges {
             name: input.name,
@@ -135,7 +153,7 @@ impl PlanningMutation {
     async fn record_spend(
         &self,
         ctx: &Context<'_>,
-        campaign_id: Uuid,
+        #[graphql(desc = "The campaign whose spend changes.")] campaign_id: Uuid,
         #[graphql(desc = "The amount spent (exact, 2 decimals at most).")] amount: Decimal,
         #[graphql(desc = "Makes retries safe: the same key for the same campaign is applied once.")]
         idempotency_key: Option<String>,
@@ -149,7 +167,11 @@ impl PlanningMutation {
     }
 
     /// Creates an email of a campaign. Brand users and administrators.
-    async fn create_email_campaign(&self, ctx: &Context<'_>, input: CreateEmailCampaignInput) -> Result<EmailCampaign> {
+    async fn create_email_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new email.")] input: CreateEmailCampaignInput,
+    ) -> Result<EmailCampaign> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let new = NewEmailCampaign {
             campaign_id: input.campaign_id,
@@ -167,8 +189,8 @@ impl PlanningMutation {
     async fn register_sends(
         &self,
         ctx: &Context<'_>,
-        email_campaign_id: Uuid,
-        sends: Vec<SendInput>,
+        #[graphql(desc = "The email campaign the sends are of.")] email_campaign_id: Uuid,
+        #[graphql(desc = "The sends to register (at most 10,000).")] sends: Vec<SendInput>,
     ) -> Result<RegisterSendsResult> {
         super::caller(ctx)?.require_brand().map_err(gql)?;
         let sends = sends

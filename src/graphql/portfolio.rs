@@ -49,6 +49,8 @@ pub struct PortfolioSummary {
     regions: Vec<RegionSummary>,
 }
 
+/// Figures over a set of campaigns (those the caller may see that match the filter): counts
+/// by status, budgets, revenue, ROI, the best campaigns, and email and revenue per region.
 #[Object]
 impl PortfolioSummary {
     /// Number of campaigns.

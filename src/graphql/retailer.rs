@@ -1,6 +1,6 @@
 //! `retailers` and `retailer(id)`.
 
-use super::connection::{Cursor, EdgeCursor, ListConnection, TotalCount, connection_cost, list, page_size};
+use super::connection::{EdgeCursor, ListConnection, Paging, TotalCount, connection_cost, list, ranked_page};
 use super::inputs::{RetailerFilter, RetailerOrder};
 use super::loaders;
 use super::performance::RetailerRanking;
@@ -8,7 +8,6 @@ use super::user::User;
 use super::{db, scope};
 use crate::analytics::breakdown::RetailerFigures;
 use crate::analytics::ranking;
-use crate::error::AppError;
 use crate::error::gql;
 use crate::loaders::InWindow;
 use crate::loaders::UserId;
@@ -30,7 +29,7 @@ pub struct RetailerQuery;
 impl RetailerQuery {
     /// Retailers the caller may see (a retailer: themselves), filtered and ordered; with
     /// `rankBy`, ranked by their figures across campaigns (of `from`–`to`), best first.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn retailers(
         &self,
@@ -44,30 +43,22 @@ impl RetailerQuery {
         >,
         #[graphql(desc = "With `rankBy`: count from this time on.")] from: Option<DateTime<Utc>>,
         #[graphql(desc = "With `rankBy`: count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<User>> {
         let filter: RetailerConditions = filter.unwrap_or_default().into();
         let Some(rank_by) = rank_by else {
-            let spec = RetailerOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+            let spec = RetailerOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
             return list::<RetailerListing, _>(ctx, filter, spec, User).await;
         };
         // Ranked by figures: every matching retailer's figures (one batch), ranked in memory;
         // the cursor is a place in that ranking.
         let window = super::campaign::window(from, to)?;
         let ordering = format!("RANK_{rank_by:?}").to_uppercase();
-        let first = page_size(first).map_err(gql)? as usize;
-        let start = match after.as_deref() {
-            Some(text) => {
-                let cursor = Cursor::decode(text, &ordering).map_err(gql)?;
-                let place: usize = cursor
-                    .value
-                    .and_then(|v| v.parse().ok())
-                    .ok_or_else(|| gql(AppError::invalid("after", "not a cursor returned by this API")))?;
-                place + 1
-            }
-            None => 0,
-        };
         let retailers = users::all_retailers(db(ctx), scope(ctx)?, &filter).await.map_err(gql)?;
         let figures = loaders(ctx)?
             .retailer_totals
@@ -85,13 +76,12 @@ impl RetailerQuery {
         ranking::rank(&mut rows, rank_by.into());
         let by_id: HashMap<Uuid, users_entity::Model> = retailers.into_iter().map(|u| (u.id, u)).collect();
         let total = rows.len() as u64;
-        let mut connection = Connection::with_additional_fields(
-            start > 0,
-            start + first < rows.len(),
-            TotalCount::new(move || async move { Ok(total) }),
-        );
+        let paging = Paging::new(first, after, last, before);
+        let (range, has_previous, has_next) = ranked_page(&paging, &ordering, rows.len()).map_err(gql)?;
+        let mut connection =
+            Connection::with_additional_fields(has_previous, has_next, TotalCount::new(move || async move { Ok(total) }));
         let ordering: Arc<str> = ordering.into();
-        for (place, (_, _, id)) in rows.iter().enumerate().skip(start).take(first) {
+        for (place, (_, _, id)) in rows.iter().enumerate().skip(range.start).take(range.len()) {
             if let Some(user) = by_id.get(id) {
                 let cursor = EdgeCursor::at_place(&ordering, place, *id);
                 connection.edges.push(Edge::new(cursor, User(user.clone())));

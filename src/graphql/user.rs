@@ -1,7 +1,8 @@
 //! `User` (retailers, brand users, administrators), `me`, and the admin's user mutations.
 
+use super::node::{Kind, global_id};
 use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, children, connection_cost};
+use super::connection::{ListConnection, Paging, children, connection_cost};
 use super::email::EmailSend;
 use super::enums::{Region, UserType};
 use super::inputs::{
@@ -17,7 +18,7 @@ use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
 use crate::services::sends::{SendListing, SendParent};
 use crate::services::users::{self as users_service, NewUser, UserChanges};
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::users;
 use std::collections::HashMap;
@@ -48,8 +49,13 @@ impl PageRetailers {
     }
 }
 
+/// A person or organisation with an account: a retailer, a brand user or an admin.
 #[Object]
 impl User {
+    /// The object's global id: opaque, unique across types, and what `node(id:)` takes.
+    pub async fn node_id(&self, _ctx: &Context<'_>) -> Result<ID> {
+        Ok(global_id(Kind::User, self.0.id))
+    }
     /// The user's id.
     async fn id(&self) -> Uuid {
         self.0.id
@@ -95,45 +101,57 @@ impl User {
         Ok(UserPerformance::compute(&figures))
     }
     /// Emails sent to this retailer.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn sends(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
         #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<EmailSend>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EmailSendOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<SendListing, _>(ctx, self.0.id, SendParent::Retailer, query, spec, EmailSend).await
     }
     /// This retailer's CRM conversions.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
         #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<CrmConversion>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Retailer, query, spec, CrmConversion).await
     }
     /// This retailer's orders.
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
         #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
-        #[graphql(desc = "Page size: 20 when omitted, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
+            String,
+        >,
     ) -> Result<ListConnection<EcommerceOrder>> {
         let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EcommerceOrderOrder::spec(order_by, first, after.as_deref()).map_err(gql)?;
+        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
         children::<OrderListing, _>(ctx, self.0.id, OrderParent::Retailer, query, spec, EcommerceOrder).await
     }
 }
@@ -185,7 +203,11 @@ pub struct UserMutation;
 #[Object]
 impl UserMutation {
     /// Creates a retailer, brand user or administrator. Administrators only.
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new user.")] input: CreateUserInput,
+    ) -> Result<User> {
         super::caller(ctx)?.require_admin().map_err(gql)?;
         let new = NewUser {
             email: input.email,
@@ -197,7 +219,12 @@ impl UserMutation {
     }
 
     /// Changes a user. Administrators only.
-    async fn update_user(&self, ctx: &Context<'_>, id: Uuid, input: UpdateUserInput) -> Result<User> {
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id.")] id: Uuid,
+        #[graphql(desc = "The changes.")] input: UpdateUserInput,
+    ) -> Result<User> {
         let caller = super::caller(ctx)?;
         caller.require_admin().map_err(gql)?;
         let demotes = input.user_type.is_some_and(|t| t != UserType::Admin);
@@ -215,7 +242,7 @@ impl UserMutation {
     }
 
     /// Deactivates a user: their tokens stop working at once. Administrators only.
-    async fn deactivate_user(&self, ctx: &Context<'_>, id: Uuid) -> Result<User> {
+    async fn deactivate_user(&self, ctx: &Context<'_>, #[graphql(desc = "The user's id.")] id: Uuid) -> Result<User> {
         let caller = super::caller(ctx)?;
         caller.require_admin().map_err(gql)?;
         if caller.user.id == id {

@@ -1,4 +1,5 @@
-//! `POST /graphql` executes; `GET /graphql` serves GraphiQL (and never executes).
+//! `POST /graphql` executes; `GET /graphql` executes queries given in its URL (never
+//! mutations: 405) and otherwise serves GraphiQL.
 //!
 //! Before GraphQL runs: the body size (413), the content type (CSRF: only
 //! `application/json`), batching (off unless configured), then the gate: the caller's token
@@ -8,14 +9,13 @@
 use super::gate::admit;
 use super::{read_body, refuse};
 use crate::AppState;
-use crate::graphql::{RequestId, prepare_request};
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse, Executor};
+use crate::graphql::{MUTATION_OVER_GET, QueriesOnly, RequestId, prepare_request};
+use async_graphql::{BatchRequest, BatchResponse, Executor, Variables};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{Extensions, HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -33,48 +33,118 @@ pub async fn execute(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    // The id `request_id::layer` gave the request (in its log span and its response header).
-    let request_id = extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
     let body = match read_body(&headers, body, state.limits.max_body_bytes, state.limits.read_timeout()).await {
         Ok(bytes) => bytes,
         Err(refusal) => return refusal,
     };
-    run(&state, &extensions, &headers, body, request_id).await
+    let batch = match decode(&state, &headers, body) {
+        Ok(batch) => batch,
+        Err(refusal) => return refusal,
+    };
+    run(&state, &extensions, &headers, batch).await
 }
 
-async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, body: Bytes, id: RequestId) -> Response {
+/// `GET /graphql`: with `query` (or an Apollo persisted-query hash in `extensions`) in the
+/// URL, runs that query as `POST` would, but never a mutation (405, so a link cannot change
+/// anything); without, serves GraphiQL.
+pub async fn get(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(request) = query.as_deref().and_then(from_url) else {
+        return super::graphiql::page();
+    };
+    let request = match request {
+        Ok(request) => request.data(QueriesOnly),
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    };
+    let mut response = run(&state, &extensions, &headers, BatchRequest::Single(request)).await;
+    if response.extensions().get::<MutationRefused>().is_some() {
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// The GraphQL request a URL's query string carries (`query`, `operationName`, `variables`
+/// and `extensions`, the last two as JSON), or `None` when it carries none.
+fn from_url(query_string: &str) -> Option<Result<async_graphql::Request, String>> {
+    let mut request = async_graphql::Request::new("");
+    let mut carries = false;
+    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        let json = |what: &str| -> Result<serde_json::Value, String> {
+            serde_json::from_str(&value).map_err(|e| format!("`{what}` in the URL is not JSON: {e}"))
+        };
+        match key.as_ref() {
+            "query" => {
+                carries = true;
+                request.query = value.into_owned();
+            }
+            "operationName" => request.operation_name = Some(value.into_owned()).filter(|n| !n.is_empty()),
+            "variables" => match json("variables") {
+                Ok(v) => request.variables = Variables::from_json(v),
+                Err(e) => return Some(Err(e)),
+            },
+            "extensions" => {
+                carries = true;
+                match json("extensions").and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string())) {
+                    Ok(e) => request.extensions = e,
+                    Err(e) => return Some(Err(format!("`extensions` in the URL is not an object: {e}"))),
+                }
+            }
+            _ => {}
+        }
+    }
+    carries.then_some(Ok(request))
+}
+
+/// Marks a response whose mutation came by `GET`.
+#[derive(Clone, Copy)]
+struct MutationRefused;
+
+/// A POST body as GraphQL requests, or the refusal.
+fn decode(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<BatchRequest, Response> {
     let limits = &state.limits;
     if !is_json(headers) {
-        return refuse(
+        return Err(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "POST /graphql needs `Content-Type: application/json`",
             "BAD_USER_INPUT",
-        );
+        ));
     }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => {
-            return refuse(
+            return Err(refuse(
                 StatusCode::BAD_REQUEST,
                 &format!("the body is not a GraphQL request: {e}"),
                 "BAD_USER_INPUT",
-            );
+            ));
         }
     };
     if let BatchRequest::Batch(items) = &batch {
         if limits.max_batch == 0 {
-            return refuse(
+            return Err(refuse(
                 StatusCode::BAD_REQUEST,
                 "batched requests are turned off; send one operation per request",
                 "BAD_USER_INPUT",
-            );
+            ));
         }
         if items.len() > limits.max_batch {
             let message = format!("the batch has {} operations; the limit is {}", items.len(), limits.max_batch);
-            return refuse(StatusCode::BAD_REQUEST, &message, "QUERY_TOO_COMPLEX");
+            return Err(refuse(StatusCode::BAD_REQUEST, &message, "QUERY_TOO_COMPLEX"));
         }
     }
+    Ok(batch)
+}
 
+/// Runs decoded requests for the caller the gate admits, under the request timeout.
+async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, batch: BatchRequest) -> Response {
+    let limits = &state.limits;
+    // The id `request_id::layer` gave the request (in its log span and its response header).
+    let id = extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
     let viewer = match admit(state, extensions, headers).await {
         Ok(v) => v,
         Err(refusal) => return refusal,
@@ -90,32 +160,33 @@ async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, bod
     let timeout = Duration::from_secs(limits.request_timeout_secs);
     match tokio::time::timeout(timeout, state.api.execute_batch(batch)).await {
         Ok(mut response) => {
+            let mut refused = false;
             match &mut response {
-                BatchResponse::Single(r) => id.stamp(r),
+                BatchResponse::Single(r) => {
+                    refused = r.errors.iter().any(|e| e.message == MUTATION_OVER_GET);
+                    id.stamp(r)
+                }
                 BatchResponse::Batch(items) => items.iter_mut().for_each(|r| id.stamp(r)),
             }
-            GraphQLResponse::from(response).into_response()
+            let mut response = GraphQLResponse::from(response).into_response();
+            if refused {
+                response.extensions_mut().insert(MutationRefused);
+            }
+            response
         }
         Err(_) => {
+            // The contract's codes have no TIMEOUT: the code stays QUERY_TOO_COMPLEX, the
+            // reason and the request id say what happened; 503 asks the client to come back.
             tracing::warn!(request_id = %id.0, ?timeout, "request timed out");
-            let message = format!("the request took longer than {} s and was cancelled", timeout.as_secs());
-            refuse(StatusCode::GATEWAY_TIMEOUT, &message, "QUERY_TOO_COMPLEX")
+            let message = format!(
+                "the request took longer than {} s and was cancelled (request id {})",
+                timeout.as_secs(),
+                id.0
+            );
+            let mut body = super::error_body(&message, "QUERY_TOO_COMPLEX");
+            body["errors"][0]["extensions"]["reason"] = "TIMEOUT".into();
+            body["errors"][0]["extensions"]["requestId"] = id.0.clone().into();
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
     }
-}
-
-/// GraphiQL, where a user can paste a token into the headers pane. Never executes an
-/// operation: a GET that carries one is refused, so a link cannot run a mutation.
-pub async fn graphiql(RawQuery(query): RawQuery) -> Response {
-    let carries_operation = query.as_deref().is_some_and(|q| {
-        q.split('&').any(|pair| pair.split('=').next().is_some_and(|k| k == "query" || k == "extensions"))
-    });
-    if carries_operation {
-        return refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "GET /graphql does not execute operations; POST them as application/json",
-            "BAD_USER_INPUT",
-        );
-    }
-    Html(GraphiQLSource::build().endpoint("/graphql").title("campaign-performance").finish()).into_response()
 }

@@ -2,6 +2,7 @@
 //! (caller, request id), execute, reply.
 
 mod gate;
+mod graphiql;
 mod graphql;
 mod health;
 mod rate_limit;
@@ -17,19 +18,20 @@ pub use server::serve;
 use crate::AppState;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 /// The whole HTTP application, used by `serve` and by the tests.
 pub fn app(state: AppState) -> Router {
-    let cors = cors(&state.limits.cors_allowed_origins);
+    let cors = cors(&state.limits.cors_allowed_origins, &state.limits.cors_allowed_headers);
     let router = Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql", get(graphql::get).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions::upgrade))
         .route("/webhooks/sendgrid", post(webhooks::sendgrid))
         .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
@@ -37,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/campaigns/{id}", get(rest::one))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| internal_error()))
         .layer(axum::middleware::from_fn(request_id::layer))
@@ -48,16 +51,18 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// CORS for the configured origins only; without any, no cross-origin browser access.
-fn cors(origins: &[String]) -> Option<CorsLayer> {
+fn cors(origins: &[String], headers: &[String]) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
     if origins.is_empty() {
         return None;
     }
+    let headers: Vec<HeaderName> = headers.iter().filter_map(|h| HeaderName::try_from(h.trim()).ok()).collect();
     Some(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .allow_headers(headers)
+            .expose_headers([HeaderName::from_static("x-request-id")])
             .max_age(std::time::Duration::from_secs(600)),
     )
 }

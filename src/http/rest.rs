@@ -10,7 +10,7 @@ use crate::analytics::totals;
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use crate::graphql::CampaignPerformance;
-use crate::graphql::connection::page_spec;
+use crate::graphql::connection::{Paging, page_spec};
 use crate::services::campaigns::{CampaignListing, CampaignQuery, CampaignSort, find_campaigns};
 use crate::services::listing;
 use crate::services::page::Direction;
@@ -130,7 +130,8 @@ pub async fn list(
             name_contains: params.name_contains,
             ..CampaignQuery::default()
         };
-        let spec = page_spec(CampaignSort::CreatedAt, Direction::Asc, params.first, params.after.as_deref())?;
+        let paging = Paging { first: params.first, after: params.after, ..Paging::default() };
+        let spec = page_spec(CampaignSort::CreatedAt, Direction::Asc, &paging)?;
         let page = listing::page::<CampaignListing>(&state.db, scope, &query, &spec).await?;
         let total_count = listing::count::<CampaignListing>(&state.db, scope, &query).await?;
         let end_cursor = crate::graphql::connection::end_cursor::<CampaignListing>(&page, &spec);

@@ -1,8 +1,8 @@
 //! Keyset-paginated listings of any table: one trait says how a table is filtered within a
 //! scope and sorted; the functions here page through it (`page`, `count`) or through the
 //! children of many parents at once (`pages_by_parent`, `counts_by_parent`), each in one
-//! SQL statement. Pages start after a cursor (sort value + id), never at an OFFSET, so they
-//! stay valid when rows are inserted.
+//! SQL statement. Pages start after (or end before) a cursor (sort value + id), never at an
+//! OFFSET, so they stay valid when rows are inserted.
 
 use super::page::{Direction, Page};
 use crate::auth::Scope;
@@ -32,13 +32,30 @@ pub struct PageCursor {
     pub id: Uuid,
 }
 
-/// What page to read: ordering, size and start.
+/// What page to read: ordering, size, start, and which way: the `size` rows after `cursor`
+/// (`first`/`after`), or, `backward`, the `size` rows before it (`last`/`before`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageSpec<S> {
     pub sort: S,
     pub direction: Direction,
-    pub first: u64,
-    pub after: Option<PageCursor>,
+    pub size: u64,
+    pub cursor: Option<PageCursor>,
+    pub backward: bool,
+}
+
+impl<S> PageSpec<S> {
+    /// The order rows are read in: the listing's, or its reverse when reading backwards.
+    fn reading(&self) -> (Order, NullOrdering) {
+        match self.backward {
+            false => (order_of(self.direction), NullOrdering::Last),
+            true => (order_of(self.direction.reversed()), NullOrdering::First),
+        }
+    }
+
+    /// The fetched rows (`size + 1` at most, in reading order) as a page.
+    fn page<T>(&self, rows: Vec<T>) -> Page<T> {
+        Page::from_overfetch(rows, self.size, self.backward, self.cursor.is_some())
+    }
 }
 
 pub type ColumnOf<L> = <<L as Listing>::Entity as EntityTrait>::Column;
@@ -100,27 +117,39 @@ fn parse_value(kind: SortKind, text: &str) -> AppResult<Value> {
     }
 }
 
-/// "After the cursor" in the order `col` (nulls last) then id, in `direction`.
-fn after_condition<C: ColumnTrait>(
+/// Beyond the cursor in reading order: after it in the order `col` (nulls last) then id, in
+/// `direction`; or, `backward`, before it.
+fn beyond_condition<C: ColumnTrait>(
     col: C,
     id: C,
     kind: SortKind,
     direction: Direction,
+    backward: bool,
     cursor: &PageCursor,
 ) -> AppResult<Condition> {
-    let (beyond, id_beyond): (fn(C, Value) -> SimpleExpr, SimpleExpr) = match direction {
+    let reading = if backward { direction.reversed() } else { direction };
+    let (beyond, id_beyond): (fn(C, Value) -> SimpleExpr, SimpleExpr) = match reading {
         Direction::Asc => (|c, v| c.gt(v), id.gt(cursor.id)),
         Direction::Desc => (|c, v| c.lt(v), id.lt(cursor.id)),
     };
-    Ok(match &cursor.value {
-        Some(text) => {
+    let nulls = Condition::all().add(col.is_null()).add(id_beyond.clone());
+    Ok(match (&cursor.value, backward) {
+        // Nulls sort last: after a value come greater values, its ties and every null ...
+        (Some(text), false) => {
             let value = parse_value(kind, text)?;
             Condition::any()
                 .add(beyond(col, value.clone()))
                 .add(Condition::all().add(col.eq(value)).add(id_beyond))
                 .add(col.is_null())
         }
-        None => Condition::all().add(col.is_null()).add(id_beyond),
+        // ... before it, only smaller values and its ties;
+        (Some(text), true) => {
+            let value = parse_value(kind, text)?;
+            Condition::any().add(beyond(col, value.clone())).add(Condition::all().add(col.eq(value)).add(id_beyond))
+        }
+        // after a null, only nulls; before it, every value and the nulls before it.
+        (None, false) => nulls,
+        (None, true) => Condition::any().add(col.is_not_null()).add(nulls),
     })
 }
 
@@ -134,8 +163,8 @@ fn order_of(direction: Direction) -> Order {
 fn started<L: Listing>(scope: Scope, filter: &L::Filter, spec: &PageSpec<L::Sort>) -> AppResult<Select<L::Entity>> {
     let (col, kind) = L::sort_column(spec.sort);
     let mut select = L::select(scope, filter);
-    if let Some(cursor) = &spec.after {
-        select = select.filter(after_condition(col, L::id_column(), kind, spec.direction, cursor)?);
+    if let Some(cursor) = &spec.cursor {
+        select = select.filter(beyond_condition(col, L::id_column(), kind, spec.direction, spec.backward, cursor)?);
     }
     Ok(select)
 }
@@ -148,14 +177,14 @@ pub async fn page<L: Listing>(
     spec: &PageSpec<L::Sort>,
 ) -> AppResult<Page<ModelOf<L>>> {
     let (col, _) = L::sort_column(spec.sort);
-    let order = order_of(spec.direction);
+    let (order, nulls) = spec.reading();
     let rows = started::<L>(scope, filter, spec)?
-        .order_by_with_nulls(col, order.clone(), NullOrdering::Last)
+        .order_by_with_nulls(col, order.clone(), nulls)
         .order_by(L::id_column(), order)
-        .limit(spec.first + 1)
+        .limit(spec.size + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, spec.first))
+    Ok(spec.page(rows))
 }
 
 /// How many rows `scope` may see match `filter`.
@@ -184,16 +213,16 @@ pub async fn pages_by_parent<L: Listing>(
     }
     let parent_col = L::parent_column(parent);
     let (sort_col, _) = L::sort_column(spec.sort);
-    let order = order_of(spec.direction);
+    let (order, nulls) = spec.reading();
     // At most PARTS parents per statement (SQLite allows 500 terms in a compound SELECT).
     for chunk in parents.chunks(PARTS) {
         let mut union: Option<SelectStatement> = None;
         for (i, p) in chunk.iter().enumerate() {
             let one = started::<L>(scope, filter, spec)?
                 .filter(parent_col.eq(*p))
-                .order_by_with_nulls(sort_col, order.clone(), NullOrdering::Last)
+                .order_by_with_nulls(sort_col, order.clone(), nulls)
                 .order_by(L::id_column(), order.clone())
-                .limit(spec.first + 1)
+                .limit(spec.size + 1)
                 .into_query();
             // Wrapped, so each part keeps its own ORDER BY and LIMIT (SQLite allows them only so).
             let wrapped = Query::select().column(Asterisk).from_subquery(one, Alias::new(format!("p{i}"))).to_owned();
@@ -208,7 +237,7 @@ pub async fn pages_by_parent<L: Listing>(
         let outer = Query::select()
             .column(Asterisk)
             .from_subquery(union, paged.clone())
-            .order_by_with_nulls((paged.clone(), sort_col), order.clone(), NullOrdering::Last)
+            .order_by_with_nulls((paged.clone(), sort_col), order.clone(), nulls)
             .order_by((paged, L::id_column()), order.clone())
             .to_owned();
         let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
@@ -218,7 +247,7 @@ pub async fn pages_by_parent<L: Listing>(
             }
         }
     }
-    Ok(grouped.into_iter().map(|(p, rows)| (p, Page::from_overfetch(rows, spec.first))).collect())
+    Ok(grouped.into_iter().map(|(p, rows)| (p, spec.page(rows))).collect())
 }
 
 #[derive(Debug, FromQueryResult)]
