@@ -1,6 +1,5 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
-use super::node::{Kind, global_id};
 use super::commerce::{CrmConversion, EcommerceOrder};
 use super::connection::{ListConnection, Paging, children, connection_cost, list};
 use super::email::EmailCampaign;
@@ -8,6 +7,7 @@ use super::enums::CampaignStatus;
 use super::inputs::{
     CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
 };
+use super::node::{Kind, global_id};
 use super::performance::{
     CampaignPerformance, CategoryPerformance, Funnel, Interval, RegionPerformance, RetailerPerformance,
     RetailerRanking, SubjectLineResult, TimelinePoint,

@@ -1,8 +1,8 @@
 //! `CrmConversion` and `EcommerceOrder`: the money side.
 
-use super::node::{Kind, global_id};
 use super::email::EmailSend;
 use super::enums::{ConversionType, OrderStatus, ProductCategory};
+use super::node::{Kind, global_id};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
 use crate::error::gql;

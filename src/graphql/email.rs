@@ -1,10 +1,10 @@
 //! `EmailCampaign` (one email of a campaign) and `EmailSend` (that email to one recipient).
 
-use super::node::{Kind, global_id};
 use super::commerce::CrmConversion;
 use super::connection::{ListConnection, Paging, children, connection_cost};
 use super::enums::{EmailEventType, SendStatus};
 use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
+use super::node::{Kind, global_id};
 use super::performance::{EmailPerformance, human_if};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};

@@ -248,10 +248,11 @@ mod tests {
 
     #[test]
     fn a_nullable_field_becomes_null_in_place() {
-        let got = run("{ campaign { name note } }", serde_json::json!({"campaign": {"name": "A"}}), &[&[
-            f("campaign"),
-            f("note"),
-        ]]);
+        let got = run(
+            "{ campaign { name note } }",
+            serde_json::json!({"campaign": {"name": "A"}}),
+            &[&[f("campaign"), f("note")]],
+        );
         assert_eq!(got, serde_json::json!({"campaign": {"name": "A", "note": null}}));
     }
 
@@ -259,27 +260,29 @@ mod tests {
     fn a_non_null_field_nulls_the_nearest_nullable_ancestor() {
         // campaign.emails[1].rate: rate! in Email! in [Email!]! in the nullable campaign.
         let data = serde_json::json!({"campaign": {"name": "A", "emails": [{"rate": 1.0}, null]}});
-        let got = run("{ campaign { name emails { rate } } }", data, &[&[
-            f("campaign"),
-            f("emails"),
-            PathSegment::Index(1),
-            f("rate"),
-        ]]);
+        let got = run(
+            "{ campaign { name emails { rate } } }",
+            data,
+            &[&[f("campaign"), f("emails"), PathSegment::Index(1), f("rate")]],
+        );
         assert_eq!(got, serde_json::json!({"campaign": null}));
         // A nullable list item stops it there; aliases and fragments are followed.
         let data = serde_json::json!({"c": {"m": [{"subject": "x"}, {"subject": "y"}]}});
-        let got = run("{ c: campaign { ...F } } fragment F on Campaign { m: maybe { subject ... on Email { rate } } }", data, &[
-            &[f("c"), f("m"), PathSegment::Index(0), f("rate")],
-        ]);
+        let got = run(
+            "{ c: campaign { ...F } } fragment F on Campaign { m: maybe { subject ... on Email { rate } } }",
+            data,
+            &[&[f("c"), f("m"), PathSegment::Index(0), f("rate")]],
+        );
         assert_eq!(got, serde_json::json!({"c": {"m": [null, {"subject": "y"}]}}));
     }
 
     #[test]
     fn with_no_nullable_ancestor_data_is_null() {
-        let got = run("{ me { name } campaigns { name } }", serde_json::json!({"me": {}, "campaigns": []}), &[&[
-            f("me"),
-            f("name"),
-        ]]);
+        let got = run(
+            "{ me { name } campaigns { name } }",
+            serde_json::json!({"me": {}, "campaigns": []}),
+            &[&[f("me"), f("name")]],
+        );
         assert_eq!(got, serde_json::Value::Null);
     }
 }

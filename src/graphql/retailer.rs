@@ -78,8 +78,11 @@ impl RetailerQuery {
         let total = rows.len() as u64;
         let paging = Paging::new(first, after, last, before);
         let (range, has_previous, has_next) = ranked_page(&paging, &ordering, rows.len()).map_err(gql)?;
-        let mut connection =
-            Connection::with_additional_fields(has_previous, has_next, TotalCount::new(move || async move { Ok(total) }));
+        let mut connection = Connection::with_additional_fields(
+            has_previous,
+            has_next,
+            TotalCount::new(move || async move { Ok(total) }),
+        );
         let ordering: Arc<str> = ordering.into();
         for (place, (_, _, id)) in rows.iter().enumerate().skip(range.start).take(range.len()) {
             if let Some(user) = by_id.get(id) {

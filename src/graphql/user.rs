@@ -1,6 +1,5 @@
 //! `User` (retailers, brand users, administrators), `me`, and the admin's user mutations.
 
-use super::node::{Kind, global_id};
 use super::commerce::{CrmConversion, EcommerceOrder};
 use super::connection::{ListConnection, Paging, children, connection_cost};
 use super::email::EmailSend;
@@ -10,6 +9,7 @@ use super::inputs::{
     EmailSendOrder, optional,
 };
 use super::loaders;
+use super::node::{Kind, global_id};
 use super::performance::UserPerformance;
 use crate::auth::UserCache;
 use crate::error::{AppError, gql};

@@ -178,11 +178,8 @@ async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, bat
             // The contract's codes have no TIMEOUT: the code stays QUERY_TOO_COMPLEX, the
             // reason and the request id say what happened; 503 asks the client to come back.
             tracing::warn!(request_id = %id.0, ?timeout, "request timed out");
-            let message = format!(
-                "the request took longer than {} s and was cancelled (request id {})",
-                timeout.as_secs(),
-                id.0
-            );
+            let message =
+                format!("the request took longer than {} s and was cancelled (request id {})", timeout.as_secs(), id.0);
             let mut body = super::error_body(&message, "QUERY_TOO_COMPLEX");
             body["errors"][0]["extensions"]["reason"] = "TIMEOUT".into();
             body["errors"][0]["extensions"]["requestId"] = id.0.clone().into();
