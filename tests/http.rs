@@ -19,7 +19,20 @@ db_test!(health_readiness_graphiql_and_graphql_answer_over_http, |db| {
 
     let page = client.get(format!("{base}/graphql")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let page = page.text().await.unwrap();
+    assert!(page.to_lowercase().contains("graphiql"));
+    // GraphiQL needs no other host: every asset the page names is served here.
+    assert!(!page.contains("//cdn") && !page.contains("https://"), "{page}");
+    let assets: Vec<&str> = page.split('"').filter(|part| part.starts_with("/graphql/assets/")).collect();
+    assert!(assets.len() >= 5, "{page}");
+    for asset in assets {
+        let res = client.get(format!("{base}{asset}")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{asset}");
+        let body = res.text().await.unwrap();
+        assert!(body.len() > 100, "{asset}");
+    }
+    let missing = client.get(format!("{base}/graphql/assets/nope.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
 
     let response = client
         .post(format!("{base}/graphql"))
@@ -43,9 +56,9 @@ db_test!(health_readiness_graphiql_and_graphql_answer_over_http, |db| {
     assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
 });
 
-/// What standard clients do, over HTTP on the demo data: urql's GET, Apollo's persisted
-/// queries (hash alone, then hash and text, then hash alone again, also by GET), gzip and
-/// brotli answers, Relay's `node`/`nodes`, and roots named as clients expect.
+// What standard clients do, over HTTP on the demo data: urql's GET, Apollo's persisted
+// queries (hash alone, then hash and text, then hash alone again, also by GET), gzip and
+// brotli answers, Relay's `node`/`nodes`, and roots named as clients expect.
 db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db| {
     use sha2::{Digest, Sha256};
     campaign_performance::demo::load(&*db, false).await.unwrap();
@@ -236,10 +249,10 @@ fn nodes_user(listed: &Value) -> Value {
         .clone()
 }
 
-/// An error inside a non-null field makes the nearest nullable parent null, as the GraphQL
-/// spec says (not the failed field alone): `timeline` with too many buckets fails inside
-/// `campaign` (nullable: it becomes null), and inside `campaigns`' edges (all non-null up
-/// to the root: `data` becomes null); the error keeps its path.
+// An error inside a non-null field makes the nearest nullable parent null, as the GraphQL
+// spec says (not the failed field alone): `timeline` with too many buckets fails inside
+// `campaign` (nullable: it becomes null), and inside `campaigns`' edges (all non-null up
+// to the root: `data` becomes null); the error keeps its path.
 db_test!(an_error_in_a_non_null_field_nulls_the_nearest_nullable_parent, |db| {
     let c = campaign("Nulls").insert(&*db).await;
     let brand =

@@ -128,9 +128,9 @@ db_test!(a_page_of_sends_for_each_of_many_emails_comes_in_sorted_chunks, |db| {
     }
 });
 
-/// Every ordering of a connection (its order fields read from the schema), both directions:
-/// walking backwards from the end with `last`/`before` finds the same rows in the same order
-/// as walking forwards with `first`/`after`, and `pageInfo` says where the ends are.
+// Every ordering of a connection (its order fields read from the schema), both directions:
+// walking backwards from the end with `last`/`before` finds the same rows in the same order
+// as walking forwards with `first`/`after`, and `pageInfo` says where the ends are.
 db_test!(walking_backwards_with_last_and_before_finds_the_forward_order_in_every_ordering, |db| {
     let c = campaign("Backwards").insert(&*db).await;
     let email = email_campaign(&*db, &c, "Backwards mail").await;
@@ -189,4 +189,133 @@ db_test!(walking_backwards_with_last_and_before_finds_the_forward_order_in_every
     // Both directions at once is refused, naming the arguments.
     let response = gql_response(&db, query, json!({ "id": c.id, "f": 5, "l": 5 })).await;
     assert!(response["errors"][0]["message"].as_str().unwrap().contains("`first` or `last`"), "{response}");
+});
+
+// Campaigns ordered by each figure of their cards (the figures read from the schema), both
+// directions, forwards and backwards: the order equals an independent sort of the figures
+// `performance` and the budget fields give (missing last, ties by id); figure ranges let
+// through exactly the campaigns whose figures lie in them, ordered by a column or a figure.
+db_test!(campaigns_order_and_filter_by_every_card_figure, |db| {
+    let plan = campaign_performance::generate::Plan { sends: 3_000, campaigns: 7, retailers: 15, seed: 5 };
+    campaign_performance::generate::generate(&db, &plan, |_| ()).await.unwrap();
+    campaign_performance::demo::load(&*db, false).await.unwrap();
+    let figures = gql(&db, r#"{ __type(name: "CampaignFigure") { enumValues { name } } }"#, json!({})).await;
+    let figures: Vec<String> = figures["__type"]["enumValues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(figures.len(), 10, "{figures:?}");
+    // Each campaign's figures, read as a client reads them.
+    let cards = gql(
+        &db,
+        "{ campaigns(first: 100) { totalCount edges { node { id budgetSpent budgetUtilization performance {
+            totalEmailsSent totalRetailers deliveryRate openRate clickRate totalRevenue roiPercentage roas } } } } }",
+        json!({}),
+    )
+    .await;
+    let total = cards["campaigns"]["totalCount"].as_u64().unwrap() as usize;
+    assert!(total >= 10, "{total}");
+    let value = |node: &serde_json::Value, figure: &str| -> Option<f64> {
+        let camel = {
+            let lower = figure.to_lowercase();
+            let mut out = String::new();
+            let mut up = false;
+            for ch in lower.chars() {
+                if ch == '_' {
+                    up = true;
+                } else if up {
+                    out.push(ch.to_ascii_uppercase());
+                    up = false;
+                } else {
+                    out.push(ch);
+                }
+            }
+            out
+        };
+        let v = if figure.starts_with("BUDGET") { &node[&camel] } else { &node["performance"][&camel] };
+        match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.parse().unwrap()),
+            other => Some(other.as_f64().unwrap_or_else(|| panic!("{figure}: {other}"))),
+        }
+    };
+    let nodes: Vec<serde_json::Value> =
+        cards["campaigns"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
+    let query = r#"query($o: CampaignFigureOrder, $r: [CampaignFigureRange!], $f: Int, $a: String, $l: Int, $b: String) {
+        campaigns(orderByFigure: $o, figures: $r, first: $f, after: $a, last: $l, before: $b) {
+        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } } } }"#;
+    let page_ids = |data: &serde_json::Value| -> Vec<String> {
+        data["campaigns"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for figure in &figures {
+        for direction in ["ASC", "DESC"] {
+            let mut expected: Vec<(Option<f64>, String)> =
+                nodes.iter().map(|n| (value(n, figure), n["id"].as_str().unwrap().to_owned())).collect();
+            expected.sort_by(|a, b| {
+                let by = match (a.0, b.0) {
+                    (Some(x), Some(y)) => x.total_cmp(&y).then(a.1.cmp(&b.1)),
+                    (Some(_), None) => return std::cmp::Ordering::Less,
+                    (None, Some(_)) => return std::cmp::Ordering::Greater,
+                    (None, None) => a.1.cmp(&b.1),
+                };
+                if direction == "DESC" { by.reverse() } else { by }
+            });
+            let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+            let order = json!({ "figure": figure, "direction": direction });
+            let mut forward = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let data = gql(&db, query, json!({ "o": order, "f": 3, "a": after })).await;
+                forward.extend(page_ids(&data));
+                let info = &data["campaigns"]["pageInfo"];
+                if !info["hasNextPage"].as_bool().unwrap() {
+                    break;
+                }
+                after = info["endCursor"].as_str().map(str::to_owned);
+            }
+            assert_eq!(forward, expected, "{figure} {direction} forwards");
+            let mut backward: Vec<String> = Vec::new();
+            let mut before: Option<String> = None;
+            loop {
+                let data = gql(&db, query, json!({ "o": order, "l": 4, "b": before })).await;
+                let mut page = page_ids(&data);
+                page.extend(backward);
+                backward = page;
+                let info = &data["campaigns"]["pageInfo"];
+                if !info["hasPreviousPage"].as_bool().unwrap() {
+                    break;
+                }
+                before = info["startCursor"].as_str().map(str::to_owned);
+            }
+            assert_eq!(backward, expected, "{figure} {direction} backwards");
+        }
+        // A range around the middle value lets through exactly the campaigns within it.
+        let mut values: Vec<f64> = nodes.iter().filter_map(|n| value(n, figure)).collect();
+        values.sort_by(f64::total_cmp);
+        if values.is_empty() {
+            continue;
+        }
+        let (min, max) = (values[values.len() / 4], values[values.len() / 2]);
+        let within: std::collections::BTreeSet<String> = nodes
+            .iter()
+            .filter(|n| value(n, figure).is_some_and(|v| v >= min && v <= max))
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect();
+        let range = json!([{ "figure": figure, "min": min, "max": max }]);
+        let data = gql(&db, query, json!({ "r": range, "f": 100 })).await;
+        let got: std::collections::BTreeSet<String> = page_ids(&data).into_iter().collect();
+        assert_eq!(got, within, "{figure} in {min}..={max} (by column)");
+        assert_eq!(data["campaigns"]["totalCount"].as_u64().unwrap() as usize, within.len(), "{figure}");
+        let by_figure = json!({ "r": range, "o": { "figure": figure }, "f": 100 });
+        let data = gql(&db, query, by_figure).await;
+        let got: std::collections::BTreeSet<String> = page_ids(&data).into_iter().collect();
+        assert_eq!(got, within, "{figure} in {min}..={max} (by figure)");
+    }
 });

@@ -1,5 +1,6 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
+use super::campaign_figures::{self, CampaignFigureOrder, CampaignFigureRange};
 use super::commerce::{CrmConversion, EcommerceOrder};
 use super::connection::{ListConnection, Paging, children, connection_cost, list};
 use super::email::EmailCampaign;
@@ -112,6 +113,7 @@ impl Campaign {
     }
     /// The campaign's CRM conversions (a retailer sees their own).
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
@@ -131,6 +133,7 @@ impl Campaign {
 
     /// The campaign's e-commerce orders (a retailer sees their own).
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -385,6 +388,19 @@ pub(crate) fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> 
     Ok(Window { from, to })
 }
 
+/// What `campaigns` costs: a page's cost, or with figures (which read every matching
+/// campaign's totals) at least a page of 100.
+fn campaigns_cost(
+    first: Option<i32>,
+    last: Option<i32>,
+    by_figure: &Option<CampaignFigureOrder>,
+    ranges: &Option<Vec<CampaignFigureRange>>,
+    child_complexity: usize,
+) -> usize {
+    let page = connection_cost(first, last, child_complexity);
+    if by_figure.is_some() || ranges.as_ref().is_some_and(|r| !r.is_empty()) { page.max(100) } else { page }
+}
+
 /// `campaigns` and `campaign(id)`.
 #[derive(Default)]
 pub struct CampaignQuery;
@@ -393,12 +409,18 @@ pub struct CampaignQuery;
 impl CampaignQuery {
     /// Campaigns the caller may see, filtered and ordered, as a Relay connection (`first`
     /// defaults to 20, at most 100).
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "campaigns_cost(first, last, &order_by_figure, &figures, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which campaigns to include.")] filter: Option<CampaignFilter>,
         #[graphql(desc = "Sort order; default: by creation time, oldest first.")] order_by: Option<CampaignOrder>,
+        #[graphql(desc = "Sort by a figure of the campaign cards instead of `orderBy` (ties by id).")]
+        order_by_figure: Option<CampaignFigureOrder>,
+        #[graphql(desc = "Only campaigns whose figures lie in these ranges (all-time figures, as `performance` \
+                          gives them).")]
+        figures: Option<Vec<CampaignFigureRange>>,
         #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
         #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
@@ -406,9 +428,25 @@ impl CampaignQuery {
             String,
         >,
     ) -> Result<ListConnection<Campaign>> {
-        let query = filter.unwrap_or_default().to_query().map_err(gql)?;
-        let spec = CampaignOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
-        list::<CampaignListing, _>(ctx, query, spec, Campaign).await
+        let mut query = filter.unwrap_or_default().to_query().map_err(gql)?;
+        let paging = Paging::new(first, after, last, before);
+        let ranges = figures.unwrap_or_default();
+        if order_by_figure.is_none() && ranges.is_empty() {
+            let spec = CampaignOrder::spec(order_by, &paging).map_err(gql)?;
+            return list::<CampaignListing, _>(ctx, query, spec, Campaign).await;
+        }
+        let rows = campaign_figures::within(ctx, &query, &ranges, order_by_figure.map(|o| o.figure)).await?;
+        match order_by_figure {
+            Some(order) => campaign_figures::ordered(rows, order, &paging),
+            None => {
+                // Ordered by a column: the listing pages the campaigns within the ranges.
+                let mut ids: Vec<Uuid> = rows.iter().map(|(_, id, _)| *id).collect();
+                ids.sort();
+                query.ids = Some(ids);
+                let spec = CampaignOrder::spec(order_by, &paging).map_err(gql)?;
+                list::<CampaignListing, _>(ctx, query, spec, Campaign).await
+            }
+        }
     }
 
     /// One campaign by id; null when there is none or the caller may not see it.

@@ -109,6 +109,67 @@ pub fn ranked_page(paging: &Paging, ordering: &str, len: usize) -> AppResult<(st
     Ok((start..end, start > 0, end < len))
 }
 
+/// A connection over rows sorted in memory by a number (missing values last, ties by id,
+/// both in `direction`), with keyset cursors (value and id) for the ordering named
+/// `ordering`: a page starts after (or ends before) the cursor's place in the order, found by
+/// comparing, so it stays right when rows come or go.
+pub fn sorted_connection<N: OutputType>(
+    mut rows: Vec<(Option<f64>, Uuid, N)>,
+    ordering: &str,
+    direction: Direction,
+    paging: &Paging,
+) -> AppResult<ListConnection<N>> {
+    use std::cmp::Ordering;
+    let ordering = format!("{ordering}_{direction:?}").to_uppercase();
+    let compare = |a: (Option<f64>, Uuid), b: (Option<f64>, Uuid)| -> Ordering {
+        let by_value = match (a.0, b.0) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => return Ordering::Less,
+            (None, Some(_)) => return Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        let by = by_value.then(a.1.cmp(&b.1));
+        if direction == Direction::Desc { by.reverse() } else { by }
+    };
+    rows.sort_by(|a, b| compare((a.0, a.1), (b.0, b.1)));
+    let size = paging.size()? as usize;
+    let cursor = match paging.cursor()? {
+        Some((argument, text)) => {
+            let c = Cursor::decode(argument, text, &ordering)?;
+            let value = match c.value {
+                Some(v) => Some(
+                    v.parse::<f64>().map_err(|_| AppError::invalid(argument, "not a cursor returned by this API"))?,
+                ),
+                None => None,
+            };
+            Some((value, c.id))
+        }
+        None => None,
+    };
+    let (start, end) = if paging.backward() {
+        // The rows before the cursor's place.
+        let end = cursor.map_or(rows.len(), |c| rows.partition_point(|r| compare((r.0, r.1), c) == Ordering::Less));
+        (end.saturating_sub(size), end)
+    } else {
+        // The rows after it.
+        let start = cursor.map_or(0, |c| rows.partition_point(|r| compare((r.0, r.1), c) != Ordering::Greater));
+        (start, (start + size).min(rows.len()))
+    };
+    let total = rows.len() as u64;
+    let ordering: Arc<str> = ordering.into();
+    let mut connection = Connection::with_additional_fields(
+        start > 0,
+        end < rows.len(),
+        TotalCount::new(move || async move { Ok(total) }),
+    );
+    for (value, id, node) in rows.drain(start..end) {
+        let cursor =
+            EdgeCursor { ordering: ordering.clone(), value: value.map(|v| SortValue::Text(v.to_string())), id };
+        connection.edges.push(Edge::new(cursor, node));
+    }
+    Ok(connection)
+}
+
 /// What a cursor holds: the ordering it was made for, the row's sort value and id.
 /// Encoded as base64url JSON: opaque to clients, and it stays valid when rows are inserted
 /// because it names a position in the order, not an offset.

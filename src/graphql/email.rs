@@ -72,6 +72,7 @@ impl EmailCampaign {
     }
     /// The individual sends of this email (a retailer sees their own), as a connection.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn sends(
         &self,
         ctx: &Context<'_>,
@@ -178,6 +179,7 @@ impl EmailSend {
     }
     /// CRM conversions attributed to this send.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn conversions(
         &self,
         ctx: &Context<'_>,

@@ -61,6 +61,7 @@ impl CampaignFilter {
             active_from,
             active_to,
             name_contains: self.name_contains.clone(),
+            ids: None,
         })
     }
 }

@@ -8,7 +8,7 @@
 
 use super::AppSchema;
 use super::bounds::{self, Bounds};
-use super::nulls::Nulls;
+use super::nulls::{self, Nulls};
 use crate::loaders::Loaders;
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
@@ -241,12 +241,18 @@ impl Ran {
     }
 
     /// Spec null propagation (`nulls.rs`), only for an answer with errors: the text, already
-    /// parsed once, is parsed again then.
+    /// parsed once, is parsed again then. And the schema's description, which async-graphql
+    /// answers with `__Schema`'s own text: this schema has none (as `schema.graphql` says).
     fn propagate_nulls(&self, nulls: &Nulls, response: &mut Response) {
-        if response.errors.iter().any(|e| !e.path.is_empty())
-            && let Ok(doc) = async_graphql::parser::parse_query(&self.text)
-        {
-            nulls.propagate(response, &doc, self.operation.as_deref());
+        let errors = response.errors.iter().any(|e| !e.path.is_empty());
+        if !errors && !self.text.contains("__schema") {
+            return;
+        }
+        if let Ok(doc) = async_graphql::parser::parse_query(&self.text) {
+            if errors {
+                nulls.propagate(response, &doc, self.operation.as_deref());
+            }
+            nulls::no_schema_description(response, &doc, self.operation.as_deref());
         }
     }
 }

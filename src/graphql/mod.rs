@@ -6,6 +6,7 @@
 
 pub mod bounds;
 mod campaign;
+mod campaign_figures;
 mod commerce;
 pub mod connection;
 mod email;
@@ -104,7 +105,8 @@ pub fn build_api(db: DatabaseConnection, changes: Changes, users: UserCache, lim
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    // With `@specifiedBy` on UUID and DateTime, as introspection reports them.
+    schema_builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh

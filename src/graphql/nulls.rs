@@ -133,6 +133,30 @@ impl Nulls {
     }
 }
 
+/// Sets `__schema { description }` to null: async-graphql answers it with the text that
+/// describes `__Schema` itself, not this schema (which has no description).
+pub fn no_schema_description(response: &mut Response, doc: &ExecutableDocument, operation: Option<&str>) {
+    let nulls = Nulls::default();
+    let Some(selections) = nulls.operation(doc, operation) else { return };
+    let Value::Object(data) = &mut response.data else { return };
+    for scoped in selections {
+        for selection in &scoped.set.items {
+            let Selection::Field(field) = &selection.node else { continue };
+            if field.node.name.node != "__schema" {
+                continue;
+            }
+            let Some(Value::Object(schema)) = data.get_mut(field.node.response_key().node.as_str()) else { continue };
+            for inner in &field.node.selection_set.node.items {
+                if let Selection::Field(f) = &inner.node
+                    && f.node.name.node == "description"
+                {
+                    schema.insert(f.node.response_key().node.clone(), Value::Null);
+                }
+            }
+        }
+    }
+}
+
 /// A selection set and the type it selects on.
 #[derive(Clone, Copy)]
 struct Scoped<'d> {

@@ -102,6 +102,7 @@ impl User {
     }
     /// Emails sent to this retailer.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn sends(
         &self,
         ctx: &Context<'_>,
@@ -120,6 +121,7 @@ impl User {
     }
     /// This retailer's CRM conversions.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +140,7 @@ impl User {
     }
     /// This retailer's orders.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn orders(
         &self,
         ctx: &Context<'_>,

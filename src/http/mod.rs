@@ -33,6 +33,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::execute))
         .route("/graphql/ws", get(subscriptions::upgrade))
+        .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/webhooks/sendgrid", post(webhooks::sendgrid))
         .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
         .route("/api/campaigns", get(rest::list))
