@@ -338,3 +338,47 @@ pub struct SeedArgs {
     #[arg(long)]
     pub force: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> ServeArgs {
+        match Cli::try_parse_from(std::iter::once("campaign-performance").chain(["serve"]).chain(args.iter().copied()))
+            .unwrap()
+            .command
+        {
+            Some(Command::Serve(args)) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bind_takes_an_address_or_a_host_name() {
+        assert_eq!(serve(&[]).socket_addr().unwrap().to_string(), DEFAULT_BIND_ADDR);
+        let local = serve(&["--bind", "localhost:8000"]).socket_addr().unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 8000, "{local}");
+        let err = serve(&["--bind", "localhost"]).socket_addr().unwrap_err().to_string();
+        assert!(err.contains("localhost") && err.contains("host:port"), "{err}");
+    }
+
+    #[test]
+    fn switches_take_the_usual_spellings_of_yes_and_no() {
+        // Only this test sets DISABLE_INTROSPECTION in this binary.
+        for (value, expected) in [("1", true), ("yes", true), ("true", true), ("on", true), ("0", false), ("no", false)]
+        {
+            unsafe { std::env::set_var("DISABLE_INTROSPECTION", value) };
+            assert_eq!(serve(&[]).limits.disable_introspection, expected, "{value}");
+        }
+        unsafe { std::env::remove_var("DISABLE_INTROSPECTION") };
+        assert!(serve(&["--disable-introspection"]).limits.disable_introspection);
+        assert!(!serve(&[]).limits.disable_introspection);
+    }
+
+    #[test]
+    fn cors_headers_default_to_what_standard_clients_send_and_can_be_set() {
+        assert!(serve(&[]).limits.cors_allowed_headers.contains(&"apollo-require-preflight".to_owned()));
+        let set = serve(&["--cors-allowed-headers", "authorization,x-custom"]).limits.cors_allowed_headers;
+        assert_eq!(set, ["authorization", "x-custom"]);
+    }
+}
