@@ -5,6 +5,17 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
+/// A request's JSON answer.
+trait Answer {
+    async fn answer(self) -> Value;
+}
+
+impl Answer for reqwest::RequestBuilder {
+    async fn answer(self) -> Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 db_test!(health_readiness_graphiql_and_graphql_answer_over_http, |db| {
     campaign("Over HTTP").insert(&*db).await;
     let brand =
@@ -69,10 +80,10 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
     let token = token_for(brand.id);
     let base = serve(test_state(&db, Default::default())).await;
     let client = reqwest::Client::new();
-    let post = |body: Value| client.post(format!("{base}/graphql")).bearer_auth(&token).json(&body).send();
+    let post = |body: Value| client.post(format!("{base}/graphql")).bearer_auth(&token).json(&body);
     let query = "query Sent($s: [CampaignStatus!]) { campaigns(filter: { status: $s }) { totalCount edges { node { name performance { totalEmailsSent } } } } }";
     let variables = json!({ "s": ["ACTIVE"] });
-    let expected: Value = post(json!({ "query": query, "variables": variables })).await.unwrap().json().await.unwrap();
+    let expected: Value = post(json!({ "query": query, "variables": variables })).answer().await;
     assert_eq!(expected["data"]["campaigns"]["edges"][0]["node"]["performance"]["totalEmailsSent"], 27037);
 
     // GET, as urql sends it: the same answer; a mutation by GET is 405 and runs nothing.
@@ -80,53 +91,34 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
         .get(format!("{base}/graphql"))
         .bearer_auth(&token)
         .query(&[("query", query), ("variables", &variables.to_string()), ("operationName", "Sent")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(got, expected);
 
     // Apollo's persisted queries: unknown hash, then registered, then by hash alone (POST and GET).
     let hash: String = Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
-    let miss: Value =
-        post(json!({ "variables": variables, "extensions": extensions })).await.unwrap().json().await.unwrap();
+    let miss: Value = post(json!({ "variables": variables, "extensions": extensions })).answer().await;
     assert_eq!(miss["errors"][0]["message"], "PersistedQueryNotFound", "{miss}");
     let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } });
-    let refused: Value = post(json!({ "query": query, "variables": variables, "extensions": wrong }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refused: Value = post(json!({ "query": query, "variables": variables, "extensions": wrong })).answer().await;
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("sha256Hash"), "{refused}");
-    let registered: Value = post(json!({ "query": query, "variables": variables, "extensions": extensions }))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let registered: Value =
+        post(json!({ "query": query, "variables": variables, "extensions": extensions })).answer().await;
     assert_eq!(registered, expected);
-    let hit: Value =
-        post(json!({ "variables": variables, "extensions": extensions })).await.unwrap().json().await.unwrap();
+    let hit: Value = post(json!({ "variables": variables, "extensions": extensions })).answer().await;
     assert_eq!(hit, expected);
     let hit_by_get: Value = client
         .get(format!("{base}/graphql"))
         .bearer_auth(&token)
         .query(&[("variables", variables.to_string()), ("extensions", extensions.to_string())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(hit_by_get, expected);
 
     // Compressed answers, when asked for, decode to the same JSON.
     let big = "{ campaigns { edges { node { name retailerPerformance { retailer { name region } totalEmailsSent emailsDelivered openRate clickRate revenue } } } } }";
-    let plain = post(json!({ "query": big })).await.unwrap().bytes().await.unwrap();
+    let plain = post(json!({ "query": big })).send().await.unwrap().bytes().await.unwrap();
     assert!(plain.len() > 2000 && !String::from_utf8_lossy(&plain).contains("errors"), "{plain:?}");
     for encoding in ["gzip", "br"] {
         let res = client
@@ -159,12 +151,7 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
     // Relay: every node's global id finds it again, alone and in a batch, with its type.
     let listed: Value = post(json!({ "query": "{ campaigns(first: 1, filter: { status: [ACTIVE] }) { edges { node { nodeId id name
         emailCampaigns { nodeId id sends(first: 1) { edges { node { nodeId id retailer { nodeId id } } } } }
-        conversions(first: 1) { edges { node { nodeId id } } } orders(first: 1) { edges { node { nodeId id } } } } } } }" }))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+        conversions(first: 1) { edges { node { nodeId id } } } orders(first: 1) { edges { node { nodeId id } } } } } } }" })).answer().await;
     let c = &listed["data"]["campaigns"]["edges"][0]["node"];
     let e = &c["emailCampaigns"][0];
     let s = &e["sends"]["edges"][0]["node"];
@@ -180,28 +167,21 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
     let mut ids = Vec::new();
     for (typename, node_id, id) in nodes {
         assert!(node_id.is_string(), "{typename}: {listed}");
-        let found: Value =
-            post(json!({ "query": node_query, "variables": { "id": node_id } })).await.unwrap().json().await.unwrap();
+        let found: Value = post(json!({ "query": node_query, "variables": { "id": node_id } })).answer().await;
         assert_eq!(found["data"]["node"], json!({ "__typename": typename, "nodeId": node_id, "id": id }), "{found}");
         ids.push(node_id.clone());
     }
     ids.push(json!("bm90LWFuLWlk"));
     let batch: Value =
         post(json!({ "query": "query($ids: [ID!]!) { nodes(ids: $ids) { nodeId } }", "variables": { "ids": ids } }))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .answer()
+            .await;
     assert_eq!(batch["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{batch}");
     ids.pop();
     let batch: Value =
         post(json!({ "query": "query($ids: [ID!]!) { nodes(ids: $ids) { nodeId } }", "variables": { "ids": ids } }))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .answer()
+            .await;
     let got: Vec<&Value> = batch["data"]["nodes"].as_array().unwrap().iter().map(|n| &n["nodeId"]).collect();
     assert_eq!(got, ids.iter().collect::<Vec<_>>(), "{batch}");
 
@@ -215,16 +195,12 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
         .post(format!("{base}/graphql"))
         .bearer_auth(token_for(cartier.id))
         .json(&json!({ "query": "{ me { nodeId } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     let own_id = own["data"]["me"]["nodeId"].clone();
     let seen: Value = client.post(format!("{base}/graphql")).bearer_auth(token_for(cartier.id))
         .json(&json!({ "query": "query($ids: [ID!]!) { nodes(ids: $ids) { nodeId } }", "variables": { "ids": [own_id, nodes_user(&listed)] } }))
-        .send().await.unwrap().json().await.unwrap();
+        .answer().await;
     assert_eq!(seen["data"]["nodes"][0]["nodeId"], own_id, "{seen}");
     assert_ne!(nodes_user(&listed), own_id, "the other retailer must be another one");
     assert!(seen["data"]["nodes"][1].is_null(), "a retailer saw another retailer: {seen}");
@@ -232,11 +208,8 @@ db_test!(standard_clients_get_persisted_queries_compression_and_relay_nodes, |db
     // Roots are named as clients' caches expect.
     let roots: Value =
         post(json!({ "query": "{ __schema { queryType { name } mutationType { name } subscriptionType { name } } }" }))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .answer()
+            .await;
     assert_eq!(
         roots["data"]["__schema"],
         json!({ "queryType": { "name": "Query" }, "mutationType": { "name": "Mutation" }, "subscriptionType": { "name": "Subscription" } })
@@ -263,17 +236,16 @@ db_test!(an_error_in_a_non_null_field_nulls_the_nearest_nullable_parent, |db| {
             .post(format!("{base}/graphql"))
             .bearer_auth(token_for(brand.id))
             .json(&json!({ "query": query, "variables": variables }))
-            .send()
     };
     let too_many =
         r#"timeline(interval: HOUR, from: "2000-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z") { bucketStart }"#;
     let one = format!("query($id: UUID!) {{ campaign(id: $id) {{ name {too_many} }} me {{ name }} }}");
-    let body: Value = post(&one, json!({ "id": c.id })).await.unwrap().json().await.unwrap();
+    let body: Value = post(&one, json!({ "id": c.id })).answer().await;
     assert_eq!(body["data"], json!({ "campaign": null, "me": { "name": "Brand" } }), "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["campaign", "timeline"]), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     let listed = format!("{{ campaigns {{ edges {{ node {{ name {too_many} }} }} }} }}");
-    let body: Value = post(&listed, json!({})).await.unwrap().json().await.unwrap();
+    let body: Value = post(&listed, json!({})).answer().await;
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["campaigns", "edges", 0, "node", "timeline"]), "{body}");
 });

@@ -99,14 +99,26 @@ pub fn ranked_page(paging: &Paging, ordering: &str, len: usize) -> AppResult<(st
         }
         None => None,
     };
-    let (start, end) = if paging.backward() {
-        let end = place.unwrap_or(len).min(len);
+    Ok(span(len, size, paging.backward(), place.map(|p| p..p + 1)))
+}
+
+/// A page of `len` rows held in order: `size` rows after the cursor's place, or (reading
+/// backwards) before it, where `place` is the range of rows at the cursor (empty where it
+/// falls between rows). The page's range, and whether rows precede and follow it.
+fn span(
+    len: usize,
+    size: usize,
+    backward: bool,
+    place: Option<std::ops::Range<usize>>,
+) -> (std::ops::Range<usize>, bool, bool) {
+    let (start, end) = if backward {
+        let end = place.map_or(len, |p| p.start).min(len);
         (end.saturating_sub(size), end)
     } else {
-        let start = place.map_or(0, |p| p + 1).min(len);
+        let start = place.map_or(0, |p| p.end).min(len);
         (start, (start + size).min(len))
     };
-    Ok((start..end, start > 0, end < len))
+    (start..end, start > 0, end < len)
 }
 
 /// A connection over rows sorted in memory by a number (missing values last, ties by id,
@@ -146,23 +158,17 @@ pub fn sorted_connection<N: OutputType>(
         }
         None => None,
     };
-    let (start, end) = if paging.backward() {
-        // The rows before the cursor's place.
-        let end = cursor.map_or(rows.len(), |c| rows.partition_point(|r| compare((r.0, r.1), c) == Ordering::Less));
-        (end.saturating_sub(size), end)
-    } else {
-        // The rows after it.
-        let start = cursor.map_or(0, |c| rows.partition_point(|r| compare((r.0, r.1), c) != Ordering::Greater));
-        (start, (start + size).min(rows.len()))
-    };
+    // The cursor's place: the rows before it end where those not before it start.
+    let place = cursor.map(|c| {
+        rows.partition_point(|r| compare((r.0, r.1), c) == Ordering::Less)
+            ..rows.partition_point(|r| compare((r.0, r.1), c) != Ordering::Greater)
+    });
+    let (range, has_previous, has_next) = span(rows.len(), size, paging.backward(), place);
     let total = rows.len() as u64;
     let ordering: Arc<str> = ordering.into();
-    let mut connection = Connection::with_additional_fields(
-        start > 0,
-        end < rows.len(),
-        TotalCount::new(move || async move { Ok(total) }),
-    );
-    for (value, id, node) in rows.drain(start..end) {
+    let mut connection =
+        Connection::with_additional_fields(has_previous, has_next, TotalCount::new(move || async move { Ok(total) }));
+    for (value, id, node) in rows.drain(range) {
         let cursor =
             EdgeCursor { ordering: ordering.clone(), value: value.map(|v| SortValue::Text(v.to_string())), id };
         connection.edges.push(Edge::new(cursor, node));

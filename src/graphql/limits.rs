@@ -50,7 +50,7 @@ const PARSED_QUERIES: usize = 256;
 /// few hundred bytes to a few KB).
 const MAX_REMEMBERED_TEXT: usize = 4 * 1024;
 
-type Parsed = Arc<Mutex<LruCache<String, ExecutableDocument>>>;
+type Parsed = Arc<Mutex<LruCache<String, Arc<ExecutableDocument>>>>;
 
 /// Texts registered by Apollo's automatic persisted queries, by their SHA-256 (hex), least
 /// recently used forgotten first. Texts above `MAX_PERSISTED_TEXT` are not kept (the client
@@ -102,8 +102,9 @@ impl Api {
     }
 
     /// Parses the request's text (or recalls it) and checks it against the rules; the schema
-    /// then runs the parsed form without parsing again. Tells whether it holds a mutation.
-    fn admit(&self, request: &mut Request) -> Result<bool, ServerError> {
+    /// then runs the parsed form without parsing again. Tells whether it holds a mutation,
+    /// and keeps the parsed operation to place its errors' nulls.
+    fn admit(&self, request: &mut Request) -> Result<(bool, Ran), ServerError> {
         self.recall_persisted(request)?;
         // Parsing is linear but runs on the request's worker thread: a text is held to a size
         // that parses in about a millisecond before the parser sees it.
@@ -122,7 +123,7 @@ impl Api {
         let doc = match remembered {
             Some(doc) => doc,
             None => {
-                let doc = async_graphql::parser::parse_query(&request.query)?;
+                let doc = Arc::new(async_graphql::parser::parse_query(&request.query)?);
                 if request.query.len() <= MAX_REMEMBERED_TEXT {
                     lock().put(request.query.clone(), doc.clone());
                 }
@@ -141,8 +142,10 @@ impl Api {
         if mutation && request.data.get(&TypeId::of::<QueriesOnly>()).is_some() {
             return Err(coded(MUTATION_OVER_GET.into(), "BAD_USER_INPUT"));
         }
-        request.set_parsed_query(doc);
-        Ok(mutation)
+        let ran =
+            Ran { asks_schema: request.query.contains("__schema"), doc, operation: request.operation_name.clone() };
+        request.set_parsed_query(ExecutableDocument::clone(&ran.doc));
+        Ok((mutation, ran))
     }
 
     /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a request with the
@@ -187,8 +190,7 @@ impl Api {
 impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
-            Ok(mutation) => {
-                let ran = Ran::of(&request);
+            Ok((mutation, ran)) => {
                 // The request's batches run as soon as its resolvers all wait (`loaders::RequestBatches`).
                 let mut response = match loaders_of(&request) {
                     Some(loaders) => {
@@ -210,8 +212,7 @@ impl Executor for Api {
 
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
         let (responses, ran) = match self.admit(&mut request) {
-            Ok(_) => {
-                let ran = Ran::of(&request);
+            Ok((_, ran)) => {
                 (self.schema.execute_stream_with_session_data(request, session_data.unwrap_or_default()), Some(ran))
             }
             Err(refusal) => (stream::once(async move { Response::from_errors(vec![refusal]) }).boxed(), None),
@@ -229,30 +230,24 @@ impl Executor for Api {
     }
 }
 
-/// The operation a request ran (its text and name), kept to place its errors' nulls.
+/// The operation a request ran (its parsed document, shared with the parse cache, and its
+/// name), kept to place its errors' nulls.
 struct Ran {
-    text: String,
+    doc: Arc<ExecutableDocument>,
     operation: Option<String>,
+    asks_schema: bool,
 }
 
 impl Ran {
-    fn of(request: &Request) -> Self {
-        Ran { text: request.query.clone(), operation: request.operation_name.clone() }
-    }
-
-    /// Spec null propagation (`nulls.rs`), only for an answer with errors: the text, already
-    /// parsed once, is parsed again then. And the schema's description, which async-graphql
-    /// answers with `__Schema`'s own text: this schema has none (as `schema.graphql` says).
+    /// Spec null propagation (`nulls.rs`), for an answer with errors; and the schema's
+    /// description, which async-graphql answers with `__Schema`'s own text: this schema has
+    /// none (as `schema.graphql` says).
     fn propagate_nulls(&self, nulls: &Nulls, response: &mut Response) {
-        let errors = response.errors.iter().any(|e| !e.path.is_empty());
-        if !errors && !self.text.contains("__schema") {
-            return;
+        if response.errors.iter().any(|e| !e.path.is_empty()) {
+            nulls.propagate(response, &self.doc, self.operation.as_deref());
         }
-        if let Ok(doc) = async_graphql::parser::parse_query(&self.text) {
-            if errors {
-                nulls.propagate(response, &doc, self.operation.as_deref());
-            }
-            nulls::no_schema_description(response, &doc, self.operation.as_deref());
+        if self.asks_schema {
+            nulls::no_schema_description(response, &self.doc, self.operation.as_deref());
         }
     }
 }

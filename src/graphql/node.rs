@@ -11,7 +11,7 @@ use super::{Campaign, db, loaders, scope};
 use crate::error::{AppError, gql};
 use crate::loaders::{CampaignId, EmailCampaignId, SendId, UserId};
 use crate::services::conversions::ConversionListing;
-use crate::services::listing::Listing;
+use crate::services::listing::{Listing, ModelOf};
 use crate::services::orders::OrderListing;
 use async_graphql::{Context, ID, Interface, Object, Result};
 use base64::Engine;
@@ -115,7 +115,6 @@ async fn find(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
     let decoded: Vec<(Kind, Uuid)> = ids.iter().map(|id| decode(id)).collect::<Result<_, _>>().map_err(gql)?;
     let of = |kind: Kind| decoded.iter().filter(move |(k, _)| *k == kind).map(|(_, id)| *id);
     let loaders = loaders(ctx)?;
-    let (scope, db) = (scope(ctx)?, db(ctx));
     let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
     for (id, c) in loaders.campaign_by_id.load_many(of(Kind::Campaign).map(CampaignId)).await.map_err(gql)? {
         found.insert((Kind::Campaign, id.0), Node::Campaign(Campaign(c)));
@@ -130,29 +129,23 @@ async fn find(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
     for (id, u) in loaders.user_by_id.load_many(of(Kind::User).map(UserId)).await.map_err(gql)? {
         found.insert((Kind::User, id.0), Node::User(User(u)));
     }
-    let wanted: Vec<Uuid> = of(Kind::CrmConversion).collect();
-    if !wanted.is_empty() {
-        let rows = ConversionListing::select(scope, &Default::default())
-            .filter(entity::crm_conversions::Column::Id.is_in(wanted))
-            .all(db)
-            .await
-            .map_err(|e| gql(AppError::from(e)))?;
-        for row in rows {
-            found.insert((Kind::CrmConversion, row.id), Node::CrmConversion(CrmConversion(row, Default::default())));
-        }
+    for row in visible::<ConversionListing>(ctx, of(Kind::CrmConversion).collect()).await? {
+        found.insert((Kind::CrmConversion, row.id), Node::CrmConversion(CrmConversion(row, Default::default())));
     }
-    let wanted: Vec<Uuid> = of(Kind::EcommerceOrder).collect();
-    if !wanted.is_empty() {
-        let rows = OrderListing::select(scope, &Default::default())
-            .filter(entity::ecommerce_orders::Column::Id.is_in(wanted))
-            .all(db)
-            .await
-            .map_err(|e| gql(AppError::from(e)))?;
-        for row in rows {
-            found.insert((Kind::EcommerceOrder, row.id), Node::EcommerceOrder(EcommerceOrder(row, Default::default())));
-        }
+    for row in visible::<OrderListing>(ctx, of(Kind::EcommerceOrder).collect()).await? {
+        found.insert((Kind::EcommerceOrder, row.id), Node::EcommerceOrder(EcommerceOrder(row, Default::default())));
     }
     Ok(decoded.iter().map(|key| found.remove(key)).collect())
+}
+
+/// The rows of listing `L` with these ids that the caller may see: one statement (none for
+/// no ids).
+async fn visible<L: Listing>(ctx: &Context<'_>, ids: Vec<Uuid>) -> Result<Vec<ModelOf<L>>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = L::select(scope(ctx)?, &Default::default()).filter(L::id_column().is_in(ids));
+    select.all(db(ctx)).await.map_err(|e| gql(AppError::from(e)))
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub async fn execute(
         Ok(batch) => batch,
         Err(refusal) => return refusal,
     };
-    run(&state, &extensions, &headers, batch).await
+    run(&state, &extensions, &headers, batch, false).await
 }
 
 /// `GET /graphql`: with `query` (or an Apollo persisted-query hash in `extensions`) in the
@@ -60,12 +60,7 @@ pub async fn get(
         Ok(request) => request.data(QueriesOnly),
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
     };
-    let mut response = run(&state, &extensions, &headers, BatchRequest::Single(request)).await;
-    if response.extensions().get::<MutationRefused>().is_some() {
-        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-    }
-    response
+    run(&state, &extensions, &headers, BatchRequest::Single(request), true).await
 }
 
 /// The GraphQL request a URL's query string carries (`query`, `operationName`, `variables`
@@ -99,10 +94,6 @@ fn from_url(query_string: &str) -> Option<Result<async_graphql::Request, String>
     }
     carries.then_some(Ok(request))
 }
-
-/// Marks a response whose mutation came by `GET`.
-#[derive(Clone, Copy)]
-struct MutationRefused;
 
 /// A POST body as GraphQL requests, or the refusal.
 #[allow(clippy::result_large_err)] // the refusal is the response itself, made at most once
@@ -141,8 +132,15 @@ fn decode(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<BatchReq
     Ok(batch)
 }
 
-/// Runs decoded requests for the caller the gate admits, under the request timeout.
-async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, batch: BatchRequest) -> Response {
+/// Runs decoded requests for the caller the gate admits, under the request timeout; `by_get`
+/// answers a refused mutation 405.
+async fn run(
+    state: &AppState,
+    extensions: &Extensions,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    by_get: bool,
+) -> Response {
     let limits = &state.limits;
     // The id `request_id::layer` gave the request (in its log span and its response header).
     let id = extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
@@ -161,17 +159,16 @@ async fn run(state: &AppState, extensions: &Extensions, headers: &HeaderMap, bat
     let timeout = Duration::from_secs(limits.request_timeout_secs);
     match tokio::time::timeout(timeout, state.api.execute_batch(batch)).await {
         Ok(mut response) => {
-            let mut refused = false;
+            let refused = by_get
+                && matches!(&response, BatchResponse::Single(r) if r.errors.iter().any(|e| e.message == MUTATION_OVER_GET));
             match &mut response {
-                BatchResponse::Single(r) => {
-                    refused = r.errors.iter().any(|e| e.message == MUTATION_OVER_GET);
-                    id.stamp(r)
-                }
+                BatchResponse::Single(r) => id.stamp(r),
                 BatchResponse::Batch(items) => items.iter_mut().for_each(|r| id.stamp(r)),
             }
             let mut response = GraphQLResponse::from(response).into_response();
             if refused {
-                response.extensions_mut().insert(MutationRefused);
+                *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
             response
         }
