@@ -206,11 +206,11 @@ db_test!(campaigns_order_and_filter_by_every_card_figure, |db| {
         .iter()
         .map(|v| v["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(figures.len(), 10, "{figures:?}");
+    assert_eq!(figures.len(), 11, "{figures:?}");
     // Each campaign's figures, read as a client reads them.
     let cards = gql(
         &db,
-        "{ campaigns(first: 100) { totalCount edges { node { id budgetSpent budgetUtilization performance {
+        "{ campaigns(first: 100) { totalCount edges { node { id budgetAllocated budgetSpent budgetUtilization performance {
             totalEmailsSent totalRetailers deliveryRate openRate clickRate totalRevenue roiPercentage roas } } } } }",
         json!({}),
     )

@@ -40,6 +40,9 @@ pub enum CampaignFigure {
     RoiPercentage,
     /// performance.roas.
     Roas,
+    /// budgetAllocated (missing when none was set, and for retailers, who do not see the
+    /// brand's budget).
+    BudgetAllocated,
     /// budgetSpent (missing for retailers, who do not see the brand's spend).
     BudgetSpent,
     /// budgetUtilization (missing without an allocated budget, and for retailers).
@@ -106,6 +109,7 @@ pub async fn within(
                 CampaignFigure::TotalRevenue => performance.total_revenue.to_f64(),
                 CampaignFigure::RoiPercentage => Some(performance.roi_percentage),
                 CampaignFigure::Roas => Some(performance.roas),
+                CampaignFigure::BudgetAllocated => budget.allocated.and_then(|d| d.to_f64()),
                 CampaignFigure::BudgetSpent => budget.spent.and_then(|d| d.to_f64()),
                 CampaignFigure::BudgetUtilization => budget.utilization,
             }
