@@ -35,6 +35,8 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 10;
 /// Requests per minute one token (or, without one, one client address) may make.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+/// Requests one token (or, without one, one client address) may have running at once.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 /// Extra time a request's data loads must stay quiet before a batch runs (milliseconds), on
 /// top of its resolvers all waiting; none by default.
 pub const DEFAULT_BATCH_WINDOW_MS: u64 = 0;
@@ -238,6 +240,11 @@ pub struct Limits {
     /// Requests per minute per token, or per client address without one (429 above it).
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit_per_minute: u32,
+    /// Requests one token (or one client address without) may have running at once; more
+    /// are refused with 429 until one ends. With the query limits, this bounds the work and
+    /// memory one caller holds.
+    #[arg(long, env = "MAX_REQUESTS_IN_FLIGHT", default_value_t = DEFAULT_MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
     /// A batch runs once the request's resolvers all wait; this adds milliseconds its loads
     /// must then stay quiet (0, the default, adds nothing).
     #[arg(long, env = "BATCH_WINDOW_MS", default_value_t = DEFAULT_BATCH_WINDOW_MS)]
@@ -281,6 +288,7 @@ impl Default for Limits {
             request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
             read_timeout_secs: DEFAULT_READ_TIMEOUT_SECS,
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             batch_window_ms: DEFAULT_BATCH_WINDOW_MS,
             disable_introspection: false,
             cors_allowed_origins: Vec::new(),

@@ -53,7 +53,7 @@ impl AppState {
         let changes = ingest::Changes::new(db.clone());
         let users = auth::UserCache::new(&db);
         let api = graphql::build_api(db.clone(), changes.clone(), users.clone(), &limits);
-        let rate_limiter = Arc::new(http::RateLimiter::per_minute(limits.rate_limit_per_minute));
+        let rate_limiter = Arc::new(http::RateLimiter::new(limits.rate_limit_per_minute, limits.max_in_flight));
         AppState {
             db,
             api,

@@ -505,12 +505,22 @@ async fn a_request_past_its_timeout_is_cut_and_its_statement_cancelled() {
     campaign("Locked").insert(&*db).await;
     let timeout = Duration::from_secs(1);
     let served = campaign_performance::db::connect(&db.url, Duration::from_secs(5), Some(timeout)).await.unwrap();
-    let base = serve(test_state(&served, Limits { request_timeout_secs: 1, ..Limits::default() })).await;
+    let limits = Limits { request_timeout_secs: 1, max_in_flight: 1, ..Limits::default() };
+    let base = serve(test_state(&served, limits)).await;
 
     let lock = db.begin().await.unwrap();
     lock.execute_unprepared("LOCK TABLE campaigns IN ACCESS EXCLUSIVE MODE").await.unwrap();
     let started = Instant::now();
-    let (status, body) = post(&base, Some(&token_for(brand.id)), "{ campaigns { totalCount } }", json!({})).await;
+    let waiting = {
+        let (base, token) = (base.clone(), token_for(brand.id));
+        tokio::spawn(async move { post(&base, Some(&token), "{ campaigns { totalCount } }", json!({})).await })
+    };
+    // While it waits, the same token's next request is over its share in flight (1 here).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = post(&base, Some(&token_for(brand.id)), "{ me { id } }", json!({})).await;
+    assert_eq!((status, code(&body)), (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("in flight"), "{body}");
+    let (status, body) = waiting.await.unwrap();
     assert_eq!(status, 503, "{body}");
     assert_eq!(code(&body), "QUERY_TOO_COMPLEX");
     assert_eq!(body["errors"][0]["extensions"]["reason"], "TIMEOUT", "{body}");

@@ -1,7 +1,7 @@
-//! What every API request passes before it runs: the bearer token (401 when it is bad) and
-//! the caller's rate limit (429 with `Retry-After`).
+//! What every API request passes before it runs: the bearer token (401 when it is bad), the
+//! caller's rate limit and its requests in flight (429 with `Retry-After`).
 
-use super::rate_limit::RateKey;
+use super::rate_limit::{InFlight, RateKey};
 use super::refuse;
 use crate::AppState;
 use crate::auth::{self, Caller, Viewer};
@@ -17,9 +17,15 @@ fn unauthenticated(message: &str) -> Response {
     r
 }
 
-/// The viewer of a request that may proceed (anonymous included: GraphQL answers it field by
-/// field), or the response that refuses it.
-pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Result<Viewer, Response> {
+/// A request that may proceed: its viewer (anonymous included: GraphQL answers it field by
+/// field), counted in flight against its caller while this lives.
+pub struct Admitted {
+    pub viewer: Viewer,
+    pub in_flight: InFlight,
+}
+
+/// The request's viewer, held in flight, or the response that refuses it.
+pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Result<Admitted, Response> {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let address = || match extensions.get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(addr)) => RateKey::Address(addr.ip()),
@@ -41,9 +47,17 @@ pub async fn admit(state: &AppState, extensions: &Extensions, headers: &HeaderMa
         Viewer::User(c) => RateKey::User(c.user.id),
         Viewer::Anonymous => address(),
     };
-    match over_limit(state, &key) {
-        Some(refused) => Err(refused),
-        None => Ok(viewer),
+    if let Some(refused) = over_limit(state, &key) {
+        return Err(refused);
+    }
+    match state.rate_limiter.enter(key) {
+        Some(in_flight) => Ok(Admitted { viewer, in_flight }),
+        None => {
+            let message = format!("too many requests in flight (at most {}); retry in 1 s", state.limits.max_in_flight);
+            let mut r = refuse(StatusCode::TOO_MANY_REQUESTS, &message, "RATE_LIMITED");
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+            Err(r)
+        }
     }
 }
 
@@ -57,17 +71,18 @@ fn over_limit(state: &AppState, key: &RateKey) -> Option<Response> {
     Some(r)
 }
 
-/// The outcome for endpoints that need a caller (REST).
+/// The outcome for endpoints that need a caller (REST): the caller, in flight while the
+/// guard lives.
 pub enum Gate {
-    Caller(Caller),
+    Caller(Caller, InFlight),
     Refused(Response),
 }
 
 /// Like `admit`, but an anonymous request is refused with 401.
 pub async fn gate(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Gate {
     match admit(state, extensions, headers).await {
-        Ok(Viewer::User(c)) => Gate::Caller(c),
-        Ok(Viewer::Anonymous) => {
+        Ok(Admitted { viewer: Viewer::User(c), in_flight }) => Gate::Caller(c, in_flight),
+        Ok(Admitted { viewer: Viewer::Anonymous, .. }) => {
             Gate::Refused(unauthenticated("authentication required: send `Authorization: Bearer <token>`"))
         }
         Err(r) => Gate::Refused(r),

@@ -6,7 +6,7 @@
 //! (401 with `UNAUTHENTICATED`) and rate limit (429 with `Retry-After`). Then the request
 //! runs under the request timeout.
 
-use super::gate::admit;
+use super::gate::{Admitted, admit};
 use super::{read_body, refuse};
 use crate::AppState;
 use crate::graphql::{MUTATION_OVER_GET, QueriesOnly, RequestId, prepare_request};
@@ -144,8 +144,9 @@ async fn run(
     let limits = &state.limits;
     // The id `request_id::layer` gave the request (in its log span and its response header).
     let id = extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId(Uuid::new_v4().to_string()));
-    let viewer = match admit(state, extensions, headers).await {
-        Ok(v) => v,
+    // Held until the answer is made: the caller's requests in flight.
+    let Admitted { viewer, in_flight: _in_flight } = match admit(state, extensions, headers).await {
+        Ok(admitted) => admitted,
         Err(refusal) => return refusal,
     };
 

@@ -12,7 +12,7 @@ mod server;
 mod subscriptions;
 mod webhooks;
 
-pub use rate_limit::RateLimiter;
+pub use rate_limit::{InFlight, RateLimiter};
 pub use server::serve;
 
 use crate::AppState;

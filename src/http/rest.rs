@@ -119,8 +119,8 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let scope = match gate(&state, &extensions, &headers).await {
-        Gate::Caller(c) => c.scope(),
+    let (scope, _in_flight) = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c, in_flight) => (c.scope(), in_flight),
         Gate::Refused(r) => return r,
     };
     let result = async {
@@ -155,8 +155,8 @@ pub async fn one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let scope = match gate(&state, &extensions, &headers).await {
-        Gate::Caller(c) => c.scope(),
+    let (scope, _in_flight) = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c, in_flight) => (c.scope(), in_flight),
         Gate::Refused(r) => return r,
     };
     let result = async {
