@@ -297,6 +297,11 @@ db_test!(a_nul_character_in_a_mutations_text_is_stored_as_a_replacement_characte
     )
     .await;
     assert_eq!(created["createCampaign"]["name"], "Spring\u{FFFD}Launch");
+    // Written in the text itself, as an escape in a string literal, alike.
+    let literal =
+        gql_as(&db, &b, r#"mutation { createCampaign(input: { name: "Autumn\u0000Launch" }) { name } }"#, json!({}))
+            .await;
+    assert_eq!(literal["createCampaign"]["name"], "Autumn\u{FFFD}Launch");
     let c: Uuid = created["createCampaign"]["id"].as_str().unwrap().parse().unwrap();
     let email = gql_as(
         &db,

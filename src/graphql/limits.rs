@@ -123,7 +123,12 @@ impl Api {
         let doc = match remembered {
             Some(doc) => doc,
             None => {
-                let doc = Arc::new(async_graphql::parser::parse_query(&request.query)?);
+                let mut doc = async_graphql::parser::parse_query(&request.query)?;
+                // U+0000 can also be written in the text itself (`"\u0000"`): cleaned alike.
+                if request.query.contains('\0') || request.query.contains("\\u0000") {
+                    storable_literals(&mut doc);
+                }
+                let doc = Arc::new(doc);
                 if request.query.len() <= MAX_REMEMBERED_TEXT {
                     lock().put(request.query.clone(), doc.clone());
                 }
@@ -264,6 +269,61 @@ fn storable_value(value: &mut async_graphql::Value) {
         Value::List(items) => items.iter_mut().for_each(storable_value),
         Value::Object(fields) => fields.values_mut().for_each(storable_value),
         _ => {}
+    }
+}
+
+/// Replaces U+0000 in every string literal of `doc` (arguments, directives, variables'
+/// defaults, in operations and fragments), as `storable_value` does in variables.
+fn storable_literals(doc: &mut ExecutableDocument) {
+    use async_graphql::parser::Positioned;
+    use async_graphql::parser::types::{Directive, DocumentOperations, Selection, SelectionSet};
+    use async_graphql_value::Value as Literal;
+    fn literal(value: &mut Literal) {
+        match value {
+            Literal::String(text) if text.contains('\0') => *text = crate::ingest::storable(text),
+            Literal::List(items) => items.iter_mut().for_each(literal),
+            Literal::Object(fields) => fields.values_mut().for_each(literal),
+            _ => {}
+        }
+    }
+    fn directives(list: &mut [Positioned<Directive>]) {
+        for d in list {
+            d.node.arguments.iter_mut().for_each(|(_, v)| literal(&mut v.node));
+        }
+    }
+    fn selections(set: &mut SelectionSet) {
+        for selection in &mut set.items {
+            match &mut selection.node {
+                Selection::Field(f) => {
+                    f.node.arguments.iter_mut().for_each(|(_, v)| literal(&mut v.node));
+                    directives(&mut f.node.directives);
+                    selections(&mut f.node.selection_set.node);
+                }
+                Selection::FragmentSpread(s) => directives(&mut s.node.directives),
+                Selection::InlineFragment(i) => {
+                    directives(&mut i.node.directives);
+                    selections(&mut i.node.selection_set.node);
+                }
+            }
+        }
+    }
+    let operations: Vec<_> = match &mut doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values_mut().collect(),
+    };
+    for op in operations {
+        for variable in &mut op.node.variable_definitions {
+            if let Some(default) = &mut variable.node.default_value {
+                storable_value(&mut default.node);
+            }
+            directives(&mut variable.node.directives);
+        }
+        directives(&mut op.node.directives);
+        selections(&mut op.node.selection_set.node);
+    }
+    for fragment in doc.fragments.values_mut() {
+        directives(&mut fragment.node.directives);
+        selections(&mut fragment.node.selection_set.node);
     }
 }
 
