@@ -868,3 +868,31 @@ db_test!(refused_tokens_count_against_their_address_in_the_rate_limit, |db| {
     assert_eq!(&statuses[..5], &[401; 5], "{statuses:?}");
     assert!(statuses[5..].iter().all(|s| *s == 429), "guessing tokens is rate-limited: {statuses:?}");
 });
+
+// A field that runs its own statement costs it against the complexity limit, and a page's
+// size multiplies it: a hundred campaigns' names fit a limit of 1,000, a hundred campaigns'
+// `performance` (a statement each) does not, nor do 91 repeated `totalCount`s.
+db_test!(fields_that_run_statements_cost_them_and_page_sizes_multiply, |db| {
+    let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
+    campaign("Priced").insert(&*db).await;
+    let base = serve(test_state(&db, Limits { max_complexity: 1_000, ..Limits::default() })).await;
+    let token = token_for(brand.id);
+    let (_, body) = post(&base, Some(&token), "{ campaigns(first: 100) { edges { node { name } } } }", json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let (_, body) = post(
+        &base,
+        Some(&token),
+        "{ campaigns(first: 100) { edges { node { performance { openRate } } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body}");
+    let counts: String = (0..45).map(|i| format!("c{i}: campaigns(first: 1) {{ totalCount }} ")).collect();
+    let (_, body) = post(&base, Some(&token), &format!("{{ {counts} }}"), json!({})).await;
+    assert!(body["errors"].is_null(), "45 totalCounts fit: {body}");
+    let counts: String = (0..91).map(|i| format!("c{i}: campaigns(first: 1) {{ totalCount }} ")).collect();
+    let big = Limits { max_complexity: 1_000, max_aliases: 200, ..Limits::default() };
+    let base = serve(test_state(&db, big)).await;
+    let (_, body) = post(&base, Some(&token), &format!("{{ {counts} }}"), json!({})).await;
+    assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body}");
+});

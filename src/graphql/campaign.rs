@@ -2,7 +2,7 @@
 
 use super::campaign_figures::{self, CampaignFigureOrder, CampaignFigureRange};
 use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, Paging, children, connection_cost, list};
+use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost, list};
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
 use super::inputs::{
@@ -154,7 +154,9 @@ impl Campaign {
     /// The retailer leaderboard: one row per retailer with sends, conversions or orders in
     /// the campaign, ranked (default: click rate, then revenue, then name). A retailer sees
     /// only their own row.
-    #[graphql(complexity = "first.map_or(100, |n| n.max(0) as usize).saturating_mul(child_complexity.max(1))")]
+    #[graphql(
+        complexity = "STATEMENT_COST + first.map_or(100, |n| n.max(0) as usize).saturating_mul(child_complexity.max(1))"
+    )]
     async fn retailer_performance(
         &self,
         ctx: &Context<'_>,
@@ -188,6 +190,7 @@ impl Campaign {
     /// The campaign's figures per region (sums of the retailers' rows), in the order East,
     /// West, Central, North, South. For brand users: a retailer gets an empty list (a sum of
     /// other retailers' rows, read twice and subtracted, would single one out).
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn regional_performance(
         &self,
         ctx: &Context<'_>,
@@ -208,6 +211,7 @@ impl Campaign {
     }
 
     /// Sent → delivered → opened → clicked → converted, with step-to-step rates.
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn funnel(
         &self,
         ctx: &Context<'_>,
@@ -225,6 +229,7 @@ impl Campaign {
     }
 
     /// Conversions and revenue per product category, largest revenue first.
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn product_categories(
         &self,
         ctx: &Context<'_>,
@@ -302,6 +307,7 @@ impl Campaign {
 
     /// Subject-line analysis: the campaign's emails side by side, each with the p-value of
     /// its open and click rates against the best email's (a two-proportion z-test).
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn subject_lines(
         &self,
         ctx: &Context<'_>,
@@ -331,6 +337,7 @@ impl Campaign {
     /// Email funnel, revenue, ROI, ROAS and tier of the campaign; with `from`/`to`, of that
     /// period (ROI and ROAS still against the whole budget spent). A retailer sees their own
     /// figures, and ROI and ROAS of 0 (the spend is the brand's).
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn performance(
         &self,
         ctx: &Context<'_>,

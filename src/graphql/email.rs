@@ -1,7 +1,7 @@
 //! `EmailCampaign` (one email of a campaign) and `EmailSend` (that email to one recipient).
 
 use super::commerce::CrmConversion;
-use super::connection::{ListConnection, Paging, children, connection_cost};
+use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost};
 use super::enums::{EmailEventType, SendStatus};
 use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
 use super::node::{Kind, global_id};
@@ -91,6 +91,7 @@ impl EmailCampaign {
     }
     /// Delivery, open and click counts and rates of this email; with `from`/`to`, of the
     /// sends sent in that period.
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn performance(
         &self,
         ctx: &Context<'_>,

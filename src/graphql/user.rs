@@ -1,7 +1,7 @@
 //! `User` (retailers, brand users, administrators), `me`, and the admin's user mutations.
 
 use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, Paging, children, connection_cost};
+use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost};
 use super::email::EmailSend;
 use super::enums::{Region, UserType};
 use super::inputs::{
@@ -90,6 +90,7 @@ impl User {
     }
     /// This retailer's figures across every campaign; with `from`/`to`, of that period (emails
     /// by send time, conversions and orders by their dates). Zeros for brand users and admins.
+    #[graphql(complexity = "STATEMENT_COST + child_complexity")]
     async fn performance(
         &self,
         ctx: &Context<'_>,
