@@ -871,7 +871,8 @@ db_test!(refused_tokens_count_against_their_address_in_the_rate_limit, |db| {
 
 // A field that runs its own statement costs it against the complexity limit, and a page's
 // size multiplies it: a hundred campaigns' names fit a limit of 1,000, a hundred campaigns'
-// `performance` (a statement each) does not, nor do 91 repeated `totalCount`s.
+// `performance` (a statement each) does not; a connection's page and count cost their
+// statement once (45 one-row `totalCount`s fit, 91 do not).
 db_test!(fields_that_run_statements_cost_them_and_page_sizes_multiply, |db| {
     let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
     campaign("Priced").insert(&*db).await;

@@ -78,15 +78,16 @@ pub fn page_size(argument: &str, n: Option<i32>) -> AppResult<u64> {
 }
 
 /// What a field that runs its own SQL statement costs against the complexity limit (a
-/// `totalCount`, a campaign's `performance`, `funnel`…; batched with the same field of other
-/// rows, but each reads rollup rows): ten plain fields.
+/// connection's page and count, a campaign's `performance`, `funnel`…; batched with the same
+/// field of other rows, but each reads rows): ten plain fields.
 pub const STATEMENT_COST: usize = 10;
 
-/// Query cost of a paginated field: its children's cost times the page size asked for
+/// Query cost of a paginated field: its statements (the page, and its count when asked; once
+/// per connection, not per row) plus its children's cost times the page size asked for
 /// (`first` or `last`; 20 when absent), so the page size multiplies what a page may cost.
 pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let rows = first.or(last).map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
-    rows.saturating_mul(child_complexity.max(1)).saturating_add(1)
+    rows.saturating_mul(child_complexity.max(1)).saturating_add(STATEMENT_COST)
 }
 
 /// A page of a ranking held in memory (`len` rows), where a cursor names a place: the rows'
@@ -378,7 +379,6 @@ impl TotalCount {
 #[Object]
 impl TotalCount {
     /// How many rows match the filter, over all pages.
-    #[graphql(complexity = "STATEMENT_COST")]
     async fn total_count(&self) -> async_graphql::Result<i64> {
         (self.0)().await.map(|n| n as i64).map_err(gql)
     }
