@@ -137,51 +137,15 @@ db_test!(walking_backwards_with_last_and_before_finds_the_forward_order_in_every
     let r = retailer("Back", Region::West).insert(&*db).await;
     let rows: Vec<_> = (0..240).map(|i| send_row(email.id, r.id, i)).collect();
     email_sends::Entity::insert_many(rows).exec_without_returning(&*db).await.unwrap();
-    let fields = gql(&db, r#"{ __type(name: "EmailSendOrderField") { enumValues { name } } }"#, json!({})).await;
-    let fields: Vec<String> = fields["__type"]["enumValues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = enum_values(&db, "EmailSendOrderField").await;
     assert!(fields.len() >= 3, "{fields:?}");
     let query = r#"query($id: UUID!, $o: EmailSendOrder, $f: Int, $a: String, $l: Int, $b: String) {
         campaign(id: $id) { emailCampaigns { sends(orderBy: $o, first: $f, after: $a, last: $l, before: $b) {
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } } } } }"#;
-    let ids = |sends: &serde_json::Value| -> Vec<String> {
-        sends["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect()
-    };
     for field in &fields {
         for direction in ["ASC", "DESC"] {
-            let order = json!({ "field": field, "direction": direction });
-            let mut forward = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let vars = json!({ "id": c.id, "o": order, "f": 50, "a": after });
-                let data = gql(&db, query, vars).await;
-                let sends = &data["campaign"]["emailCampaigns"][0]["sends"];
-                assert_eq!(sends["pageInfo"]["hasPreviousPage"], after.is_some(), "{field} {direction}");
-                forward.extend(ids(sends));
-                if !sends["pageInfo"]["hasNextPage"].as_bool().unwrap() {
-                    break;
-                }
-                after = sends["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-            }
-            let mut backward: Vec<String> = Vec::new();
-            let mut before: Option<String> = None;
-            loop {
-                let vars = json!({ "id": c.id, "o": order, "l": 37, "b": before });
-                let data = gql(&db, query, vars).await;
-                let sends = &data["campaign"]["emailCampaigns"][0]["sends"];
-                assert_eq!(sends["pageInfo"]["hasNextPage"], before.is_some(), "{field} {direction}");
-                let mut page = ids(sends);
-                page.extend(backward);
-                backward = page;
-                if !sends["pageInfo"]["hasPreviousPage"].as_bool().unwrap() {
-                    break;
-                }
-                before = sends["pageInfo"]["startCursor"].as_str().map(str::to_owned);
-            }
+            let vars = json!({ "id": c.id, "o": { "field": field, "direction": direction } });
+            let (forward, backward) = both_ways(&db, query, &vars, "/campaign/emailCampaigns/0/sends", 240).await;
             assert_eq!(forward.len(), 240, "{field} {direction}");
             assert_eq!(backward, forward, "{field} {direction}: backwards differs from forwards");
         }
@@ -199,13 +163,7 @@ db_test!(campaigns_order_and_filter_by_every_card_figure, |db| {
     let plan = campaign_performance::generate::Plan { sends: 3_000, campaigns: 7, retailers: 15, seed: 5 };
     campaign_performance::generate::generate(&db, &plan, |_| ()).await.unwrap();
     campaign_performance::demo::load(&*db, false).await.unwrap();
-    let figures = gql(&db, r#"{ __type(name: "CampaignFigure") { enumValues { name } } }"#, json!({})).await;
-    let figures: Vec<String> = figures["__type"]["enumValues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap().to_owned())
-        .collect();
+    let figures = enum_values(&db, "CampaignFigure").await;
     assert_eq!(figures.len(), 11, "{figures:?}");
     // Each campaign's figures, read as a client reads them.
     let cards = gql(
@@ -268,32 +226,9 @@ db_test!(campaigns_order_and_filter_by_every_card_figure, |db| {
                 if direction == "DESC" { by.reverse() } else { by }
             });
             let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
-            let order = json!({ "figure": figure, "direction": direction });
-            let mut forward = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let data = gql(&db, query, json!({ "o": order, "f": 3, "a": after })).await;
-                forward.extend(page_ids(&data));
-                let info = &data["campaigns"]["pageInfo"];
-                if !info["hasNextPage"].as_bool().unwrap() {
-                    break;
-                }
-                after = info["endCursor"].as_str().map(str::to_owned);
-            }
+            let vars = json!({ "o": { "figure": figure, "direction": direction } });
+            let (forward, backward) = both_ways(&db, query, &vars, "/campaigns", total as u64).await;
             assert_eq!(forward, expected, "{figure} {direction} forwards");
-            let mut backward: Vec<String> = Vec::new();
-            let mut before: Option<String> = None;
-            loop {
-                let data = gql(&db, query, json!({ "o": order, "l": 4, "b": before })).await;
-                let mut page = page_ids(&data);
-                page.extend(backward);
-                backward = page;
-                let info = &data["campaigns"]["pageInfo"];
-                if !info["hasPreviousPage"].as_bool().unwrap() {
-                    break;
-                }
-                before = info["startCursor"].as_str().map(str::to_owned);
-            }
             assert_eq!(backward, expected, "{figure} {direction} backwards");
         }
         // A range around the middle value lets through exactly the campaigns within it.
