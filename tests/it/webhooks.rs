@@ -2,13 +2,11 @@
 //! a bad signature, twice) and a Shopify order whose create → update → cancel arrive in
 //! reverse order; the figures and the stored rows after each.
 
-mod common;
-
+use crate::common::*;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use campaign_performance::config::Limits;
 use campaign_performance::ingest::{SendgridKey, ShopifySecret, Webhooks};
-use common::*;
 use entity::enums::{OrderStatus, Region, SendStatus, UserType};
 use entity::{ecommerce_orders, email_events, email_sends, users};
 use p256::ecdsa::SigningKey;
@@ -18,8 +16,8 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-const SENDGRID_SAMPLE: &[u8] = include_bytes!("fixtures/sendgrid-events.json");
-const SHOPIFY_SAMPLE: &[u8] = include_bytes!("fixtures/shopify-order.json");
+const SENDGRID_SAMPLE: &[u8] = include_bytes!("../fixtures/sendgrid-events.json");
+const SHOPIFY_SAMPLE: &[u8] = include_bytes!("../fixtures/shopify-order.json");
 const DELIVERED_SEND: &str = "0b6e4a52-1f7c-4d2b-8e3a-9c5d7f1b2e64";
 const BOUNCED_SEND: &str = "7c1d9e30-5a2b-4f6e-b8d1-2e3f4a5b6c7d";
 

@@ -1,12 +1,10 @@
 //! The timeline: buckets in the caller's time zone, every event counted once, when it
 //! happened, empty buckets present.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::analytics::timeline::{Interval, Resolution};
 use campaign_performance::demo;
 use chrono::{DateTime, Duration, Timelike, Utc};
-use common::*;
 use entity::email_sends;
 use entity::enums::{OrderStatus, Region, SendStatus};
 use sea_orm::{ActiveValue::Set, EntityTrait};

@@ -1,10 +1,8 @@
 //! Funnel, product categories and email-attributed revenue equal a plain recount of the rows.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
 use campaign_performance::services::users::find_by_email;
-use common::*;
 use entity::enums::OrderStatus;
 use entity::{crm_conversions, ecommerce_orders, email_campaigns, email_sends};
 use rust_decimal::Decimal;

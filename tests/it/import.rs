@@ -4,11 +4,9 @@
 //! database; a second import of the same files is refused as duplicates. Also through the
 //! real binary.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::analytics::rollups;
 use campaign_performance::import::{ImportError, Imported, Problem, Table, import};
-use common::*;
 use entity::enums::{Region, SendStatus, UserType};
 use entity::{campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
 use sea_orm::{EntityTrait, IdenStatic, Iterable, PaginatorTrait};

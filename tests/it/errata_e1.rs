@@ -1,8 +1,6 @@
 //! Errata E1: the spec's `campaign_performance_summary` multiplies rows; the product does not.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::{OrderStatus, Region, SendStatus};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};

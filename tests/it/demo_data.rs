@@ -1,10 +1,8 @@
 //! The demo data shows exactly the figures errata.md states, and they equal an independent
 //! recount over the stored rows.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
-use common::*;
 use entity::enums::{CampaignStatus, OrderStatus};
 use entity::{campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
 use rust_decimal::{Decimal, RoundingStrategy};

@@ -2,9 +2,7 @@
 //! once, then new figures after events land. On PostgreSQL the events are posted to a
 //! second server on the same database, so the news crosses processes by LISTEN/NOTIFY.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::{Region, UserType};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};

@@ -1,9 +1,7 @@
 //! `portfolioSummary` over the demo and over a filter, against a recount of the rows.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
-use common::*;
 use entity::enums::OrderStatus;
 use entity::{campaigns, crm_conversions, ecommerce_orders};
 use rust_decimal::{Decimal, RoundingStrategy};

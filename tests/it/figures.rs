@@ -17,12 +17,10 @@
 //! in `NOT_FIGURES` fails it too.
 //! Cases: 4 by default; `FIGURES_CASES=100 cargo test --test figures` for more.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::config::Limits;
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use chrono_tz::Tz;
-use common::*;
 use entity::enums::{CampaignStatus, ConversionType, OrderStatus, ProductCategory, Region, SendStatus};
 use entity::{Money, crm_conversions, ecommerce_orders, email_sends, users};
 use proptest::prelude::*;

@@ -1,9 +1,7 @@
 //! The first GraphQL surface: `campaigns` (filters, ordering, cursors), `campaign(id)`,
 //! `Campaign.performance`, `Campaign.emailCampaigns`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::{CampaignStatus, OrderStatus, Region, SendStatus};
 use serde_json::json;
 

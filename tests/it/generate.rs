@@ -2,10 +2,8 @@
 //! an email campaign, emails' recipients = their sends, revenue only from clicking
 //! retailers), its figures equal a recount of its rows, and a seed gives the same data.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::generate::{Plan, generate};
-use common::*;
 use entity::enums::SendStatus;
 use entity::{crm_conversions, email_campaigns, email_sends};
 use sea_orm::{EntityTrait, QueryOrder};

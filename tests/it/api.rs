@@ -1,10 +1,8 @@
 //! The API's relations in both directions, its input errors, and REST agreeing with GraphQL.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::config::Limits;
 use campaign_performance::demo;
-use common::*;
 use entity::enums::{Region, UserType};
 use serde_json::{Value, json};
 

@@ -2,11 +2,9 @@
 //! both backends; each answer is checked against one snapshot (ids and cursors redacted), so
 //! both backends must give the very same answer.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
 use campaign_performance::services::users::find_by_email;
-use common::*;
 use serde_json::{Value, json};
 
 fn operation(name: &str) -> String {

@@ -1,9 +1,7 @@
 //! Subject-line A/B analysis: rates side by side and the z-test against the best email.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
-use common::*;
 use entity::enums::Region;
 use serde_json::json;
 

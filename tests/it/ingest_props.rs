@@ -6,13 +6,11 @@
 //! and the rollups equal a recount of the raw rows.
 //! Cases: 6 by default; `PROPTEST_CASES=100 cargo test --test ingest_props` for more.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::ingest::conversions::Conversion;
 use campaign_performance::ingest::orders::Order;
 use campaign_performance::ingest::{Received, conversions, email_events, orders, sendgrid};
 use chrono::{DateTime, Duration, Utc};
-use common::*;
 use entity::enums::{CampaignStatus, ConversionType, OrderStatus, Region, SendStatus, UserType};
 use entity::{
     Money, campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_events as events_table, email_sends,

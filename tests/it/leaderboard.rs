@@ -1,11 +1,9 @@
 //! The retailer leaderboard and the regional view: the errata's top three, rows that add up
 //! to the campaign, and what a retailer may see of them.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
 use campaign_performance::services::users::find_by_email;
-use common::*;
 use entity::enums::{OrderStatus, Region};
 use serde_json::{Value, json};
 

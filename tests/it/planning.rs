@@ -1,9 +1,7 @@
 //! The brand's mutations: campaign lifecycle and budget, spend, email campaigns, sends, and
 //! the provider-neutral record mutations with their per-item outcomes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::{Region, UserType};
 use entity::{crm_conversions, email_sends};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};

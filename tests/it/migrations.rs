@@ -1,8 +1,6 @@
 //! Migrations go down and up again on both backends, leaving a working schema.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 

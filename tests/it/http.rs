@@ -1,8 +1,6 @@
 //! The real HTTP server on a loopback port: routes, status codes, GraphiQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// A request's JSON answer.

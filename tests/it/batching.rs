@@ -1,9 +1,7 @@
 //! No N+1: a nested request costs the same number of SQL statements for 1 campaign as for
 //! 50 campaigns with 10,000 sends, on both backends.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::{OrderStatus, Region};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;

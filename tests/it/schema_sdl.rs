@@ -22,7 +22,7 @@ fn schema_graphql_matches_the_code() {
 #[tokio::test]
 async fn every_element_of_the_schema_has_a_description() {
     let schema = campaign_performance::graphql::schema_builder().finish();
-    let query = include_str!("fixtures/graphql-js-introspection.graphql");
+    let query = include_str!("../fixtures/graphql-js-introspection.graphql");
     let response = schema.execute(query).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();

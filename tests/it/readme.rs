@@ -1,9 +1,7 @@
 //! The README's tour query returns exactly the answer the README shows, on the demo data.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::demo;
-use common::*;
 use serde_json::Value;
 
 /// The body of the first fenced block after `marker` in the README.

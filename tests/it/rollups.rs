@@ -4,11 +4,9 @@
 //! mends it; figures for all time (from the rollups) equal the figures of a window that
 //! holds everything (from the raw rows).
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::analytics::rollups::{rebuild, verify};
 use chrono::Duration;
-use common::*;
 use entity::enums::{OrderStatus, ProductCategory, Region, SendStatus};
 use entity::{campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};

@@ -1,10 +1,8 @@
 //! The users that bearer tokens name are remembered between requests on PostgreSQL, and
 //! forgotten as soon as their row changes, whoever changes it; SQLite reads them every time.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::auth::UserCache;
-use common::*;
 use entity::enums::Region;
 use entity::users;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbBackend, EntityTrait};

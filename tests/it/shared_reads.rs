@@ -2,9 +2,7 @@
 //! (`loaders::SharedBatches`), over the real HTTP server: every answer is the figure (or page)
 //! of every write committed before the request asked, within the caller's scope.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::enums::Region;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};

@@ -1,9 +1,7 @@
 //! Walking every page of a 1,000-row list finds each row exactly once, even with rows
 //! inserted between page reads, in every ordering.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use entity::email_sends;
 use entity::enums::{Region, SendStatus};
 use sea_orm::{ActiveValue::Set, EntityTrait};

@@ -1,9 +1,7 @@
 //! Money is exact to the cent on both backends, stored and summed, at millions of rows.
 
-mod common;
-
+use crate::common::*;
 use campaign_performance::analytics::totals;
-use common::*;
 use entity::enums::{OrderStatus, Region};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};

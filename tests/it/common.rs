@@ -410,3 +410,27 @@ pub async fn order(
     .await
     .expect("insert order")
 }
+
+/// Posts a GraphQL request to the real server at `base`, with a bearer token if given: the
+/// status and the JSON body (null when the body is not JSON).
+pub async fn post_graphql(
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (reqwest::StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({ "query": query, "variables": variables }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The `extensions.code` of a response's first error (`<none>` without one).
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<none>")
+}
