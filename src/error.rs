@@ -6,30 +6,40 @@ use axum::http::StatusCode;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, thiserror::Error)]
+///
+/// It has no `Display`, on purpose: so that `?` in a resolver converts it with its code
+/// (`From<AppError> for async_graphql::Error`), where async-graphql's blanket conversion of
+/// any `Display` would keep the message and drop the code. `message` is its text.
+#[derive(Debug, Clone)]
 pub enum AppError {
     /// The thing asked for does not exist (or the caller may not see it).
-    #[error("{0} not found")]
     NotFound(String),
     /// An argument is wrong; the message names it.
-    #[error("{0}")]
     InvalidInput(String),
-    #[error("authentication required")]
     Unauthenticated,
-    #[error("not allowed: {0}")]
     Forbidden(String),
     /// The change clashes with what is stored (a duplicate, a stale update).
-    #[error("{0}")]
     Conflict(String),
     /// Anything the database refused for reasons the client cannot fix. The detail is
     /// logged, never sent.
-    #[error("internal error")]
     Database(Arc<DbErr>),
 }
 
 impl AppError {
     pub fn invalid(argument: &str, problem: impl std::fmt::Display) -> Self {
         AppError::InvalidInput(format!("invalid `{argument}`: {problem}"))
+    }
+
+    /// What the client is told.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::InvalidInput(problem) | AppError::Conflict(problem) => problem.clone(),
+            AppError::Unauthenticated => "authentication required".into(),
+            AppError::Forbidden(why) => format!("not allowed: {why}"),
+            // The detail is logged where it happened, never sent.
+            AppError::Database(_) => "internal error".into(),
+        }
     }
 
     /// The GraphQL error code of the contract's fixed set.
@@ -80,22 +90,22 @@ impl From<DbErr> for AppError {
     }
 }
 
-impl From<Arc<AppError>> for AppError {
-    fn from(err: Arc<AppError>) -> Self {
-        (*err).clone()
-    }
-}
-
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", self.code()))
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| ext.set("code", self.code()))
     }
 }
 
-/// Resolvers end with `.map_err(gql)` (or `?` on `AppResult`) so that the code survives.
-pub type AppResult<T> = Result<T, AppError>;
-
-/// Turns any `AppError`-convertible error into a GraphQL error that carries its code.
-pub fn gql(err: impl Into<AppError>) -> async_graphql::Error {
-    err.into().extend()
+/// `?` in a resolver: the error with its code.
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
 }
+
+/// `?` on a database call in a resolver: classified (`From<DbErr>`), with its code.
+pub fn db_error(err: DbErr) -> async_graphql::Error {
+    AppError::from(err).extend()
+}
+
+pub type AppResult<T> = Result<T, AppError>;

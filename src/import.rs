@@ -800,7 +800,7 @@ fn amount(v: &str) -> Result<Money, String> {
     let decimal = Decimal::from_str_exact(v).map_err(|_| format!("{v:?} is not a decimal amount"))?;
     planning::non_negative("amount", decimal).map_err(|e| {
         // The service's message names its argument; here the column is named already.
-        let message = e.to_string();
+        let message = e.message();
         message.split_once("`: ").map_or(message.clone(), |(_, problem)| problem.to_owned())
     })
 }
@@ -969,7 +969,7 @@ async fn check_conversion_links(
     let stored_sends = linked.iter().map(|(_, _, s)| *s).filter(|s| !batch.holds(Table::EmailSends, *s));
     let mut known = crate::ingest::orders::Known::load(db, std::iter::empty(), std::iter::empty(), stored_sends)
         .await
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
+        .map_err(|e| DbErr::Custom(e.message()))?;
     // The campaigns of the email campaigns the file's own sends are of, in the files or stored.
     let mut campaign_of: HashMap<Uuid, Option<Uuid>> =
         batch.email_campaigns.iter().map(|(_, e)| (e.id, e.campaign_id)).collect();

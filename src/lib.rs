@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod batching;
 pub mod cli;
 pub mod config;
 pub mod db;

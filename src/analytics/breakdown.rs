@@ -21,6 +21,16 @@ pub enum Rows {
     Retailer(Uuid),
 }
 
+impl Rows {
+    /// The rows `scope` may read: every retailer's, or a retailer's own.
+    pub fn of(scope: crate::auth::Scope) -> Self {
+        match scope {
+            crate::auth::Scope::All => Rows::All,
+            crate::auth::Scope::Retailer(r) => Rows::Retailer(r),
+        }
+    }
+}
+
 /// One retailer's figures in one campaign, or the sum of several (`+=`, `Sum`): every
 /// field adds up over disjoint rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -94,6 +104,24 @@ pub fn group<K: Ord>(
         }
     }
     groups
+}
+
+/// One region's sum in one campaign.
+#[derive(Debug, Clone)]
+pub struct RegionFigures {
+    pub region: entity::enums::Region,
+    pub group: GroupFigures,
+}
+
+/// Sums one campaign's per-retailer figures by the retailers' regions (East, West, Central,
+/// North, South order), through `group`.
+pub fn by_region(
+    campaign: Uuid,
+    per_retailer: &HashMap<Uuid, RetailerFigures>,
+    region_of: impl Fn(&Uuid) -> Option<entity::enums::Region>,
+) -> Vec<RegionFigures> {
+    let rows = per_retailer.iter().map(|(retailer, figures)| (campaign, *retailer, *figures));
+    group(rows, region_of).into_iter().map(|(region, group)| RegionFigures { region, group }).collect()
 }
 
 /// The (campaign, retailer, figures) rows of a breakdown.

@@ -16,10 +16,14 @@ use super::performance::{
 use super::user::User;
 use super::{loaders, scope};
 use crate::analytics::Window;
+use crate::analytics::breakdown::by_region;
 use crate::analytics::{metrics, ranking, timeline};
 use crate::auth::Scope;
-use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, TimelineKey, UserId, sum_by_region};
+use crate::error::AppError;
+use crate::loaders::{
+    CampaignById, CampaignTotalsOf, CampaignWithTotals, CategoriesOf, EmailCampaignsOf, EmailTotalsOf, FunnelOf,
+    InWindow, RetailersOf, TimelineKey, UserById,
+};
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
@@ -98,17 +102,12 @@ impl Campaign {
         let Some(id) = self.0.created_by else {
             return Ok(None);
         };
-        let user = loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?;
+        let user = loaders(ctx)?.load_one(UserById(id)).await?;
         Ok(user.map(User))
     }
     /// The campaign's emails, in send order.
     async fn email_campaigns(&self, ctx: &Context<'_>) -> Result<Vec<EmailCampaign>> {
-        let rows = loaders(ctx)?
-            .email_campaigns_by_campaign
-            .load_one(CampaignId(self.0.id))
-            .await
-            .map_err(gql)?
-            .unwrap_or_default();
+        let rows = loaders(ctx)?.load_one(EmailCampaignsOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(EmailCampaign).collect())
     }
     /// The campaign's CRM conversions (a retailer sees their own).
@@ -126,8 +125,8 @@ impl Campaign {
             String,
         >,
     ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Campaign, query, spec, CrmConversion).await
     }
 
@@ -146,8 +145,8 @@ impl Campaign {
             String,
         >,
     ) -> Result<ListConnection<EcommerceOrder>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<OrderListing, _>(ctx, self.0.id, OrderParent::Campaign, query, spec, EcommerceOrder).await
     }
 
@@ -166,16 +165,16 @@ impl Campaign {
         from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<RetailerPerformance>> {
-        let key = self.in_window(from, to)?;
+        let key = self.in_window(RetailersOf, from, to)?;
         if first.is_some_and(|n| n < 0) {
-            return Err(gql(AppError::invalid("first", "must not be negative")));
+            return Err(AppError::invalid("first", "must not be negative").into());
         }
         let loaders = loaders(ctx)?;
-        let figures = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        let users = loaders.user_by_id.load_many(figures.keys().map(|id| UserId(*id))).await.map_err(gql)?;
+        let figures = loaders.load_one(key).await?.unwrap_or_default();
+        let users = loaders.load_many(figures.keys().map(|id| UserById(*id))).await?;
         let mut rows: Vec<_> = figures
             .iter()
-            .map(|(id, f)| (users.get(&UserId(*id)).map(|u| u.name.clone()).unwrap_or_default(), *f, *id))
+            .map(|(id, f)| (users.get(&UserById(*id)).map(|u| u.name.clone()).unwrap_or_default(), *f, *id))
             .collect();
         ranking::rank(&mut rows, order_by.unwrap_or_default().into());
         let take = first.map_or(rows.len(), |n| n as usize);
@@ -198,15 +197,15 @@ impl Campaign {
         from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<RegionPerformance>> {
-        let key = self.in_window(from, to)?;
+        let key = self.in_window(RetailersOf, from, to)?;
         if !scope(ctx)?.sees_other_retailers() {
             return Ok(Vec::new());
         }
         // The leaderboard's rows, summed: the page reads the breakdown once.
         let loaders = loaders(ctx)?;
-        let per_retailer = loaders.retailer_breakdown.load_one(key).await.map_err(gql)?.unwrap_or_default();
-        let users = loaders.user_by_id.load_many(per_retailer.keys().map(|id| UserId(*id))).await.map_err(gql)?;
-        let regions = sum_by_region(self.0.id, &per_retailer, |id| users.get(&UserId(*id)).and_then(|u| u.region));
+        let per_retailer = loaders.load_one(key).await?.unwrap_or_default();
+        let users = loaders.load_many(per_retailer.keys().map(|id| UserById(*id))).await?;
+        let regions = by_region(self.0.id, &per_retailer, |id| users.get(&UserById(*id)).and_then(|u| u.region));
         Ok(regions.iter().map(|r| RegionPerformance::compute(r.region, &r.group)).collect())
     }
 
@@ -220,10 +219,11 @@ impl Campaign {
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Funnel> {
         let loaders = loaders(ctx)?;
-        let id = self.in_window(from, to)?;
-        let (totals, conversions) =
-            tokio::try_join!(loaders.campaign_totals.load_one(id), loaders.campaign_conversions.load_one(id))
-                .map_err(gql)?;
+        let window = window(from, to)?;
+        let (totals, conversions) = tokio::try_join!(
+            loaders.load_one(InWindow::new(CampaignTotalsOf(self.0.id), window)),
+            loaders.load_one(InWindow::new(FunnelOf(self.0.id), window))
+        )?;
         let (converted, retailers) = conversions.unwrap_or_default();
         Ok(Funnel::compute(&totals.unwrap_or_default().email.counts, converted, retailers))
     }
@@ -237,8 +237,8 @@ impl Campaign {
         from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<CategoryPerformance>> {
-        let key = self.in_window(from, to)?;
-        let rows = loaders(ctx)?.campaign_categories.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let key = self.in_window(CategoriesOf, from, to)?;
+        let rows = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         let mut out: Vec<CategoryPerformance> = rows
             .iter()
             .map(|(category, n, revenue)| CategoryPerformance {
@@ -282,14 +282,14 @@ impl Campaign {
             None => chrono_tz::UTC,
             Some(name) => name
                 .parse()
-                .map_err(|_| gql(AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name"))))?,
+                .map_err(|_| AppError::invalid("timeZone", format!("{name:?} is not an IANA time zone name")))?,
         };
         let key = TimelineKey {
-            campaign: CampaignId(self.0.id),
+            campaign: self.0.id,
             resolution: timeline::Resolution::for_buckets(&tz, interval.into()),
             window: window(from, to)?,
         };
-        let rows = loaders(ctx)?.campaign_timeline.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let rows = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         // The buckets shown: those of the range, or (on an open side) of the campaign's dates
         // widened to every event counted.
         let data = timeline::span(&rows);
@@ -297,10 +297,10 @@ impl Campaign {
         let latest = [self.0.end_date, data.map(|d| d.1)].into_iter().flatten().max();
         let (Some(first), Some(last)) = (from.or(earliest), to.or(latest)) else { return Ok(Vec::new()) };
         let points = timeline::buckets(&rows, interval.into(), &tz, first, last.max(first)).map_err(|max| {
-            gql(AppError::invalid(
+            AppError::invalid(
                 "interval",
                 format!("the range holds more than {max} buckets; narrow it or use a larger interval"),
-            ))
+            )
         })?;
         Ok(points.into_iter().map(Into::into).collect())
     }
@@ -315,19 +315,14 @@ impl Campaign {
         from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<Vec<SubjectLineResult>> {
-        let window = self.in_window(from, to)?.window;
+        let window = window(from, to)?;
         let loaders = loaders(ctx)?;
-        let emails =
-            loaders.email_campaigns_by_campaign.load_one(CampaignId(self.0.id)).await.map_err(gql)?.unwrap_or_default();
-        let counts = loaders
-            .email_campaign_totals
-            .load_many(emails.iter().map(|e| InWindow { key: EmailCampaignId(e.id), window }))
-            .await
-            .map_err(gql)?;
+        let emails = loaders.load_one(EmailCampaignsOf(self.0.id)).await?.unwrap_or_default();
+        let counts = loaders.load_many(emails.iter().map(|e| InWindow::new(EmailTotalsOf(e.id), window))).await?;
         let rows = emails
             .into_iter()
             .map(|e| {
-                let c = counts.get(&InWindow { key: EmailCampaignId(e.id), window }).copied().unwrap_or_default();
+                let c = counts.get(&InWindow::new(EmailTotalsOf(e.id), window)).copied().unwrap_or_default();
                 (e, c)
             })
             .collect();
@@ -350,8 +345,8 @@ impl Campaign {
         )]
         exclude_machine_opens: bool,
     ) -> Result<CampaignPerformance> {
-        let key = self.in_window(from, to)?;
-        let totals = loaders(ctx)?.campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let key = self.in_window(CampaignTotalsOf, from, to)?;
+        let totals = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         let email = super::performance::human_if(totals.email, exclude_machine_opens);
         Ok(CampaignPerformance::compute(&email, &totals.revenue, spend_for(scope(ctx)?, &self.0)))
     }
@@ -364,8 +359,13 @@ impl Campaign {
     }
 
     /// This campaign as a loader key for figures between `from` and `to`.
-    fn in_window(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<InWindow<CampaignId>> {
-        Ok(InWindow { key: CampaignId(self.0.id), window: window(from, to)? })
+    fn in_window<K>(
+        &self,
+        key: fn(Uuid) -> K,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<InWindow<K>> {
+        Ok(InWindow::new(key(self.0.id), window(from, to)?))
     }
 }
 
@@ -390,7 +390,7 @@ pub(crate) fn window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> 
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err(gql(AppError::invalid("from", format!("{f} is after `to` ({t})"))));
+        return Err(AppError::invalid("from", format!("{f} is after `to` ({t})")).into());
     }
     Ok(Window { from, to })
 }
@@ -435,11 +435,11 @@ impl CampaignQuery {
             String,
         >,
     ) -> Result<ListConnection<Campaign>> {
-        let mut query = filter.unwrap_or_default().to_query().map_err(gql)?;
+        let mut query = filter.unwrap_or_default().to_query()?;
         let paging = Paging::new(first, after, last, before);
         let ranges = figures.unwrap_or_default();
         if order_by_figure.is_none() && ranges.is_empty() {
-            let spec = CampaignOrder::spec(order_by, &paging).map_err(gql)?;
+            let spec = CampaignOrder::spec(order_by, &paging)?;
             return list::<CampaignListing, _>(ctx, query, spec, Campaign).await;
         }
         let rows = campaign_figures::within(ctx, &query, &ranges, order_by_figure.map(|o| o.figure)).await?;
@@ -450,7 +450,7 @@ impl CampaignQuery {
                 let mut ids: Vec<Uuid> = rows.iter().map(|(_, id, _)| *id).collect();
                 ids.sort();
                 query.ids = Some(ids);
-                let spec = CampaignOrder::spec(order_by, &paging).map_err(gql)?;
+                let spec = CampaignOrder::spec(order_by, &paging)?;
                 list::<CampaignListing, _>(ctx, query, spec, Campaign).await
             }
         }
@@ -464,15 +464,15 @@ impl CampaignQuery {
     ) -> Result<Option<Campaign>> {
         let loaders = loaders(ctx)?;
         if !asks_all_time_performance(ctx) {
-            let found = loaders.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
+            let found = loaders.load_one(CampaignById(id)).await?;
             return Ok(found.map(Campaign));
         }
         // The campaign and its performance's totals in one statement; `performance` then
         // finds them in the totals loader.
-        let Some((campaign, totals)) = loaders.campaign_with_totals.load_one(CampaignId(id)).await.map_err(gql)? else {
+        let Some((campaign, totals)) = loaders.load_one(CampaignWithTotals(id)).await? else {
             return Ok(None);
         };
-        loaders.campaign_totals.feed(InWindow { key: CampaignId(id), window: Window::ALL }, totals).await;
+        loaders.feed(InWindow::new(CampaignTotalsOf(id), Window::ALL), totals).await;
         Ok(Some(Campaign(campaign)))
     }
 }

@@ -12,8 +12,8 @@ use super::connection::{ListConnection, Paging, sorted_connection};
 use super::inputs::SortDirection;
 use super::{Campaign, CampaignPerformance, budget_for, db, loaders, scope, spend_for};
 use crate::analytics::Window;
-use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, InWindow};
+use crate::error::{AppError, db_error};
+use crate::loaders::{CampaignTotalsOf, InWindow};
 use crate::services::campaigns::{CampaignListing, CampaignQuery};
 use crate::services::listing::Listing;
 use async_graphql::{Context, Enum, InputObject, Result};
@@ -86,15 +86,15 @@ pub async fn within(
 ) -> Result<Vec<(Option<f64>, Uuid, Campaign)>> {
     if let Some(r) = ranges.iter().find(|r| r.min.zip(r.max).is_some_and(|(lo, hi)| lo > hi)) {
         let message = format!("the range of {:?} has min {:?} above max {:?}", r.figure, r.min, r.max);
-        return Err(gql(AppError::invalid("figures", message)));
+        return Err(AppError::invalid("figures", message).into());
     }
     let scope = scope(ctx)?;
-    let campaigns = CampaignListing::select(scope, query).all(db(ctx)).await.map_err(|e| gql(AppError::from(e)))?;
-    let keys = campaigns.iter().map(|c| InWindow { key: CampaignId(c.id), window: Window::ALL });
-    let totals = loaders(ctx)?.campaign_totals.load_many(keys).await.map_err(gql)?;
+    let campaigns = CampaignListing::select(scope, query).all(db(ctx)).await.map_err(db_error)?;
+    let keys = campaigns.iter().map(|c| InWindow::new(CampaignTotalsOf(c.id), Window::ALL));
+    let totals = loaders(ctx)?.load_many(keys).await?;
     let mut rows = Vec::with_capacity(campaigns.len());
     for campaign in campaigns {
-        let key = InWindow { key: CampaignId(campaign.id), window: Window::ALL };
+        let key = InWindow::new(CampaignTotalsOf(campaign.id), Window::ALL);
         let totals = totals.get(&key).cloned().unwrap_or_default();
         let performance = CampaignPerformance::compute(&totals.email, &totals.revenue, spend_for(scope, &campaign));
         let budget = budget_for(scope, &campaign);
@@ -128,5 +128,5 @@ pub fn ordered(
     paging: &Paging,
 ) -> Result<ListConnection<Campaign>> {
     let ordering = format!("FIGURE_{:?}", order.figure).to_uppercase();
-    sorted_connection(rows, &ordering, order.direction.into(), paging).map_err(gql)
+    Ok(sorted_connection(rows, &ordering, order.direction.into(), paging)?)
 }

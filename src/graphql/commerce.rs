@@ -5,8 +5,7 @@ use super::enums::{ConversionType, OrderStatus, ProductCategory};
 use super::node::{Kind, global_id};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
-use crate::error::gql;
-use crate::loaders::{CampaignId, SendId};
+use crate::loaders::{CampaignById, SendById};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{crm_conversions, ecommerce_orders};
@@ -15,7 +14,7 @@ use uuid::Uuid;
 
 async fn campaign(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Campaign>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?.map(Campaign))
+    Ok(loaders(ctx)?.load_one(CampaignById(id)).await?.map(Campaign))
 }
 
 /// A conversion recorded by the CRM: a sale, lead, signup or demo request.
@@ -64,12 +63,7 @@ impl CrmConversion {
     /// The email send that led to it, when attributed.
     async fn email_send(&self, ctx: &Context<'_>) -> Result<Option<EmailSend>> {
         let Some(id) = self.0.email_send_id else { return Ok(None) };
-        Ok(loaders(ctx)?
-            .send_by_id
-            .load_one(SendId(id))
-            .await
-            .map_err(gql)?
-            .map(|send| EmailSend(send, PageRetailers::default())))
+        Ok(loaders(ctx)?.load_one(SendById(id)).await?.map(|send| EmailSend(send, PageRetailers::default())))
     }
 }
 

@@ -8,7 +8,7 @@ use super::node::{Kind, global_id};
 use super::performance::{EmailPerformance, human_if};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
-use crate::loaders::{CampaignId, EmailCampaignId, InWindow, SendId};
+use crate::loaders::{CampaignById, EmailCampaignById, EmailTotalsOf, EventsOf, InWindow};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, ID, Object, Result};
@@ -17,7 +17,7 @@ use entity::email_campaigns;
 use entity::{email_events, email_sends};
 use uuid::Uuid;
 
-use crate::error::{AppError, gql};
+use crate::error::AppError;
 
 /// One email of a campaign: subject, content, sender and send time.
 pub struct EmailCampaign(pub email_campaigns::Model);
@@ -56,8 +56,8 @@ impl EmailCampaign {
     /// Number of recipients: the number of sends of this email (for a retailer, of the
     /// sends to them), counted from the sends themselves (errata E3).
     async fn total_recipients(&self, ctx: &Context<'_>) -> Result<i64> {
-        let key = InWindow { key: EmailCampaignId(self.0.id), window: crate::analytics::Window::ALL };
-        let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?;
+        let key = InWindow::new(EmailTotalsOf(self.0.id), crate::analytics::Window::ALL);
+        let counts = loaders(ctx)?.load_one(key).await?;
         Ok(counts.unwrap_or_default().counts.sent)
     }
     /// When the record was created.
@@ -66,9 +66,9 @@ impl EmailCampaign {
     }
     /// The campaign this email belongs to.
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Campaign> {
-        let id = self.0.campaign_id.ok_or_else(|| gql(AppError::NotFound("campaign of this email".into())))?;
-        let campaign = loaders(ctx)?.campaign_by_id.load_one(CampaignId(id)).await.map_err(gql)?;
-        campaign.map(Campaign).ok_or_else(|| gql(AppError::NotFound(format!("campaign {id}"))))
+        let id = self.0.campaign_id.ok_or_else(|| AppError::NotFound("campaign of this email".into()))?;
+        let campaign = loaders(ctx)?.load_one(CampaignById(id)).await?;
+        Ok(campaign.map(Campaign).ok_or_else(|| AppError::NotFound(format!("campaign {id}")))?)
     }
     /// The individual sends of this email (a retailer sees their own), as a connection.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
@@ -85,8 +85,8 @@ impl EmailCampaign {
             String,
         >,
     ) -> Result<ListConnection<EmailSend>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<SendListing, _>(ctx, self.0.id, SendParent::EmailCampaign, query, spec, EmailSend).await
     }
     /// Delivery, open and click counts and rates of this email; with `from`/`to`, of the
@@ -103,8 +103,8 @@ impl EmailCampaign {
         )]
         exclude_machine_opens: bool,
     ) -> Result<EmailPerformance> {
-        let key = InWindow { key: EmailCampaignId(self.0.id), window: super::campaign::window(from, to)? };
-        let counts = loaders(ctx)?.email_campaign_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let key = InWindow::new(EmailTotalsOf(self.0.id), super::campaign::window(from, to)?);
+        let counts = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         let email = human_if(counts, exclude_machine_opens);
         Ok(EmailPerformance::compute(&email.counts, email.retailers))
     }
@@ -164,15 +164,14 @@ impl EmailSend {
     /// What the email provider reported about this send, in time order (repeats of a
     /// provider's event appear once): the engagement timeline.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<EmailEvent>> {
-        let events = loaders(ctx)?.events_by_send.load_one(SendId(self.0.id)).await.map_err(gql)?;
+        let events = loaders(ctx)?.load_one(EventsOf(self.0.id)).await?;
         Ok(events.unwrap_or_default().into_iter().map(EmailEvent).collect())
     }
     /// The email campaign this send belongs to.
     async fn email_campaign(&self, ctx: &Context<'_>) -> Result<EmailCampaign> {
-        let id =
-            self.0.email_campaign_id.ok_or_else(|| gql(AppError::NotFound("email campaign of this send".into())))?;
-        let found = loaders(ctx)?.email_campaign_by_id.load_one(EmailCampaignId(id)).await.map_err(gql)?;
-        found.map(EmailCampaign).ok_or_else(|| gql(AppError::NotFound(format!("email campaign {id}"))))
+        let id = self.0.email_campaign_id.ok_or_else(|| AppError::NotFound("email campaign of this send".into()))?;
+        let found = loaders(ctx)?.load_one(EmailCampaignById(id)).await?;
+        Ok(found.map(EmailCampaign).ok_or_else(|| AppError::NotFound(format!("email campaign {id}")))?)
     }
     /// The retailer the email was sent for.
     async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -193,8 +192,8 @@ impl EmailSend {
             String,
         >,
     ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::EmailSend, query, spec, CrmConversion).await
     }
 }

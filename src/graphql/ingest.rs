@@ -3,7 +3,7 @@
 //! key per item), and the quarantine of what could not be applied.
 
 use super::enums::{ConversionType, EmailEventType, OrderStatus, ProductCategory, QuarantineKind};
-use crate::error::{AppError, gql};
+use crate::error::AppError;
 use crate::ingest::conversions::Conversion;
 use crate::ingest::orders::Order;
 use crate::ingest::send_state::EmailEvent;
@@ -216,11 +216,11 @@ impl IngestQuery {
         #[graphql(desc = "Also list items applied since.", default)] include_resolved: bool,
         #[graphql(desc = "How many, at most 500.", default = 100)] first: i32,
     ) -> Result<Vec<QuarantinedItem>> {
-        super::caller(ctx)?.require_admin().map_err(gql)?;
+        super::caller(ctx)?.require_admin()?;
         if !(0..=500).contains(&first) {
-            return Err(gql(AppError::invalid("first", "must be between 0 and 500")));
+            return Err(AppError::invalid("first", "must be between 0 and 500").into());
         }
-        let items = quarantine::list(super::db(ctx), include_resolved, first as u64).await.map_err(gql)?;
+        let items = quarantine::list(super::db(ctx), include_resolved, first as u64).await?;
         Ok(items.into_iter().map(QuarantinedItem).collect())
     }
 }
@@ -255,7 +255,7 @@ fn key(argument: &str, value: &str) -> Result<String, AppError> {
 }
 
 fn time(argument: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    ingest::plausible_time(t).map_err(|e| gql(AppError::invalid(argument, e)))
+    ingest::plausible_time(t).map_err(|e| AppError::invalid(argument, e).into())
 }
 
 /// The item in its neutral form, as stored in the event log or the quarantine.
@@ -282,12 +282,12 @@ impl IngestMutation {
         #[graphql(desc = "The provider's name (not `sendgrid`, which has its webhook).")] source: String,
         #[graphql(desc = "The events (at most 10,000).")] events: Vec<EmailEventInput>,
     ) -> Result<RecordResult> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
-        let source = self::source(&source).map_err(gql)?;
-        batch_size("events", events.len()).map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
+        let source = self::source(&source)?;
+        batch_size("events", events.len())?;
         let mut batch = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
-            let k = key(&format!("events[{i}].eventId"), &e.event_id).map_err(gql)?;
+            let k = key(&format!("events[{i}].eventId"), &e.event_id)?;
             let event = EmailEvent {
                 send_id: e.send_id,
                 kind: e.kind.into(),
@@ -298,7 +298,7 @@ impl IngestMutation {
             batch.push(received(&source, k, event));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::email_events::apply(super::db(ctx), batch).await.map_err(gql)?;
+        let report = ingest::email_events::apply(super::db(ctx), batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 
@@ -310,25 +310,25 @@ impl IngestMutation {
         #[graphql(desc = "The CRM's name.")] source: String,
         #[graphql(desc = "The conversions (at most 10,000).")] conversions: Vec<ConversionInput>,
     ) -> Result<RecordResult> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
-        let source = self::source(&source).map_err(gql)?;
-        batch_size("conversions", conversions.len()).map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
+        let source = self::source(&source)?;
+        batch_size("conversions", conversions.len())?;
         let mut batch = Vec::with_capacity(conversions.len());
         for (i, c) in conversions.into_iter().enumerate() {
-            let k = key(&format!("conversions[{i}].conversionId"), &c.conversion_id).map_err(gql)?;
+            let k = key(&format!("conversions[{i}].conversionId"), &c.conversion_id)?;
             let conversion = Conversion {
                 campaign_id: c.campaign_id,
                 retailer_id: c.retailer_id,
                 email_send_id: c.email_send_id,
                 conversion_type: c.conversion_type.into(),
-                value: non_negative(&format!("conversions[{i}].value"), c.value).map_err(gql)?,
+                value: non_negative(&format!("conversions[{i}].value"), c.value)?,
                 occurred_at: time(&format!("conversions[{i}].occurredAt"), c.occurred_at)?,
                 product_category: c.product_category.map(Into::into),
             };
             batch.push(received(&source, k, conversion));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::conversions::apply(super::db(ctx), batch).await.map_err(gql)?;
+        let report = ingest::conversions::apply(super::db(ctx), batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 
@@ -340,22 +340,22 @@ impl IngestMutation {
         #[graphql(desc = "The shop's name (not `shopify`, which has its webhook).")] source: String,
         #[graphql(desc = "The orders (at most 10,000), each a version of an order.")] orders: Vec<OrderInput>,
     ) -> Result<RecordResult> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
-        let source = self::source(&source).map_err(gql)?;
-        batch_size("orders", orders.len()).map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
+        let source = self::source(&source)?;
+        batch_size("orders", orders.len())?;
         let mut batch = Vec::with_capacity(orders.len());
         for (i, o) in orders.into_iter().enumerate() {
             let order = Order {
-                order_id: key(&format!("orders[{i}].orderId"), &o.order_id).map_err(gql)?,
+                order_id: key(&format!("orders[{i}].orderId"), &o.order_id)?,
                 updated_at: time(&format!("orders[{i}].updatedAt"), o.updated_at)?,
                 campaign_id: o.campaign_id,
                 utm_campaign: o.utm_campaign,
                 retailer_id: o.retailer_id,
                 customer_email: o.customer_email,
-                value: non_negative(&format!("orders[{i}].value"), o.value).map_err(gql)?,
+                value: non_negative(&format!("orders[{i}].value"), o.value)?,
                 status: o.status.into(),
                 product_count: if o.product_count < 0 {
-                    return Err(gql(AppError::invalid(&format!("orders[{i}].productCount"), "is negative")));
+                    return Err(AppError::invalid(&format!("orders[{i}].productCount"), "is negative").into());
                 } else {
                     o.product_count
                 },
@@ -366,7 +366,7 @@ impl IngestMutation {
             batch.push(received(&source, k, order));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::orders::apply(super::db(ctx), batch).await.map_err(gql)?;
+        let report = ingest::orders::apply(super::db(ctx), batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 
@@ -378,11 +378,11 @@ impl IngestMutation {
         #[graphql(desc = "Waiting items to apply again (at most 10,000); when omitted, all, up to the 10,000 oldest.")]
         ids: Option<Vec<Uuid>>,
     ) -> Result<RecordResult> {
-        super::caller(ctx)?.require_admin().map_err(gql)?;
+        super::caller(ctx)?.require_admin()?;
         if let Some(ids) = &ids {
-            batch_size("ids", ids.len()).map_err(gql)?;
+            batch_size("ids", ids.len())?;
         }
-        let (items, report) = quarantine::reapply(super::db(ctx), ids).await.map_err(gql)?;
+        let (items, report) = quarantine::reapply(super::db(ctx), ids).await?;
         let keys = items.into_iter().map(|(item, _)| item.item_key).collect();
         Ok(finish(ctx, report, keys).await)
     }

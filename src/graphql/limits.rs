@@ -196,13 +196,13 @@ impl Executor for Api {
     async fn execute(&self, mut request: Request) -> Response {
         let mut response = match self.admit(&mut request) {
             Ok((mutation, ran)) => {
-                // The request's batches run as soon as its resolvers all wait (`loaders::RequestBatches`).
+                // The request's batches run as soon as its resolvers all wait (`batching::Watched`).
                 let mut response = match loaders_of(&request) {
                     Some(loaders) => {
                         if mutation {
                             loaders.forget_between_loads();
                         }
-                        loaders.batches.watch(self.schema.execute(request)).await
+                        loaders.watch(self.schema.execute(request)).await
                     }
                     None => self.schema.execute(request).await,
                 };

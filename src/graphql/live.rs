@@ -4,7 +4,7 @@ use super::campaign::spend_for;
 use super::performance::CampaignPerformance;
 use crate::analytics::{Window, totals};
 use crate::auth::{Scope, Session};
-use crate::error::{AppError, gql};
+use crate::error::AppError;
 use crate::ingest::Changes;
 use crate::services::campaigns::find_campaigns;
 use async_graphql::{Context, Result, Subscription};
@@ -35,13 +35,13 @@ impl SubscriptionRoot {
         // the connection's and the user's subscriptions, held while the stream lives.
         let session = ctx.data_opt::<Session>().cloned();
         let (scope, held) = match &session {
-            Some(s) => (s.caller().await.map_err(gql)?.scope(), Some(s.subscribe().map_err(gql)?)),
+            Some(s) => (s.caller().await?.scope(), Some(s.subscribe()?)),
             None => (super::scope(ctx)?, None),
         };
         let db = super::db(ctx).clone();
         // Subscribe before the first read, so no change between the two is missed.
         let mut news = ctx.data_unchecked::<Changes>().subscribe();
-        let first = figures(&db, scope, campaign_id).await.map_err(gql)?;
+        let first = figures(&db, scope, campaign_id).await?;
         Ok(async_stream::stream! {
             let _held = held;
             let mut last = first.clone();
@@ -64,7 +64,7 @@ impl SubscriptionRoot {
                     Some(s) => match s.caller().await {
                         Ok(caller) => caller.scope(),
                         Err(e) => {
-                            yield Err(gql(e));
+                            yield Err(e.into());
                             return;
                         }
                     },
@@ -77,7 +77,7 @@ impl SubscriptionRoot {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        yield Err(gql(e));
+                        yield Err(e.into());
                         return;
                     }
                 }

@@ -29,7 +29,7 @@ pub use performance::CampaignPerformance;
 
 use crate::auth::{Caller, Scope, UserCache, Viewer};
 use crate::config::Limits;
-use crate::error::{AppError, gql};
+use crate::error::AppError;
 use crate::ingest::Changes;
 use crate::loaders::{Loaders, SharedReads};
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
@@ -135,8 +135,8 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
 /// The authenticated caller, or `UNAUTHENTICATED`. Every root field starts here.
 pub(crate) fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Caller> {
     match ctx.data_opt::<Viewer>() {
-        Some(viewer) => viewer.caller().map_err(gql),
-        None => Err(gql(AppError::Unauthenticated)),
+        Some(viewer) => Ok(viewer.caller()?),
+        None => Err(AppError::Unauthenticated.into()),
     }
 }
 
@@ -148,5 +148,5 @@ pub(crate) fn scope(ctx: &Context<'_>) -> async_graphql::Result<Scope> {
 /// The request's loaders, which exist only for an authenticated caller.
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
     caller(ctx)?;
-    ctx.data::<Arc<Loaders>>().map_err(|_| gql(AppError::Unauthenticated))
+    ctx.data::<Arc<Loaders>>().map_err(|_| AppError::Unauthenticated.into())
 }

@@ -8,8 +8,8 @@ use super::commerce::{CrmConversion, EcommerceOrder};
 use super::email::{EmailCampaign, EmailSend};
 use super::user::{PageRetailers, User};
 use super::{Campaign, db, loaders, scope};
-use crate::error::{AppError, gql};
-use crate::loaders::{CampaignId, EmailCampaignId, SendId, UserId};
+use crate::error::{AppError, db_error};
+use crate::loaders::{CampaignById, EmailCampaignById, SendById, UserById};
 use crate::services::conversions::ConversionListing;
 use crate::services::listing::{Listing, ModelOf};
 use crate::services::orders::OrderListing;
@@ -103,7 +103,7 @@ impl NodeQuery {
     ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             let message = format!("{} ids; the limit is {MAX_NODES}", ids.len());
-            return Err(gql(AppError::invalid("ids", message)));
+            return Err(AppError::invalid("ids", message).into());
         }
         find(ctx, &ids).await
     }
@@ -112,21 +112,21 @@ impl NodeQuery {
 /// The objects `ids` name, each type read in one batch through its loader (conversions and
 /// orders: one statement each, within the caller's scope).
 async fn find(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
-    let decoded: Vec<(Kind, Uuid)> = ids.iter().map(|id| decode(id)).collect::<Result<_, _>>().map_err(gql)?;
+    let decoded: Vec<(Kind, Uuid)> = ids.iter().map(|id| decode(id)).collect::<Result<_, _>>()?;
     let of = |kind: Kind| decoded.iter().filter(move |(k, _)| *k == kind).map(|(_, id)| *id);
     let loaders = loaders(ctx)?;
     let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
-    for (id, c) in loaders.campaign_by_id.load_many(of(Kind::Campaign).map(CampaignId)).await.map_err(gql)? {
+    for (id, c) in loaders.load_many(of(Kind::Campaign).map(CampaignById)).await? {
         found.insert((Kind::Campaign, id.0), Node::Campaign(Campaign(c)));
     }
-    let emails = loaders.email_campaign_by_id.load_many(of(Kind::EmailCampaign).map(EmailCampaignId));
-    for (id, e) in emails.await.map_err(gql)? {
+    let emails = loaders.load_many(of(Kind::EmailCampaign).map(EmailCampaignById));
+    for (id, e) in emails.await? {
         found.insert((Kind::EmailCampaign, id.0), Node::EmailCampaign(EmailCampaign(e)));
     }
-    for (id, s) in loaders.send_by_id.load_many(of(Kind::EmailSend).map(SendId)).await.map_err(gql)? {
+    for (id, s) in loaders.load_many(of(Kind::EmailSend).map(SendById)).await? {
         found.insert((Kind::EmailSend, id.0), Node::EmailSend(EmailSend(s, PageRetailers::default())));
     }
-    for (id, u) in loaders.user_by_id.load_many(of(Kind::User).map(UserId)).await.map_err(gql)? {
+    for (id, u) in loaders.load_many(of(Kind::User).map(UserById)).await? {
         found.insert((Kind::User, id.0), Node::User(User(u)));
     }
     for row in visible::<ConversionListing>(ctx, of(Kind::CrmConversion).collect()).await? {
@@ -145,7 +145,7 @@ async fn visible<L: Listing>(ctx: &Context<'_>, ids: Vec<Uuid>) -> Result<Vec<Mo
         return Ok(Vec::new());
     }
     let select = L::select(scope(ctx)?, &Default::default()).filter(L::id_column().is_in(ids));
-    select.all(db(ctx)).await.map_err(|e| gql(AppError::from(e)))
+    select.all(db(ctx)).await.map_err(db_error)
 }
 
 #[cfg(test)]

@@ -238,13 +238,8 @@ impl RegionPerformance {
 impl RetailerPerformance {
     /// The retailer.
     async fn retailer(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<super::user::User> {
-        let user = super::loaders(ctx)?
-            .user_by_id
-            .load_one(crate::loaders::UserId(self.retailer_id))
-            .await
-            .map_err(crate::error::gql)?;
-        user.map(super::user::User)
-            .ok_or_else(|| crate::error::gql(crate::error::AppError::NotFound("retailer".into())))
+        let user = super::loaders(ctx)?.load_one(crate::loaders::UserById(self.retailer_id)).await?;
+        Ok(user.map(super::user::User).ok_or_else(|| crate::error::AppError::NotFound("retailer".into()))?)
     }
 }
 

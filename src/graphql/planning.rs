@@ -5,7 +5,6 @@ use super::campaign::Campaign;
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
 use super::inputs::optional;
-use crate::error::gql;
 use crate::ingest::Changes;
 use crate::services::planning::{self, CampaignChanges, NewCampaign, NewEmailCampaign, NewSend};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject};
@@ -112,7 +111,7 @@ impl PlanningMutation {
         #[graphql(desc = "The new campaign.")] input: CreateCampaignInput,
     ) -> Result<Campaign> {
         let caller = super::caller(ctx)?;
-        caller.require_brand().map_err(gql)?;
+        caller.require_brand()?;
         let new = NewCampaign {
             name: input.name,
             description: input.description,
@@ -122,7 +121,7 @@ impl PlanningMutation {
             utm_code: input.utm_code,
             created_by: caller.user.id,
         };
-        planning::create_campaign(super::db(ctx), new).await.map(Campaign).map_err(gql)
+        Ok(planning::create_campaign(super::db(ctx), new).await.map(Campaign)?)
     }
 
     /// Changes a campaign. Brand users and administrators.
@@ -132,7 +131,7 @@ impl PlanningMutation {
         #[graphql(desc = "The campaign's id.")] id: Uuid,
         #[graphql(desc = "The changes.")] input: UpdateCampaignInput,
     ) -> Result<Campaign> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
         let changes = CampaignChanges {
             name: input.name,
             description: optional(input.description),
@@ -142,7 +141,7 @@ impl PlanningMutation {
             budget_allocated: optional(input.budget_allocated),
             utm_code: input.utm_code,
         };
-        let updated = planning::update_campaign(super::db(ctx), id, changes).await.map_err(gql)?;
+        let updated = planning::update_campaign(super::db(ctx), id, changes).await?;
         announce(ctx, id).await;
         Ok(Campaign(updated))
     }
@@ -158,10 +157,8 @@ impl PlanningMutation {
         #[graphql(desc = "Makes retries safe: the same key for the same campaign is applied once.")]
         idempotency_key: Option<String>,
     ) -> Result<Campaign> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
-        let updated = planning::record_spend(super::db(ctx), campaign_id, amount, idempotency_key.as_deref())
-            .await
-            .map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
+        let updated = planning::record_spend(super::db(ctx), campaign_id, amount, idempotency_key.as_deref()).await?;
         announce(ctx, campaign_id).await;
         Ok(Campaign(updated))
     }
@@ -172,7 +169,7 @@ impl PlanningMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new email.")] input: CreateEmailCampaignInput,
     ) -> Result<EmailCampaign> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
         let new = NewEmailCampaign {
             campaign_id: input.campaign_id,
             subject: input.subject,
@@ -181,7 +178,7 @@ impl PlanningMutation {
             sender_name: input.sender_name,
             sent_at: input.sent_at,
         };
-        planning::create_email_campaign(super::db(ctx), new).await.map(EmailCampaign).map_err(gql)
+        Ok(planning::create_email_campaign(super::db(ctx), new).await.map(EmailCampaign)?)
     }
 
     /// Registers up to 10,000 sends of an email campaign, all or none (an error names the
@@ -192,7 +189,7 @@ impl PlanningMutation {
         #[graphql(desc = "The email campaign the sends are of.")] email_campaign_id: Uuid,
         #[graphql(desc = "The sends to register (at most 10,000).")] sends: Vec<SendInput>,
     ) -> Result<RegisterSendsResult> {
-        super::caller(ctx)?.require_brand().map_err(gql)?;
+        super::caller(ctx)?.require_brand()?;
         let sends = sends
             .into_iter()
             .map(|s| NewSend {
@@ -203,7 +200,7 @@ impl PlanningMutation {
                 sent_at: s.sent_at,
             })
             .collect();
-        let done = planning::register_sends(super::db(ctx), email_campaign_id, sends).await.map_err(gql)?;
+        let done = planning::register_sends(super::db(ctx), email_campaign_id, sends).await?;
         // At most MAX_BATCH sends per call, so the counts fit.
         let registered = done.registered as i32;
         let duplicates = (done.ids.len() - done.registered) as i32;

@@ -8,7 +8,7 @@ use super::{db, scope};
 use crate::analytics::breakdown::{self, Of, Rows};
 use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
-use crate::error::{AppError, gql};
+use crate::error::{AppError, db_error};
 use crate::services::campaigns;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entity::users;
@@ -91,7 +91,7 @@ impl PortfolioSummary {
         #[graphql(desc = "How many; default 5, at most 100.", default = 5)] first: i32,
     ) -> Result<Vec<Campaign>> {
         if !(0..=100).contains(&first) {
-            return Err(gql(AppError::invalid("first", "must be between 0 and 100")));
+            return Err(AppError::invalid("first", "must be between 0 and 100").into());
         }
         let by_id: HashMap<_, _> = self.campaigns.iter().map(|c| (c.id, c)).collect();
         Ok(self
@@ -170,11 +170,11 @@ impl PortfolioQuery {
         let scope = scope(ctx)?;
         let window = super::campaign::window(from, to)?;
         let db = db(ctx);
-        let query = filter.unwrap_or_default().to_query().map_err(gql)?;
-        let campaigns = campaigns::all_matching(db, scope, &query).await.map_err(gql)?;
+        let query = filter.unwrap_or_default().to_query()?;
+        let campaigns = campaigns::all_matching(db, scope, &query).await.map_err(db_error)?;
         let ids: Vec<uuid::Uuid> = campaigns.iter().map(|c| c.id).collect();
-        let revenue = totals::revenue_by_campaign(db, scope, window, &ids).await.map_err(gql)?;
-        let regions = regions(db, scope, window, &ids).await.map_err(gql)?;
+        let revenue = totals::revenue_by_campaign(db, scope, window, &ids).await.map_err(db_error)?;
+        let regions = regions(db, scope, window, &ids).await?;
         // ROI needs the spend, which is the brand's: a retailer's portfolio counts none.
         let spend: Vec<_> = campaigns
             .iter()

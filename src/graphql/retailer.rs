@@ -8,9 +8,8 @@ use super::user::User;
 use super::{db, scope};
 use crate::analytics::breakdown::RetailerFigures;
 use crate::analytics::ranking;
-use crate::error::gql;
-use crate::loaders::InWindow;
-use crate::loaders::UserId;
+use crate::error::db_error;
+use crate::loaders::{InWindow, RetailerTotalsOf, UserById};
 use crate::services::users::RetailerListing;
 use crate::services::users::{self, RetailerQuery as RetailerConditions};
 use async_graphql::connection::{Connection, Edge};
@@ -52,23 +51,20 @@ impl RetailerQuery {
     ) -> Result<ListConnection<User>> {
         let filter: RetailerConditions = filter.unwrap_or_default().into();
         let Some(rank_by) = rank_by else {
-            let spec = RetailerOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+            let spec = RetailerOrder::spec(order_by, &Paging::new(first, after, last, before))?;
             return list::<RetailerListing, _>(ctx, filter, spec, User).await;
         };
         // Ranked by figures: every matching retailer's figures (one batch), ranked in memory;
         // the cursor is a place in that ranking.
         let window = super::campaign::window(from, to)?;
         let ordering = format!("RANK_{rank_by:?}").to_uppercase();
-        let retailers = users::all_retailers(db(ctx), scope(ctx)?, &filter).await.map_err(gql)?;
-        let figures = loaders(ctx)?
-            .retailer_totals
-            .load_many(retailers.iter().map(|u| InWindow { key: UserId(u.id), window }))
-            .await
-            .map_err(gql)?;
+        let retailers = users::all_retailers(db(ctx), scope(ctx)?, &filter).await.map_err(db_error)?;
+        let figures =
+            loaders(ctx)?.load_many(retailers.iter().map(|u| InWindow::new(RetailerTotalsOf(u.id), window))).await?;
         let mut rows: Vec<(String, RetailerFigures, Uuid)> = retailers
             .iter()
             .map(|u| {
-                let key = InWindow { key: UserId(u.id), window };
+                let key = InWindow::new(RetailerTotalsOf(u.id), window);
                 let f = figures.get(&key).map(|g| g.figures).unwrap_or_default();
                 (u.name.clone(), f, u.id)
             })
@@ -77,7 +73,7 @@ impl RetailerQuery {
         let by_id: HashMap<Uuid, users_entity::Model> = retailers.into_iter().map(|u| (u.id, u)).collect();
         let total = rows.len() as u64;
         let paging = Paging::new(first, after, last, before);
-        let (range, has_previous, has_next) = ranked_page(&paging, &ordering, rows.len()).map_err(gql)?;
+        let (range, has_previous, has_next) = ranked_page(&paging, &ordering, rows.len())?;
         let mut connection = Connection::with_additional_fields(
             has_previous,
             has_next,
@@ -99,7 +95,7 @@ impl RetailerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The retailer's id.")] id: Uuid,
     ) -> Result<Option<User>> {
-        let user = loaders(ctx)?.user_by_id.load_one(UserId(id)).await.map_err(gql)?;
+        let user = loaders(ctx)?.load_one(UserById(id)).await?;
         Ok(user.filter(|u| u.user_type == UserType::Retailer).map(User))
     }
 }

@@ -12,8 +12,8 @@ use super::loaders;
 use super::node::{Kind, global_id};
 use super::performance::UserPerformance;
 use crate::auth::UserCache;
-use crate::error::{AppError, gql};
-use crate::loaders::{InWindow, UserId};
+use crate::error::AppError;
+use crate::loaders::{InWindow, RetailerTotalsOf, UserById};
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
 use crate::services::sends::{SendListing, SendParent};
@@ -32,20 +32,20 @@ pub struct User(pub users::Model);
 /// them (`connection::children`): each row's `retailer` then takes its own from here instead
 /// of asking the loader once per row. Empty for a row reached otherwise, which asks the loader.
 #[derive(Clone, Default)]
-pub struct PageRetailers(Option<Arc<HashMap<UserId, users::Model>>>);
+pub struct PageRetailers(Option<Arc<HashMap<UserById, users::Model>>>);
 
 impl PageRetailers {
-    pub fn new(found: HashMap<UserId, users::Model>) -> Self {
+    pub fn new(found: HashMap<UserById, users::Model>) -> Self {
         PageRetailers(Some(Arc::new(found)))
     }
 
     /// The retailer `id` (none when the caller may not see it).
     pub async fn get(&self, ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<User>> {
-        let Some(id) = id.map(UserId) else { return Ok(None) };
+        let Some(id) = id.map(UserById) else { return Ok(None) };
         if let Some(page) = &self.0 {
             return Ok(page.get(&id).cloned().map(User));
         }
-        Ok(loaders(ctx)?.user_by_id.load_one(id).await.map_err(gql)?.map(User))
+        Ok(loaders(ctx)?.load_one(id).await?.map(User))
     }
 }
 
@@ -97,8 +97,8 @@ impl User {
         #[graphql(desc = "Count from this time on.")] from: Option<DateTime<Utc>>,
         #[graphql(desc = "Count up to this time (inclusive).")] to: Option<DateTime<Utc>>,
     ) -> Result<UserPerformance> {
-        let key = InWindow { key: UserId(self.0.id), window: super::campaign::window(from, to)? };
-        let figures = super::loaders(ctx)?.retailer_totals.load_one(key).await.map_err(gql)?.unwrap_or_default();
+        let key = InWindow::new(RetailerTotalsOf(self.0.id), super::campaign::window(from, to)?);
+        let figures = super::loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(UserPerformance::compute(&figures))
     }
     /// Emails sent to this retailer.
@@ -116,8 +116,8 @@ impl User {
             String,
         >,
     ) -> Result<ListConnection<EmailSend>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<SendListing, _>(ctx, self.0.id, SendParent::Retailer, query, spec, EmailSend).await
     }
     /// This retailer's CRM conversions.
@@ -135,8 +135,8 @@ impl User {
             String,
         >,
     ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Retailer, query, spec, CrmConversion).await
     }
     /// This retailer's orders.
@@ -154,8 +154,8 @@ impl User {
             String,
         >,
     ) -> Result<ListConnection<EcommerceOrder>> {
-        let query = filter.unwrap_or_default().into_query().map_err(gql)?;
-        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before)).map_err(gql)?;
+        let query = filter.unwrap_or_default().into_query()?;
+        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before))?;
         children::<OrderListing, _>(ctx, self.0.id, OrderParent::Retailer, query, spec, EcommerceOrder).await
     }
 }
@@ -212,14 +212,14 @@ impl UserMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new user.")] input: CreateUserInput,
     ) -> Result<User> {
-        super::caller(ctx)?.require_admin().map_err(gql)?;
+        super::caller(ctx)?.require_admin()?;
         let new = NewUser {
             email: input.email,
             name: input.name,
             user_type: input.user_type.into(),
             region: input.region.map(Into::into),
         };
-        users_service::create_user(super::db(ctx), new).await.map(User).map_err(gql)
+        Ok(users_service::create_user(super::db(ctx), new).await.map(User)?)
     }
 
     /// Changes a user. Administrators only.
@@ -230,10 +230,10 @@ impl UserMutation {
         #[graphql(desc = "The changes.")] input: UpdateUserInput,
     ) -> Result<User> {
         let caller = super::caller(ctx)?;
-        caller.require_admin().map_err(gql)?;
+        caller.require_admin()?;
         let demotes = input.user_type.is_some_and(|t| t != UserType::Admin);
         if caller.user.id == id && (input.is_active == Some(false) || demotes) {
-            return Err(gql(AppError::Conflict("administrators cannot deactivate or demote themselves".into())));
+            return Err(AppError::Conflict("administrators cannot deactivate or demote themselves".into()).into());
         }
         let changes = UserChanges {
             email: input.email,
@@ -248,9 +248,9 @@ impl UserMutation {
     /// Deactivates a user: their tokens stop working at once. Administrators only.
     async fn deactivate_user(&self, ctx: &Context<'_>, #[graphql(desc = "The user's id.")] id: Uuid) -> Result<User> {
         let caller = super::caller(ctx)?;
-        caller.require_admin().map_err(gql)?;
+        caller.require_admin()?;
         if caller.user.id == id {
-            return Err(gql(AppError::Conflict("administrators cannot deactivate themselves".into())));
+            return Err(AppError::Conflict("administrators cannot deactivate themselves".into()).into());
         }
         let changes = UserChanges { is_active: Some(false), ..Default::default() };
         change_user(ctx, id, changes).await
@@ -262,5 +262,5 @@ impl UserMutation {
 async fn change_user(ctx: &Context<'_>, id: Uuid, changes: UserChanges) -> Result<User> {
     let changed = users_service::update_user(super::db(ctx), id, changes).await;
     ctx.data_unchecked::<UserCache>().forget(id);
-    changed.map(User).map_err(gql)
+    Ok(changed.map(User)?)
 }

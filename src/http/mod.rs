@@ -80,7 +80,7 @@ pub(crate) fn refuse(status: axum::http::StatusCode, message: &str, code: &str) 
 
 /// An `AppError` as an HTTP response: its status, and a body with its code.
 pub(crate) fn error_response(err: &crate::error::AppError) -> Response {
-    (err.status(), axum::Json(error_body(&err.to_string(), err.code()))).into_response()
+    (err.status(), axum::Json(error_body(&err.message(), err.code()))).into_response()
 }
 
 /// The body, up to `limit` bytes: an announced length above it is refused from the headers

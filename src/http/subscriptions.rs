@@ -41,7 +41,7 @@ pub async fn upgrade(
                     state.holdings.clone(),
                 )
                 .await
-                .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                .map_err(|e| async_graphql::Error::new(e.message()))?;
                 let mut data = Data::default();
                 data.insert(crate::auth::Viewer::User(caller));
                 data.insert(session.clone());

@@ -4,6 +4,7 @@
 
 pub mod campaigns;
 pub mod conversions;
+pub mod email_campaigns;
 pub mod listing;
 pub mod orders;
 pub mod page;

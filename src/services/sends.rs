@@ -5,10 +5,48 @@ use super::listing::{Listing, SortKind, SortValue};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
+use entity::email_events;
 use entity::email_sends::{self, Column};
 use entity::enums::SendStatus;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
+use std::collections::HashMap;
 use uuid::Uuid;
+
+/// Sends by id, those the scope may see (a retailer's own).
+pub async fn find_sends(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<email_sends::Model>, DbErr> {
+    let mut select = email_sends::Entity::find().filter(Column::Id.is_in(ids));
+    if let Some(own) = visibility::own_rows(scope, "email_sends.retailer_id") {
+        select = select.filter(own);
+    }
+    select.all(db).await
+}
+
+/// The event log of each send, in time order (every send named gets a list, maybe empty).
+/// The sends come from a read that applied the caller's scope; a send's events are as
+/// visible as the send.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    sends: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<email_events::Model>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<_>> = sends.iter().map(|id| (*id, Vec::new())).collect();
+    if sends.is_empty() {
+        return Ok(out);
+    }
+    let rows = email_events::Entity::find()
+        .filter(email_events::Column::EmailSendId.is_in(sends.iter().copied()))
+        .order_by_asc(email_events::Column::OccurredAt)
+        .order_by_asc(email_events::Column::Id)
+        .all(db)
+        .await?;
+    for row in rows {
+        out.entry(row.email_send_id).or_default().push(row);
+    }
+    Ok(out)
+}
 
 /// Which sends to list. All conditions must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

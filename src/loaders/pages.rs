@@ -1,21 +1,73 @@
-//! Paginated children of many parents at once (`EmailCampaign.sends(first, after)` for a
-//! page of email campaigns, …) and their `totalCount`s. Keys asking for the same page of the
-//! same filtered listing are answered by one statement; the batch groups keys by that. Pages
-//! are also read together with the requests of the same scope asking for the same page of
-//! children at the same time (`SharedReads`).
+//! Pages: top-level (`campaigns`, `retailers`) and of children (`EmailCampaign.sends`,
+//! `Campaign.conversions`, … for a page of parents at once), with the children's
+//! `totalCount`s. Keys asking for the same page of the same filtered listing are answered by
+//! one statement. Pages are also read together with the requests of the same scope asking for
+//! the same page at the same time (`SharedReads`): they wait for the next read and take their
+//! answer from it; as with every shared batch, a read is joined only before it starts, so
+//! each answer sees every write committed before its request asked.
 
-use super::{LoadError, LoaderContext, SharedBatches, SharedReads};
+use super::{Reader, SharedReads};
 use crate::auth::Scope;
+use crate::batching::SharedBatches;
+use crate::error::AppError;
+use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::ConversionListing;
 use crate::services::listing::{self, Listing, ModelOf, PageSpec};
 use crate::services::orders::OrderListing;
 use crate::services::page::Page;
 use crate::services::sends::SendListing;
+use crate::services::users::RetailerListing;
 use async_graphql::dataloader::Loader;
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// Which top-level page: the caller's scope, the filter and the page's spec.
+pub type TopPage<L> = (Scope, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
+
+/// The shared reads of one listing's pages: one key (`()`) per group, the page.
+pub type PageBatches<L> = SharedBatches<TopPage<L>, Arc<Page<ModelOf<L>>>, AppError, ()>;
+
+/// A listing whose top-level pages requests share.
+pub trait SharedPages: Listing {
+    fn batches(shared: &SharedReads) -> &PageBatches<Self>;
+}
+
+impl SharedPages for CampaignListing {
+    fn batches(shared: &SharedReads) -> &PageBatches<Self> {
+        &shared.campaign_pages
+    }
+}
+
+impl SharedPages for RetailerListing {
+    fn batches(shared: &SharedReads) -> &PageBatches<Self> {
+        &shared.retailer_pages
+    }
+}
+
+impl SharedReads {
+    /// One page of the rows `scope` may see matching `filter` (`listing::page`), read
+    /// together with the requests asking for the same page at the same time.
+    pub async fn page<L: SharedPages>(
+        &self,
+        db: &DatabaseConnection,
+        scope: Scope,
+        filter: &L::Filter,
+        spec: &PageSpec<L::Sort>,
+    ) -> Result<Arc<Page<ModelOf<L>>>, AppError> {
+        let group = (scope, filter.clone(), spec.clone());
+        let mut found = L::batches(self)
+            .load(group, &[()], |_| async {
+                let page = listing::page::<L>(db, scope, filter, spec).await?;
+                Ok(HashMap::from([((), Arc::new(page))]))
+            })
+            .await?;
+        // Every read of a page group is the one above, which answers its one key.
+        Ok(found.remove(&()).expect("a page read answers its key"))
+    }
+}
 
 /// A page of the children of `parent_id` under the relation `parent`.
 pub struct ChildPageKey<L: Listing> {
@@ -75,43 +127,45 @@ impl<L: Listing> Hash for ChildCountKey<L> {
 type PageGroup<L> = (<L as Listing>::Parent, <L as Listing>::Filter, PageSpec<<L as Listing>::Sort>);
 
 /// The pages of children that requests share: per scope, relation, filter and page, by parent.
-pub type ChildPageBatches<L> = SharedBatches<(Scope, PageGroup<L>), Arc<Page<ModelOf<L>>>>;
+pub type ChildPageBatches<L> = SharedBatches<(Scope, PageGroup<L>), Arc<Page<ModelOf<L>>>, AppError>;
 
 /// A listing whose pages of children requests share.
 pub trait SharedChildPages: Listing {
     fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self>;
 }
 
-macro_rules! shared_child_pages {
-    ($listing:ty, $field:ident) => {
-        impl SharedChildPages for $listing {
-            fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self> {
-                &shared.$field
-            }
-        }
-    };
+impl SharedChildPages for SendListing {
+    fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self> {
+        &shared.send_pages
+    }
 }
 
-shared_child_pages!(SendListing, send_pages);
-shared_child_pages!(ConversionListing, conversion_pages);
-shared_child_pages!(OrderListing, order_pages);
+impl SharedChildPages for ConversionListing {
+    fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self> {
+        &shared.conversion_pages
+    }
+}
+
+impl SharedChildPages for OrderListing {
+    fn child_batches(shared: &SharedReads) -> &ChildPageBatches<Self> {
+        &shared.order_pages
+    }
+}
 
 /// Pages of children: one statement per distinct (relation, filter, page) in the batch.
-pub struct ChildPagesLoader<L>(pub LoaderContext, pub std::marker::PhantomData<L>);
-
-impl<L: SharedChildPages> Loader<ChildPageKey<L>> for ChildPagesLoader<L>
+impl<L: SharedChildPages> Loader<ChildPageKey<L>> for Reader
 where
     ModelOf<L>: Clone,
 {
     type Value = Arc<Page<ModelOf<L>>>;
-    type Error = LoadError;
+    type Error = AppError;
 
-    async fn load(&self, keys: &[ChildPageKey<L>]) -> Result<HashMap<ChildPageKey<L>, Self::Value>, LoadError> {
+    async fn load(&self, keys: &[ChildPageKey<L>]) -> Result<HashMap<ChildPageKey<L>, Self::Value>, AppError> {
         let mut groups: HashMap<PageGroup<L>, Vec<Uuid>> = HashMap::new();
         for k in keys {
             groups.entry((k.parent, k.filter.clone(), k.spec.clone())).or_default().push(k.parent_id);
         }
-        let LoaderContext { db, shared, scope } = &self.0;
+        let Reader { db, shared, scope } = self;
         let mut out = HashMap::new();
         for (group, ids) in groups {
             let (parent, filter, spec) = &group;
@@ -131,22 +185,18 @@ where
 }
 
 /// Counts of children: one statement per distinct (relation, filter) in the batch.
-pub struct ChildCountsLoader<L>(pub LoaderContext, pub std::marker::PhantomData<L>);
-
-impl<L: Listing> Loader<ChildCountKey<L>> for ChildCountsLoader<L> {
+impl<L: Listing> Loader<ChildCountKey<L>> for Reader {
     type Value = u64;
-    type Error = LoadError;
+    type Error = AppError;
 
-    async fn load(&self, keys: &[ChildCountKey<L>]) -> Result<HashMap<ChildCountKey<L>, u64>, LoadError> {
+    async fn load(&self, keys: &[ChildCountKey<L>]) -> Result<HashMap<ChildCountKey<L>, u64>, AppError> {
         let mut groups: HashMap<(L::Parent, L::Filter), Vec<Uuid>> = HashMap::new();
         for k in keys {
             groups.entry((k.parent, k.filter.clone())).or_default().push(k.parent_id);
         }
         let mut out = HashMap::new();
         for ((parent, filter), ids) in groups {
-            let counts = listing::counts_by_parent::<L>(&self.0.db, self.0.scope, &filter, parent, &ids)
-                .await
-                .map_err(Arc::new)?;
+            let counts = listing::counts_by_parent::<L>(&self.db, self.scope, &filter, parent, &ids).await?;
             for (id, n) in counts {
                 out.insert(ChildCountKey { parent_id: id, parent, filter: filter.clone() }, n);
             }

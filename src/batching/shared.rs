@@ -8,7 +8,6 @@
 //! every write committed before then. If the request leading a batch goes away (a timeout, a
 //! closed connection), the requests that joined it load again.
 
-use super::LoadError;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
@@ -21,55 +20,55 @@ use uuid::Uuid;
 pub const MAX_SHARED_KEYS: usize = 500;
 
 /// What a batch found: values by key, or the error every request of the batch gets.
-type Outcome<K, V> = Option<Result<Arc<HashMap<K, V>>, LoadError>>;
+type Outcome<K, V, E> = Option<Result<Arc<HashMap<K, V>>, E>>;
 
 /// A batch that has not started: its keys so far, and the signal of its end.
-struct Open<K, V> {
+struct Open<K, V, E> {
     id: u64,
     keys: Vec<K>,
-    done: watch::Receiver<Outcome<K, V>>,
+    done: watch::Receiver<Outcome<K, V, E>>,
 }
 
 /// One group's batches: the one running, if any, and the one its end starts.
-struct Group<K, V> {
-    running: Option<(u64, watch::Receiver<Outcome<K, V>>)>,
-    open: Option<Open<K, V>>,
+struct Group<K, V, E> {
+    running: Option<(u64, watch::Receiver<Outcome<K, V, E>>)>,
+    open: Option<Open<K, V, E>>,
 }
 
-impl<K, V> Default for Group<K, V> {
+impl<K, V, E> Default for Group<K, V, E> {
     fn default() -> Self {
         Group { running: None, open: None }
     }
 }
 
-/// Shared batches of reads by key (`K`, an id unless said otherwise), per group (see the
-/// module's documentation).
-pub struct SharedBatches<G, V, K = Uuid> {
-    groups: Mutex<HashMap<G, Group<K, V>>>,
+/// Shared batches of reads by key (`K`, an id unless said otherwise), per group, whose reads
+/// fail with `E` (see the module's documentation).
+pub struct SharedBatches<G, V, E, K = Uuid> {
+    groups: Mutex<HashMap<G, Group<K, V, E>>>,
     next_id: AtomicU64,
 }
 
-impl<G, V, K> Default for SharedBatches<G, V, K> {
+impl<G, V, E, K> Default for SharedBatches<G, V, E, K> {
     fn default() -> Self {
         SharedBatches { groups: Mutex::new(HashMap::new()), next_id: AtomicU64::new(0) }
     }
 }
 
 /// What a request does with its keys.
-enum Role<K, V> {
+enum Role<K, V, E> {
     /// Wait for the open batch it joined.
-    Join(watch::Receiver<Outcome<K, V>>),
+    Join(watch::Receiver<Outcome<K, V, E>>),
     /// Lead a batch of its own: at once, or (`after`) when the running one ends.
-    Lead { id: u64, done: watch::Sender<Outcome<K, V>>, after: Option<watch::Receiver<Outcome<K, V>>> },
+    Lead { id: u64, done: watch::Sender<Outcome<K, V, E>>, after: Option<watch::Receiver<Outcome<K, V, E>>> },
 }
 
-impl<G: Hash + Eq + Clone, V: Clone, K: Hash + Ord + Clone> SharedBatches<G, V, K> {
+impl<G: Hash + Eq + Clone, V: Clone, E: Clone, K: Hash + Ord + Clone> SharedBatches<G, V, E, K> {
     /// The values of `keys` in `group`, read by `run` in a batch shared with the requests of
     /// the group that ask at the same time (`run` gets the keys of all of them).
-    pub async fn load<F, Fut>(&self, group: G, keys: &[K], run: F) -> Result<HashMap<K, V>, LoadError>
+    pub async fn load<F, Fut>(&self, group: G, keys: &[K], run: F) -> Result<HashMap<K, V>, E>
     where
         F: Fn(Vec<K>) -> Fut,
-        Fut: Future<Output = Result<HashMap<K, V>, LoadError>>,
+        Fut: Future<Output = Result<HashMap<K, V>, E>>,
     {
         loop {
             let role = self.role(&group, keys);
@@ -96,12 +95,12 @@ impl<G: Hash + Eq + Clone, V: Clone, K: Hash + Ord + Clone> SharedBatches<G, V, 
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<G, Group<K, V>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<G, Group<K, V, E>>> {
         self.groups.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Joins the group's open batch, or opens one after the running batch, or runs now.
-    fn role(&self, group: &G, keys: &[K]) -> Role<K, V> {
+    fn role(&self, group: &G, keys: &[K]) -> Role<K, V, E> {
         let mut groups = self.lock();
         let g = groups.entry(group.clone()).or_default();
         if let Some(open) = g.open.as_mut()
@@ -146,20 +145,20 @@ impl<G: Hash + Eq + Clone, V: Clone, K: Hash + Ord + Clone> SharedBatches<G, V, 
 
 /// The request leading batch `id`. Dropped before `finish` (the request went away), it
 /// closes its signal, so the requests that joined load again, and frees the group.
-struct Lead<'a, G: Hash + Eq, V, K> {
-    batches: &'a SharedBatches<G, V, K>,
+struct Lead<'a, G: Hash + Eq, V, E, K> {
+    batches: &'a SharedBatches<G, V, E, K>,
     group: G,
     id: u64,
-    done: watch::Sender<Outcome<K, V>>,
+    done: watch::Sender<Outcome<K, V, E>>,
 }
 
-impl<G: Hash + Eq, V, K> Lead<'_, G, V, K> {
-    fn finish(self, outcome: Result<Arc<HashMap<K, V>>, LoadError>) {
+impl<G: Hash + Eq, V, E, K> Lead<'_, G, V, E, K> {
+    fn finish(self, outcome: Result<Arc<HashMap<K, V>>, E>) {
         self.done.send_replace(Some(outcome));
     }
 }
 
-impl<G: Hash + Eq, V, K> Drop for Lead<'_, G, V, K> {
+impl<G: Hash + Eq, V, E, K> Drop for Lead<'_, G, V, E, K> {
     fn drop(&mut self) {
         let mut groups = self.batches.groups.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(g) = groups.get_mut(&self.group) {
@@ -179,7 +178,6 @@ impl<G: Hash + Eq, V, K> Drop for Lead<'_, G, V, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::AppError;
     use std::sync::atomic::AtomicUsize;
     use tokio::sync::Notify;
     use tokio::task::JoinHandle;
@@ -196,13 +194,13 @@ mod tests {
     }
 
     impl Reads {
-        async fn run(&self, keys: Vec<Uuid>) -> Result<HashMap<Uuid, u64>, LoadError> {
+        async fn run(&self, keys: Vec<Uuid>) -> Result<HashMap<Uuid, u64>, Failed> {
             self.runs.fetch_add(1, Ordering::SeqCst);
             let version = self.version.load(Ordering::SeqCst);
             self.keys.lock().unwrap().push(keys.clone());
             self.gate.notified().await;
             if self.fail {
-                return Err(Arc::new(AppError::Conflict("the read failed".into())));
+                return Err(Failed);
             }
             Ok(keys.into_iter().map(|k| (k, version)).collect())
         }
@@ -212,13 +210,17 @@ mod tests {
         }
     }
 
-    type Answer = JoinHandle<Result<HashMap<Uuid, u64>, LoadError>>;
+    /// The error of a failing read.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Failed;
+
+    type Answer = JoinHandle<Result<HashMap<Uuid, u64>, Failed>>;
 
     /// Shared batches over held reads, and requests made of them.
     #[derive(Default)]
     struct Setup {
         reads: Arc<Reads>,
-        batches: Arc<SharedBatches<u8, u64>>,
+        batches: Arc<SharedBatches<u8, u64, Failed>>,
     }
 
     impl Setup {
@@ -333,7 +335,7 @@ mod tests {
         t.release().await;
         t.release().await;
         for answer in answers {
-            assert!(answer.await.unwrap().is_err());
+            assert_eq!(answer.await.unwrap(), Err(Failed));
         }
         assert_eq!(t.reads.runs(), 2);
     }
