@@ -371,6 +371,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(unsafe_code, reason = "setting an environment variable; only this test reads it in this binary")]
     fn switches_take_the_usual_spellings_of_yes_and_no() {
         // Only this test sets DISABLE_INTROSPECTION in this binary.
         for (value, expected) in [("1", true), ("yes", true), ("true", true), ("on", true), ("0", false), ("no", false)]

@@ -3,6 +3,7 @@
 //! tests running in the same process would disturb.
 
 #[path = "it/common.rs"]
+#[expect(dead_code, reason = "the harness serves every test; this binary uses a part of it")]
 mod common;
 
 use campaign_performance::config::Limits;

@@ -29,9 +29,12 @@ struct Open<K, V, E> {
     done: watch::Receiver<Outcome<K, V, E>>,
 }
 
+/// A batch that started: its id and the signal of its end.
+type Running<K, V, E> = (u64, watch::Receiver<Outcome<K, V, E>>);
+
 /// One group's batches: the one running, if any, and the one its end starts.
 struct Group<K, V, E> {
-    running: Option<(u64, watch::Receiver<Outcome<K, V, E>>)>,
+    running: Option<Running<K, V, E>>,
     open: Option<Open<K, V, E>>,
 }
 

@@ -112,7 +112,7 @@ impl Campaign {
     }
     /// The campaign's CRM conversions (a retailer sees their own).
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
@@ -132,7 +132,7 @@ impl Campaign {
 
     /// The campaign's e-commerce orders (a retailer sees their own).
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn orders(
         &self,
         ctx: &Context<'_>,
@@ -417,7 +417,7 @@ impl CampaignQuery {
     /// Campaigns the caller may see, filtered and ordered, as a Relay connection (`first`
     /// defaults to 20, at most 100).
     #[graphql(complexity = "campaigns_cost(first, last, &order_by_figure, &figures, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,

@@ -72,7 +72,7 @@ impl EmailCampaign {
     }
     /// The individual sends of this email (a retailer sees their own), as a connection.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn sends(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +179,7 @@ impl EmailSend {
     }
     /// CRM conversions attributed to this send.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,

@@ -29,7 +29,7 @@ impl RetailerQuery {
     /// Retailers the caller may see (a retailer: themselves), filtered and ordered; with
     /// `rankBy`, ranked by their figures across campaigns (of `from`–`to`), best first.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn retailers(
         &self,
         ctx: &Context<'_>,

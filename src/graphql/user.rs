@@ -103,7 +103,7 @@ impl User {
     }
     /// Emails sent to this retailer.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn sends(
         &self,
         ctx: &Context<'_>,
@@ -122,7 +122,7 @@ impl User {
     }
     /// This retailer's CRM conversions.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn conversions(
         &self,
         ctx: &Context<'_>,
@@ -141,7 +141,7 @@ impl User {
     }
     /// This retailer's orders.
     #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
     async fn orders(
         &self,
         ctx: &Context<'_>,

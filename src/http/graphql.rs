@@ -96,7 +96,7 @@ fn from_url(query_string: &str) -> Option<Result<async_graphql::Request, String>
 }
 
 /// A POST body as GraphQL requests, or the refusal.
-#[allow(clippy::result_large_err)] // the refusal is the response itself, made at most once
+#[expect(clippy::result_large_err, reason = "the refusal is the response itself, made at most once")]
 fn decode(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<BatchRequest, Response> {
     let limits = &state.limits;
     if !is_json(headers) {

@@ -1,6 +1,5 @@
 //! Test harness: a fresh, migrated database per test on SQLite (always) and PostgreSQL
 //! (when `TEST_DATABASE_URL` is set), fixture builders and a `gql` helper.
-#![allow(dead_code)]
 
 use campaign_performance::auth::{Caller, Minter, Verifier, Viewer};
 use campaign_performance::config::Limits;
@@ -14,24 +13,26 @@ use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
 /// Runs the test body once per backend: `<name>::sqlite` always, `<name>::postgres` when
-/// `TEST_DATABASE_URL` is set (without it that test passes after saying it was skipped).
+/// `TEST_DATABASE_URL` is set. Without it that test passes after saying it was skipped, except
+/// in CI (`CI` or `REQUIRE_TEST_DATABASE` set, as `.ci/run` does), where it fails.
+/// The calling module imports the harness (`use crate::common::*`), which the test module
+/// takes from it with everything else it names.
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, |$db:ident| $body:block) => {
         mod $name {
-            #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let $db = $crate::common::TestDb::sqlite().await;
+                let $db = TestDb::sqlite().await;
                 $body
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($db) = $crate::common::TestDb::postgres().await else {
-                    eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+                let Some($db) = TestDb::postgres().await else {
+                    TestDb::skipped_without_postgres();
                     return;
                 };
                 $body
@@ -59,6 +60,15 @@ impl std::ops::Deref for TestDb {
 const CONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
 impl TestDb {
+    /// Says that a PostgreSQL variant was skipped; in CI, where PostgreSQL must run, fails.
+    pub fn skipped_without_postgres() {
+        let required = ["CI", "REQUIRE_TEST_DATABASE"]
+            .iter()
+            .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"));
+        assert!(!required, "TEST_DATABASE_URL is not set, and CI requires the PostgreSQL variant to run");
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+    }
+
     pub async fn sqlite() -> TestDb {
         Self::sqlite_unmigrated().await.migrated().await
     }
