@@ -1,5 +1,5 @@
 //! SeaORM entities of campaign-performance: the spec's six tables, the ingestion tables, their enums and the
-//! `Money` column type. No GraphQL and no business rules live here.
+//! `Money` column type, and the rollups' descriptions (`rollups`). No GraphQL and no business rules live here.
 
 pub mod campaigns;
 pub mod crm_conversions;
@@ -11,6 +11,7 @@ pub mod enums;
 pub mod idempotency_keys;
 pub mod money;
 pub mod quarantined_items;
+pub mod rollups;
 pub mod users;
 
 pub use money::Money;

@@ -1,6 +1,10 @@
 use crate::enums::{Region, UserType};
 use sea_orm::entity::prelude::*;
 
+/// The PostgreSQL channel on which every committed change to `users` is announced (the
+/// user's id), installed by the migration `m20251129_000007_create_users_notify`.
+pub const CHANGES_CHANNEL: &str = "campaign_performance_users";
+
 /// `users`: retailers, brand users and administrators.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]

@@ -1,11 +1,14 @@
 //! Schema migrations of campaign-performance, for PostgreSQL and SQLite.
 //!
-//! Migrations are frozen history: they never import the entity crate, so a later change
-//! to an entity cannot silently rewrite what an old migration created.
+//! Migrations are frozen history: they never import the entity crate or the server, so a later
+//! change to either cannot silently rewrite what an old migration created. Those that install
+//! rollups and their triggers (whose descriptions the server also reads, `entity::rollups`)
+//! run the statements they ran when written, kept as text (`frozen`, `src/frozen/`).
 
 pub use sea_orm_migration::prelude::*;
 
 mod columns;
+pub mod frozen;
 mod m20250101_000001_create_core_tables;
 mod m20250101_000002_create_performance_summary_view;
 mod m20251125_000001_create_ingestion_tables;
@@ -20,7 +23,21 @@ pub mod m20251129_000005_create_email_activity_hourly;
 pub mod m20251129_000006_create_email_activity_daily;
 pub mod m20251129_000007_create_users_notify;
 pub mod m20251129_000008_set_send_fillfactor;
-pub mod rollup_sql;
+
+/// The frozen statements of the migration named `name`, if it is one of the frozen ones.
+pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
+    Some(match name {
+        "m20251125_000002_create_email_rollups" => &m20251125_000002_create_email_rollups::FROZEN,
+        "m20251125_000003_create_email_activity" => &m20251125_000003_create_email_activity::FROZEN,
+        "m20251125_000004_create_email_totals" => &m20251125_000004_create_email_totals::FROZEN,
+        "m20251129_000001_create_email_activity_all" => &m20251129_000001_create_email_activity_all::FROZEN,
+        "m20251129_000002_create_conversion_rollups" => &m20251129_000002_create_conversion_rollups::FROZEN,
+        "m20251129_000003_create_order_rollups" => &m20251129_000003_create_order_rollups::FROZEN,
+        "m20251129_000005_create_email_activity_hourly" => &m20251129_000005_create_email_activity_hourly::FROZEN,
+        "m20251129_000006_create_email_activity_daily" => &m20251129_000006_create_email_activity_daily::FROZEN,
+        _ => return None,
+    })
+}
 
 pub struct Migrator;
 

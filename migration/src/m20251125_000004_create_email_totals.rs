@@ -1,29 +1,15 @@
 //! `email_totals`: all-time email counts per email campaign × retailer (the figures without
 //! a period, which most pages show), kept exact by triggers like `email_rollups`, whose
 //! counts they sum over every slot. A read costs the number of retailers, not of sends.
+//!
+//! Frozen: the statements this migration ran when it was written, per backend, are in
+//! `frozen/m20251125_000004_create_email_totals.*.sql` (the description now lives in `entity::rollups::email_totals`, which a
+//! test checks against them).
 
-use crate::m20251125_000002_create_email_rollups::SENDS;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, Source, installs_rollup};
+use crate::frozen::frozen_migration;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The rollup: counts per (email campaign, retailer).
-pub const ROLLUP: Rollup = Rollup {
-    source: "email_sends",
-    counted: SEND_COLUMNS,
-    table: "email_totals",
-    keys: &["email_campaign_id", "retailer_id"],
-    key_types: &["UUID", "UUID"],
-    counts: &["sent", "delivered", "bounced", "opened", "human_opened", "clicked"],
-    rows,
-};
-
-/// `email_rollups`' rows without the slot.
-fn rows(backend: DbBackend, source: Source<'_>, sign: &str) -> String {
-    SENDS.select(backend, source, sign, false)
-}
-
-installs_rollup!();
+frozen_migration!("m20251125_000004_create_email_totals");

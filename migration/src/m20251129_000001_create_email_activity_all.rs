@@ -2,23 +2,15 @@
 //! campaign seen by its brand reads one row per kind and slot, however many retailers sent
 //! (a read costs the length of the campaign, not its number of sends or retailers). Kept
 //! exact by the same triggers' kind.
+//!
+//! Frozen: the statements this migration ran when it was written, per backend, are in
+//! `frozen/m20251129_000001_create_email_activity_all.*.sql` (the description now lives in `entity::rollups::email_activity_all`, which a
+//! test checks against them).
 
-use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, SLOT_SECS, installs_rollup};
+use crate::frozen::frozen_migration;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The rollup: sends per (email campaign, kind, slot of the time it happened).
-pub const ROLLUP: Rollup = Rollup {
-    source: "email_sends",
-    counted: SEND_COLUMNS,
-    table: "email_activity_all",
-    keys: &["email_campaign_id", "kind", "slot"],
-    key_types: &["UUID", "INTEGER", "BIGINT"],
-    counts: &["n"],
-    rows: |backend, source, sign| activity(backend, source, sign, false, ("slot", SLOT_SECS)),
-};
-
-installs_rollup!();
+frozen_migration!("m20251129_000001_create_email_activity_all");

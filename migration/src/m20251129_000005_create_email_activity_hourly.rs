@@ -1,23 +1,15 @@
 //! `email_activity_hourly`: `email_activity_all` per UTC hour instead of 15-minute slot. A
 //! timeline in a time zone whose offsets are whole hours (UTC and most zones) reads it: a
 //! quarter of the rows for a long campaign.
+//!
+//! Frozen: the statements this migration ran when it was written, per backend, are in
+//! `frozen/m20251129_000005_create_email_activity_hourly.*.sql` (the description now lives in `entity::rollups::email_activity_hourly`, which a
+//! test checks against them).
 
-use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, installs_rollup};
+use crate::frozen::frozen_migration;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The rollup: sends per (email campaign, kind, UTC hour of the time it happened).
-pub const ROLLUP: Rollup = Rollup {
-    source: "email_sends",
-    counted: SEND_COLUMNS,
-    table: "email_activity_hourly",
-    keys: &["email_campaign_id", "kind", "hour"],
-    key_types: &["UUID", "INTEGER", "BIGINT"],
-    counts: &["n"],
-    rows: |backend, source, sign| activity(backend, source, sign, false, ("hour", 3600)),
-};
-
-installs_rollup!();
+frozen_migration!("m20251129_000005_create_email_activity_hourly");

@@ -1,22 +1,14 @@
 //! `email_activity_daily`: `email_activity_all` per UTC day. A DAY or WEEK timeline in a time
 //! zone that is UTC all year reads it: one row per kind and day, however dense the campaign.
+//!
+//! Frozen: the statements this migration ran when it was written, per backend, are in
+//! `frozen/m20251129_000006_create_email_activity_daily.*.sql` (the description now lives in `entity::rollups::email_activity_daily`, which a
+//! test checks against them).
 
-use crate::m20251125_000003_create_email_activity::activity;
-use crate::rollup_sql::{Rollup, SEND_COLUMNS, installs_rollup};
+use crate::frozen::frozen_migration;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The rollup: sends per (email campaign, kind, UTC day of the time it happened).
-pub const ROLLUP: Rollup = Rollup {
-    source: "email_sends",
-    counted: SEND_COLUMNS,
-    table: "email_activity_daily",
-    keys: &["email_campaign_id", "kind", "day"],
-    key_types: &["UUID", "INTEGER", "BIGINT"],
-    counts: &["n"],
-    rows: |backend, source, sign| activity(backend, source, sign, false, ("day", 86400)),
-};
-
-installs_rollup!();
+frozen_migration!("m20251129_000006_create_email_activity_daily");

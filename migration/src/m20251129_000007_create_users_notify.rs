@@ -8,7 +8,8 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The channel; the server listens on the same name.
+/// The channel (frozen here; the server listens on `entity::users::CHANGES_CHANNEL`, which a
+/// test checks is the same).
 pub const CHANNEL: &str = "campaign_performance_users";
 
 #[async_trait::async_trait]

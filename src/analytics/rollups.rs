@@ -1,30 +1,15 @@
 //! The rollups' own upkeep: `verify` recomputes them from the raw rows and lists every
 //! difference; `rebuild` replaces them with that recomputation. The triggers that keep them
-//! exact on every change live in the migrations that created them.
+//! exact on every change were installed by the migrations that created them.
 
-use migration::rollup_sql::Rollup;
-use migration::{
-    m20251125_000002_create_email_rollups as email_rollups, m20251125_000003_create_email_activity as email_activity,
-    m20251125_000004_create_email_totals as email_totals, m20251129_000001_create_email_activity_all as activity_all,
-    m20251129_000002_create_conversion_rollups as conversion_rollups,
-    m20251129_000003_create_order_rollups as order_rollups,
-    m20251129_000005_create_email_activity_hourly as activity_hourly,
-    m20251129_000006_create_email_activity_daily as activity_daily,
-};
+use entity::rollups::Rollup;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement, TransactionTrait};
 use uuid::Uuid;
 
-/// Every rollup, each described once in its migration.
-const ROLLUPS: [&Rollup; 8] = [
-    &email_rollups::ROLLUP,
-    &email_activity::ROLLUP,
-    &email_totals::ROLLUP,
-    &activity_all::ROLLUP,
-    &activity_hourly::ROLLUP,
-    &activity_daily::ROLLUP,
-    &conversion_rollups::ROLLUP,
-    &order_rollups::ROLLUP,
-];
+/// Every rollup, each described once (`entity::rollups`).
+fn rollups() -> impl Iterator<Item = &'static Rollup> {
+    entity::rollups::ALL.into_iter().map(|(_, rollup)| rollup)
+}
 
 /// A rollup row that differs from the recount of the raw rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +49,7 @@ pub const MAX_LISTED: usize = 10_000;
 /// `MAX_LISTED` per rollup), found by the database with one full outer join per rollup.
 pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr> {
     let mut differences = Vec::new();
-    for rollup in ROLLUPS {
+    for rollup in rollups() {
         let columns = rollup.columns();
         let nonzero = rollup.counts.iter().map(|c| format!("{c} <> 0")).collect::<Vec<_>>().join(" OR ");
         let stored = format!("SELECT {columns} FROM {} WHERE {nonzero}", rollup.table);
@@ -111,7 +96,7 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Vec<Difference>, DbErr>
 pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
     let mut written = 0;
-    for rollup in ROLLUPS {
+    for rollup in rollups() {
         txn.execute_unprepared(&format!("DELETE FROM {}", rollup.table)).await?;
         written += txn.execute_unprepared(&rollup.backfill(txn.get_database_backend())).await?.rows_affected();
     }

@@ -2,14 +2,11 @@
 
 use super::Window;
 use chrono::{DateTime, Utc};
-use migration::m20251125_000002_create_email_rollups as email_rollups;
-use migration::m20251129_000002_create_conversion_rollups as conversion_rollups;
-use migration::m20251129_000003_create_order_rollups as order_rollups;
-use migration::rollup_sql::{PerRow, SLOT_SECS, nil};
+use entity::rollups::{PerRow, SLOT_SECS, conversion_rollups, email_rollups, nil, order_rollups};
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
-pub use migration::rollup_sql::cents;
+pub use entity::rollups::cents;
 
 /// The rows of a rollup that a window holds, exactly: the rollup's rows of the 15-minute
 /// slots wholly inside the window, and the raw rows of the (at most two) slots at its edges,

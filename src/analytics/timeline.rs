@@ -11,13 +11,13 @@ use crate::services::visibility::own_retailer;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use entity::Money;
-use migration::m20251125_000003_create_email_activity::kinds as activity_kinds;
+use entity::rollups::email_activity::kinds as activity_kinds;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Seconds per slot.
-pub const SLOT_SECS: i64 = migration::rollup_sql::SLOT_SECS;
+pub const SLOT_SECS: i64 = entity::rollups::SLOT_SECS;
 /// The most buckets one timeline may have.
 pub const MAX_BUCKETS: usize = 5000;
 
@@ -325,7 +325,7 @@ pub async fn slots(
             let list = p.list(keys);
             let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
             let inside = p.stretches(&time, &cuts.raw);
-            let slot = migration::rollup_sql::slot(backend, &time);
+            let slot = entity::rollups::slot(backend, &time);
             parts.push(format!(
                 "SELECT email_campaigns.campaign_id AS campaign, {kind} AS kind, {slot} AS slot, COUNT(*) AS n, 0 AS cents
                  FROM email_sends AS s JOIN email_campaigns ON email_campaigns.id = s.email_campaign_id
@@ -348,7 +348,7 @@ pub async fn slots(
             let list = p.list(keys);
             let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
             let inside = p.stretches(&time, &cuts.raw);
-            let slot = migration::rollup_sql::slot(backend, &time);
+            let slot = entity::rollups::slot(backend, &time);
             parts.push(format!(
                 "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM({n}) AS n, SUM({cents}) AS cents
                  FROM {table} AS s WHERE s.campaign_id IN ({list}) AND {filter} AND {only}{mine} AND {inside}

@@ -15,7 +15,7 @@
 
 use crate::db::Heard;
 use entity::users;
-use migration::m20251129_000007_create_users_notify::CHANNEL;
+use entity::users::CHANGES_CHANNEL as CHANNEL;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -69,3 +69,24 @@ db_test!(check_constraints_refuse_negative_money_and_unknown_enum_values, |db| {
         }
     }
 });
+
+/// The rollups the server reads (`entity::rollups`) are the ones the migrations installed:
+/// each description's statements equal, on both backends, the frozen statements of the
+/// migration it names. A change to a description that would change a table or a trigger
+/// fails here; it needs a new migration (and `ALL` naming it).
+#[test]
+fn rollup_descriptions_match_the_statements_their_migrations_froze() {
+    assert_eq!(entity::rollups::ALL.len(), 8);
+    for (name, rollup) in entity::rollups::ALL {
+        let frozen = migration::frozen(name).unwrap_or_else(|| panic!("{name} is not a frozen migration"));
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let up: Vec<&str> = frozen.statements(backend, true).collect();
+            let down: Vec<&str> = frozen.statements(backend, false).collect();
+            assert!(up.len() >= 3 && !down.is_empty(), "{name}: {backend:?} has statements");
+            assert_eq!(rollup.install(backend), up, "{name} ({backend:?}): the description's install");
+            assert_eq!(rollup.remove(backend), down, "{name} ({backend:?}): the description's removal");
+        }
+    }
+    // The channel the server listens on is the one the migration announces changes on.
+    assert_eq!(entity::users::CHANGES_CHANNEL, migration::m20251129_000007_create_users_notify::CHANNEL);
+}

@@ -1,4 +1,4 @@
-//! Rollup tables over `email_sends`, `crm_conversions` and `ecommerce_orders`, kept exact by
+//! The rollups: tables over `email_sends`, `crm_conversions` and `ecommerce_orders`, kept exact by
 //! triggers, where PostgreSQL and SQLite differ.
 //!
 //! A rollup is described by its key and count columns and by `rows`: the contribution of
@@ -7,9 +7,34 @@
 //! statement-level trigger per operation that adds the net change per key of the whole
 //! statement (`REFERENCING OLD/NEW TABLE`), in key order so concurrent writers lock rows in
 //! the same order; on SQLite (row-level triggers only) the same for each row.
+//!
+//! Runtime code reads them (`analytics`) and checks them (`verify`, `rebuild`); the migrations
+//! that installed them ran these descriptions' statements once and keep them frozen, as text
+//! (`migration/src/frozen/`). A change here that would change a table or a trigger fails the
+//! test that compares the two (`tests/it/migrations.rs`): it needs a new migration.
 
-use sea_orm_migration::prelude::{DbErr, SchemaManager};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
+
+pub mod conversion_rollups;
+pub mod email_activity;
+pub mod email_activity_all;
+pub mod email_activity_daily;
+pub mod email_activity_hourly;
+pub mod email_rollups;
+pub mod email_totals;
+pub mod order_rollups;
+
+/// Every rollup, with the migration that installed its current form.
+pub const ALL: [(&str, &Rollup); 8] = [
+    ("m20251125_000002_create_email_rollups", &email_rollups::ROLLUP),
+    ("m20251125_000003_create_email_activity", &email_activity::ROLLUP),
+    ("m20251125_000004_create_email_totals", &email_totals::ROLLUP),
+    ("m20251129_000001_create_email_activity_all", &email_activity_all::ROLLUP),
+    ("m20251129_000002_create_conversion_rollups", &conversion_rollups::ROLLUP),
+    ("m20251129_000003_create_order_rollups", &order_rollups::ROLLUP),
+    ("m20251129_000005_create_email_activity_hourly", &email_activity_hourly::ROLLUP),
+    ("m20251129_000006_create_email_activity_daily", &email_activity_daily::ROLLUP),
+];
 
 /// Seconds per slot (as `analytics::timeline::SLOT_SECS`).
 pub const SLOT_SECS: i64 = 900;
@@ -110,25 +135,6 @@ impl Source<'_> {
     }
 }
 
-/// `impl MigrationTrait for Migration` of a module whose `ROLLUP` the migration installs (up)
-/// and removes (down); the module keeps its own `#[derive(DeriveMigrationName)]`, which names
-/// the migration after the file.
-macro_rules! installs_rollup {
-    () => {
-        #[async_trait::async_trait]
-        impl MigrationTrait for Migration {
-            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-                ROLLUP.install(manager).await
-            }
-
-            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-                ROLLUP.remove(manager).await
-            }
-        }
-    };
-}
-pub(crate) use installs_rollup;
-
 pub struct Rollup {
     pub table: &'static str,
     /// The raw table it counts.
@@ -155,36 +161,25 @@ impl Rollup {
         format!("INSERT INTO {} ({}) {}", self.table, self.columns(), self.from_raw(backend))
     }
 
-    /// Creates the table, fills it from the raw rows and installs the triggers.
-    pub async fn install(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        let backend = manager.get_database_backend();
-        let db = manager.get_connection();
+    /// What installing it runs: creates the table, fills it from the raw rows and installs
+    /// the triggers.
+    pub fn install(&self, backend: DbBackend) -> Vec<String> {
         let keys: Vec<String> =
             self.keys.iter().zip(self.key_types).map(|(k, t)| format!("{k} {t} NOT NULL")).collect();
         let counts: Vec<String> = self.counts.iter().map(|c| format!("{c} BIGINT NOT NULL DEFAULT 0")).collect();
-        db.execute_unprepared(&format!(
+        let table = format!(
             "CREATE TABLE {} ({}, {}, PRIMARY KEY ({}))",
             self.table,
             keys.join(", "),
             counts.join(", "),
             self.keys.join(", ")
-        ))
-        .await?;
-        db.execute_unprepared(&self.backfill(backend)).await?;
-        for sql in self.triggers(backend) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        );
+        [vec![table, self.backfill(backend)], self.triggers(backend)].concat()
     }
 
-    /// Drops the triggers and the table.
-    pub async fn remove(&self, manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in self.drop_triggers(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        db.execute_unprepared(&format!("DROP TABLE {}", self.table)).await?;
-        Ok(())
+    /// What removing it runs: drops the triggers and the table.
+    pub fn remove(&self, backend: DbBackend) -> Vec<String> {
+        [self.drop_triggers(backend), vec![format!("DROP TABLE {}", self.table)]].concat()
     }
 
     /// The rollup's rows recounted from the raw table.
