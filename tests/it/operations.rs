@@ -5,7 +5,10 @@
 use crate::common::*;
 use campaign_performance::demo;
 use campaign_performance::services::users::find_by_email;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 fn operation(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/operations/{name}.graphql", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -58,4 +61,40 @@ db_test!(dashboard_operations_answer_as_recorded, |db| {
     let own = gql_as(&db, &cartier, &operation("campaign_page"), json!({ "id": sample })).await;
     assert_eq!(own["campaign"]["performance"]["totalRevenue"], "8500.00");
     snapshot("campaign_page_as_retailer", own);
+});
+
+/// The SQL each backend receives for the dashboard's operations (as the brand and as a
+/// retailer), one snapshot per operation and backend (`tests/operations/sql/`): statements
+/// sorted and each listed once, parameters as placeholders. A change to what reaches the
+/// database shows in review as a change of these files (`INSTA_UPDATE=always` rewrites them).
+db_test!(dashboard_operations_send_the_recorded_sql, |db| {
+    demo::load(&*db, false).await.unwrap();
+    let overview = gql(&db, &operation("overview"), json!({})).await;
+    let sample = overview["campaigns"]["edges"][0]["node"]["id"].clone();
+    let cartier = find_by_email(&*db, demo::RETAILER_EMAIL).await.unwrap().unwrap();
+    let brand = brand_caller();
+    let backend = format!("{:?}", db.get_database_backend()).to_lowercase();
+    let runs = [
+        ("overview", &brand, json!({})),
+        ("campaign_page", &brand, json!({ "id": sample })),
+        ("retailer_page", &brand, json!({ "id": cartier.id })),
+        ("campaign_page_as_retailer", &cartier, json!({ "id": sample })),
+    ];
+    for (name, user, variables) in runs {
+        let statements = Arc::new(Mutex::new(BTreeSet::new()));
+        let mut conn = db.conn.clone();
+        let seen = statements.clone();
+        conn.set_metric_callback(move |info| {
+            let sql = info.statement.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            seen.lock().unwrap().insert(sql);
+        });
+        let text = operation(name.trim_end_matches("_as_retailer"));
+        let answer = gql_with_window(&conn, Some(user), &text, variables, std::time::Duration::ZERO).await;
+        assert!(answer["errors"].is_null(), "{name}: {answer}");
+        let listed = statements.lock().unwrap().iter().cloned().collect::<Vec<_>>().join("\n\n");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/operations/sql"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(format!("{name}.{backend}"), listed));
+    }
 });
