@@ -88,17 +88,7 @@ impl Known {
                 .await?;
             known.campaigns.extend(found);
         }
-        for chunk in dedup(retailers).chunks(CHUNK) {
-            let found: Vec<Uuid> = users::Entity::find()
-                .select_only()
-                .column(users::Column::Id)
-                .filter(users::Column::Id.is_in(chunk.iter().copied()))
-                .filter(users::Column::UserType.eq(UserType::Retailer))
-                .into_tuple()
-                .all(db)
-                .await?;
-            known.retailers.extend(found);
-        }
+        known.retailers.extend(crate::services::users::retailer_ids(db, retailers).await?);
         for chunk in dedup(sends).chunks(CHUNK) {
             let found: Vec<(Uuid, Option<Uuid>, Option<Uuid>)> = email_sends::Entity::find()
                 .select_only()

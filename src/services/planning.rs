@@ -5,8 +5,8 @@ use super::campaigns::utm_code_from;
 use crate::error::{AppError, AppResult};
 use crate::ingest::{MAX_BATCH, deliveries};
 use chrono::{DateTime, Utc};
-use entity::enums::{CampaignStatus, SendStatus, UserType};
-use entity::{Money, campaigns, email_campaigns, email_sends, users};
+use entity::enums::{CampaignStatus, SendStatus};
+use entity::{Money, campaigns, email_campaigns, email_sends};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -356,21 +356,7 @@ pub async fn register_sends(
     if email_campaigns::Entity::find_by_id(email_campaign_id).one(db).await?.is_none() {
         return Err(AppError::NotFound(format!("email campaign {email_campaign_id}")));
     }
-    let mut wanted: Vec<Uuid> = sends.iter().map(|s| s.retailer_id).collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut retailers = HashSet::new();
-    for chunk in wanted.chunks(crate::ingest::CHUNK) {
-        let found: Vec<Uuid> = users::Entity::find()
-            .select_only()
-            .column(users::Column::Id)
-            .filter(users::Column::Id.is_in(chunk.iter().copied()))
-            .filter(users::Column::UserType.eq(UserType::Retailer))
-            .into_tuple()
-            .all(db)
-            .await?;
-        retailers.extend(found);
-    }
+    let retailers = super::users::retailer_ids(db, sends.iter().map(|s| s.retailer_id)).await?;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(sends.len());
     let mut ids_in_call = HashSet::new();

@@ -8,7 +8,8 @@ use chrono::Utc;
 use entity::enums::{Region, UserType};
 use entity::users::{self, Column};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Select,
 };
 use std::convert::Infallible;
 use uuid::Uuid;
@@ -90,6 +91,29 @@ pub async fn all_retailers(
     query: &RetailerQuery,
 ) -> Result<Vec<users::Model>, DbErr> {
     RetailerListing::select(scope, query).all(db).await
+}
+
+/// Which of `ids` are retailers (read in chunks of `ingest::CHUNK` ids per statement).
+pub async fn retailer_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    let mut wanted: Vec<Uuid> = ids.into_iter().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut retailers = std::collections::HashSet::new();
+    for chunk in wanted.chunks(crate::ingest::CHUNK) {
+        let found: Vec<Uuid> = users::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .filter(Column::UserType.eq(entity::enums::UserType::Retailer))
+            .into_tuple()
+            .all(db)
+            .await?;
+        retailers.extend(found);
+    }
+    Ok(retailers)
 }
 
 /// Users by id, those the scope may see.

@@ -5,7 +5,6 @@
 use crate::common::*;
 use campaign_performance::demo;
 use campaign_performance::services::users::find_by_email;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -63,10 +62,10 @@ db_test!(dashboard_operations_answer_as_recorded, |db| {
     snapshot("campaign_page_as_retailer", own);
 });
 
-/// The SQL each backend receives for the dashboard's operations (as the brand and as a
-/// retailer), one snapshot per operation and backend (`tests/operations/sql/`): statements
-/// sorted and each listed once, parameters as placeholders. A change to what reaches the
-/// database shows in review as a change of these files (`INSTA_UPDATE=always` rewrites them).
+// The SQL each backend receives for the dashboard's operations (as the brand and as a
+// retailer), one snapshot per operation and backend (`tests/operations/sql/`): statements
+// sorted and each listed once, parameters as placeholders. A change to what reaches the
+// database shows in review as a change of these files (`INSTA_UPDATE=always` rewrites them).
 db_test!(dashboard_operations_send_the_recorded_sql, |db| {
     demo::load(&*db, false).await.unwrap();
     let overview = gql(&db, &operation("overview"), json!({})).await;
