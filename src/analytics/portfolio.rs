@@ -59,3 +59,23 @@ pub fn summarize(campaigns: &[campaigns::Model], revenue: &HashMap<Uuid, Revenue
         by_roi: with_roi.into_iter().map(|r| r.2).collect(),
     }
 }
+
+/// Per region of the retailers: the campaigns reached, retailers, senders and their summed
+/// figures over `campaigns` (the same sum as a campaign's regions, `breakdown::group`, over
+/// every campaign's rows), as `scope` may see them.
+pub async fn regions(
+    db: &sea_orm::DatabaseConnection,
+    scope: crate::auth::Scope,
+    window: super::Window,
+    campaigns: &[Uuid],
+) -> Result<std::collections::BTreeMap<entity::enums::Region, super::breakdown::GroupFigures>, sea_orm::DbErr> {
+    use super::breakdown::{self, Of, Rows};
+    let by = breakdown::by_retailer(db, Rows::of(scope), window, Of::Campaigns(campaigns)).await?;
+    let retailer_ids: std::collections::HashSet<Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
+    let mut region_of: HashMap<Uuid, entity::enums::Region> = HashMap::new();
+    if !retailer_ids.is_empty() {
+        let found = crate::services::users::find_users(db, crate::auth::Scope::All, retailer_ids).await?;
+        region_of.extend(found.into_iter().filter_map(|u| u.region.map(|r| (u.id, r))));
+    }
+    Ok(breakdown::group(breakdown::rows(&by), |r| region_of.get(r).copied()))
+}

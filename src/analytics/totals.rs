@@ -366,7 +366,8 @@ struct CategoryRow {
 }
 
 /// Conversions and their revenue per product category, per campaign (a category of `None`
-/// gathers the conversions without one).
+/// gathers the conversions without one), ranked: most revenue first, then most conversions,
+/// then by category.
 pub async fn categories_by_campaign(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -394,6 +395,9 @@ pub async fn categories_by_campaign(
     }
     for row in fetch::<CategoryRow>(db, &stmt).await? {
         out.entry(row.key).or_default().push((row.category, row.n, Money::from_cents(row.cents)));
+    }
+    for rows in out.values_mut() {
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then_with(|| a.0.cmp(&b.0)));
     }
     Ok(out)
 }

@@ -18,7 +18,6 @@ use super::{loaders, scope};
 use crate::analytics::Window;
 use crate::analytics::breakdown::by_region;
 use crate::analytics::{metrics, ranking, timeline};
-use crate::auth::Scope;
 use crate::error::AppError;
 use crate::loaders::{
     CampaignById, CampaignTotalsOf, CampaignWithTotals, CategoriesOf, EmailCampaignsOf, EmailTotalsOf, FunnelOf,
@@ -27,6 +26,7 @@ use crate::loaders::{
 use crate::services::campaigns::CampaignListing;
 use crate::services::conversions::{ConversionListing, ConversionParent};
 use crate::services::orders::{OrderListing, OrderParent};
+use crate::services::visibility;
 use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
 use entity::campaigns;
@@ -239,7 +239,7 @@ impl Campaign {
     ) -> Result<Vec<CategoryPerformance>> {
         let key = self.in_window(CategoriesOf, from, to)?;
         let rows = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
-        let mut out: Vec<CategoryPerformance> = rows
+        Ok(rows
             .iter()
             .map(|(category, n, revenue)| CategoryPerformance {
                 category: category
@@ -251,14 +251,7 @@ impl Campaign {
                 conversions: *n,
                 revenue: revenue.amount(),
             })
-            .collect();
-        out.sort_by(|a, b| {
-            b.revenue
-                .cmp(&a.revenue)
-                .then(b.conversions.cmp(&a.conversions))
-                .then_with(|| format!("{:?}", a.category).cmp(&format!("{:?}", b.category)))
-        });
-        Ok(out)
+            .collect())
     }
 
     /// The campaign's activity per hour, day or ISO week, from `from` to `to` (default: the
@@ -348,14 +341,14 @@ impl Campaign {
         let key = self.in_window(CampaignTotalsOf, from, to)?;
         let totals = loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         let email = super::performance::human_if(totals.email, exclude_machine_opens);
-        Ok(CampaignPerformance::compute(&email, &totals.revenue, spend_for(scope(ctx)?, &self.0)))
+        Ok(CampaignPerformance::compute(&email, &totals.revenue, visibility::spend_for(scope(ctx)?, &self.0)))
     }
 }
 
 impl Campaign {
     /// The campaign's budget as the caller may see it.
     fn budget(&self, ctx: &Context<'_>) -> Result<metrics::Budget> {
-        Ok(budget_for(scope(ctx)?, &self.0))
+        Ok(visibility::budget_for(scope(ctx)?, &self.0))
     }
 
     /// This campaign as a loader key for figures between `from` and `to`.
@@ -366,22 +359,6 @@ impl Campaign {
         to: Option<DateTime<Utc>>,
     ) -> Result<InWindow<K>> {
         Ok(InWindow::new(key(self.0.id), window(from, to)?))
-    }
-}
-
-/// The spend that ROI and ROAS are computed against: the campaign's, for those who see the
-/// spend (`Scope::sees_spend`); nothing for a retailer (so a retailer sees ROI 0, ROAS 0,
-/// `STANDARD`).
-pub fn spend_for(scope: Scope, campaign: &campaigns::Model) -> entity::Money {
-    if scope.sees_spend() { campaign.budget_spent } else { entity::Money::ZERO }
-}
-
-/// The campaign's budget as `scope` may see it (`Scope::sees_spend`).
-pub fn budget_for(scope: Scope, campaign: &campaigns::Model) -> metrics::Budget {
-    if scope.sees_spend() {
-        metrics::Budget::of(campaign.budget_allocated, campaign.budget_spent)
-    } else {
-        metrics::Budget::HIDDEN
     }
 }
 

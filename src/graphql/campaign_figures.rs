@@ -10,12 +10,13 @@
 
 use super::connection::{ListConnection, Paging, sorted_connection};
 use super::inputs::SortDirection;
-use super::{Campaign, CampaignPerformance, budget_for, db, loaders, scope, spend_for};
+use super::{Campaign, CampaignPerformance, db, loaders, scope};
 use crate::analytics::Window;
 use crate::error::{AppError, db_error};
 use crate::loaders::{CampaignTotalsOf, InWindow};
 use crate::services::campaigns::{CampaignListing, CampaignQuery};
 use crate::services::listing::Listing;
+use crate::services::visibility::{budget_for, spend_for};
 use async_graphql::{Context, Enum, InputObject, Result};
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;

@@ -1,12 +1,12 @@
 //! Subscriptions (graphql-ws over WebSocket at `/graphql/ws`): figures pushed as they move.
 
-use super::campaign::spend_for;
 use super::performance::CampaignPerformance;
 use crate::analytics::{Window, totals};
 use crate::auth::{Scope, Session};
 use crate::error::AppError;
 use crate::ingest::Changes;
 use crate::services::campaigns::find_campaigns;
+use crate::services::visibility::spend_for;
 use async_graphql::{Context, Result, Subscription};
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;

@@ -23,7 +23,7 @@ mod portfolio;
 mod retailer;
 mod user;
 
-pub use campaign::{Campaign, budget_for, spend_for};
+pub use campaign::Campaign;
 pub use limits::{Api, MUTATION_OVER_GET, QueriesOnly, RequestId};
 pub use performance::CampaignPerformance;
 

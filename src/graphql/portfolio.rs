@@ -5,16 +5,14 @@ use super::enums::{CampaignStatus, Region};
 use super::inputs::CampaignFilter;
 use super::performance::{EmailPerformance, RevenueFigures};
 use super::{db, scope};
-use crate::analytics::breakdown::{self, Of, Rows};
 use crate::analytics::{Window, portfolio, totals};
 use crate::auth::Scope;
 use crate::error::{AppError, db_error};
 use crate::services::campaigns;
 use async_graphql::{Context, Object, Result, SimpleObject};
-use entity::users;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::{HashMap, HashSet};
+
+use std::collections::HashMap;
 
 /// How many campaigns have one status.
 #[derive(SimpleObject, Clone, Debug)]
@@ -109,32 +107,16 @@ impl PortfolioSummary {
     }
 }
 
-/// Per region: campaigns reached, retailers, and their summed figures (the same sum as a
-/// campaign's regions, `breakdown::group`, over every campaign's rows).
+/// Per region: campaigns reached, retailers, and their summed figures
+/// (`analytics::portfolio::regions`).
 async fn regions(
     db: &sea_orm::DatabaseConnection,
     scope: Scope,
     window: Window,
     ids: &[uuid::Uuid],
 ) -> Result<Vec<RegionSummary>, AppError> {
-    let rows = match scope {
-        Scope::All => Rows::All,
-        Scope::Retailer(r) => Rows::Retailer(r),
-    };
-    let by = breakdown::by_retailer(db, rows, window, Of::Campaigns(ids)).await?;
-    let retailer_ids: HashSet<uuid::Uuid> = by.values().flat_map(|m| m.keys().copied()).collect();
-    let region_of: HashMap<uuid::Uuid, entity::enums::Region> = if retailer_ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(retailer_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|u| u.region.map(|r| (u.id, r)))
-            .collect()
-    };
-    Ok(breakdown::group(breakdown::rows(&by), |r| region_of.get(r).copied())
+    Ok(portfolio::regions(db, scope, window, ids)
+        .await?
         .into_iter()
         .map(|(region, g)| RegionSummary {
             region: region.into(),
@@ -178,7 +160,10 @@ impl PortfolioQuery {
         // ROI needs the spend, which is the brand's: a retailer's portfolio counts none.
         let spend: Vec<_> = campaigns
             .iter()
-            .map(|c| entity::campaigns::Model { budget_spent: super::spend_for(scope, c), ..c.clone() })
+            .map(|c| entity::campaigns::Model {
+                budget_spent: crate::services::visibility::spend_for(scope, c),
+                ..c.clone()
+            })
             .collect();
         let summary = portfolio::summarize(&spend, &revenue);
         Ok(PortfolioSummary { summary, sees_spend: scope.sees_spend(), campaigns, regions })

@@ -81,8 +81,9 @@ async fn with_figures(
         .into_iter()
         .map(|c| {
             let t = totals.get(&c.id).copied().unwrap_or_default();
-            let performance = CampaignPerformance::compute(&t.email, &t.revenue, crate::graphql::spend_for(scope, &c));
-            let budget = crate::graphql::budget_for(scope, &c);
+            let performance =
+                CampaignPerformance::compute(&t.email, &t.revenue, crate::services::visibility::spend_for(scope, &c));
+            let budget = crate::services::visibility::budget_for(scope, &c);
             CampaignJson {
                 id: c.id,
                 budget_remaining: budget.remaining,

@@ -65,3 +65,19 @@ pub fn own_retailer(scope: Scope) -> Option<uuid::Uuid> {
         Scope::Retailer(r) => Some(r),
     }
 }
+
+/// The spend that ROI and ROAS are computed against: the campaign's, for those who see the
+/// spend (`Scope::sees_spend`); nothing for a retailer (so a retailer sees ROI 0, ROAS 0,
+/// `STANDARD`).
+pub fn spend_for(scope: Scope, campaign: &campaigns::Model) -> entity::Money {
+    if scope.sees_spend() { campaign.budget_spent } else { entity::Money::ZERO }
+}
+
+/// The campaign's budget as `scope` may see it (`Scope::sees_spend`).
+pub fn budget_for(scope: Scope, campaign: &campaigns::Model) -> crate::analytics::metrics::Budget {
+    if scope.sees_spend() {
+        crate::analytics::metrics::Budget::of(campaign.budget_allocated, campaign.budget_spent)
+    } else {
+        crate::analytics::metrics::Budget::HIDDEN
+    }
+}
