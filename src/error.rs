@@ -14,7 +14,15 @@ use std::sync::Arc;
 pub enum AppError {
     /// The thing asked for does not exist (or the caller may not see it).
     NotFound(String),
-    /// An argument is wrong; the message names it.
+    /// An argument (or a column, or a field of an input) is wrong: which one, and how. The
+    /// one vocabulary of validation shared by mutations, REST, webhooks and `import`, which
+    /// each name the place in their own terms (`extensions.argument` in GraphQL; the column
+    /// in `import`).
+    Invalid {
+        argument: String,
+        problem: String,
+    },
+    /// The input is wrong in a way no single argument names; the message says how.
     InvalidInput(String),
     Unauthenticated,
     Forbidden(String),
@@ -27,13 +35,14 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(argument: &str, problem: impl std::fmt::Display) -> Self {
-        AppError::InvalidInput(format!("invalid `{argument}`: {problem}"))
+        AppError::Invalid { argument: argument.to_owned(), problem: problem.to_string() }
     }
 
     /// What the client is told.
     pub fn message(&self) -> String {
         match self {
             AppError::NotFound(what) => format!("{what} not found"),
+            AppError::Invalid { argument, problem } => format!("invalid `{argument}`: {problem}"),
             AppError::InvalidInput(problem) | AppError::Conflict(problem) => problem.clone(),
             AppError::Unauthenticated => "authentication required".into(),
             AppError::Forbidden(why) => format!("not allowed: {why}"),
@@ -46,7 +55,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound(_) => "NOT_FOUND",
-            AppError::InvalidInput(_) => "BAD_USER_INPUT",
+            AppError::Invalid { .. } | AppError::InvalidInput(_) => "BAD_USER_INPUT",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Conflict(_) => "CONFLICT",
@@ -57,7 +66,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::InvalidInput(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } | AppError::InvalidInput(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -92,7 +101,12 @@ impl From<DbErr> for AppError {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| ext.set("code", self.code()))
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let AppError::Invalid { argument, .. } = self {
+                ext.set("argument", argument.as_str());
+            }
+        })
     }
 }
 
