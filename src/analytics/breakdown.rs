@@ -6,6 +6,7 @@ use super::Window;
 use super::metrics::sum_by_add_assign;
 use super::metrics::{EmailCounts, RevenueTotals};
 use super::sql::{ATTRIBUTED, EmailRows, LINKED, Revenue, RevenueRows};
+use crate::services::column;
 use entity::Money;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
@@ -153,11 +154,12 @@ struct MoneyRow {
     attributed_cents: i64,
 }
 
-fn restrict(stmt: &mut SelectStatement, rows: Rows, retailer_column: &str) {
+/// Only the retailer's own rows of `table` (by its `retailer_id`), when `rows` says so.
+fn restrict(stmt: &mut SelectStatement, rows: Rows, table: &str) {
     match rows {
         Rows::All => {}
         Rows::Retailer(r) => {
-            stmt.and_where(Expr::cust(retailer_column.to_owned()).eq(r));
+            stmt.and_where(column(table, "retailer_id").eq(r));
         }
     }
 }
@@ -180,12 +182,18 @@ pub async fn by_retailer(
     of: Of<'_>,
 ) -> Result<HashMap<Uuid, HashMap<Uuid, RetailerFigures>>, DbErr> {
     let (keys, [email_key, conversion_key, order_key]) = match of {
-        Of::Campaigns(k) => {
-            (k, ["email_campaigns.campaign_id", "crm_conversions.campaign_id", "ecommerce_orders.campaign_id"])
-        }
-        Of::Retailers(k) => {
-            (k, ["email_sends.retailer_id", "crm_conversions.retailer_id", "ecommerce_orders.retailer_id"])
-        }
+        Of::Campaigns(k) => (
+            k,
+            [
+                ("email_campaigns", "campaign_id"),
+                ("crm_conversions", "campaign_id"),
+                ("ecommerce_orders", "campaign_id"),
+            ],
+        ),
+        Of::Retailers(k) => (
+            k,
+            [("email_sends", "retailer_id"), ("crm_conversions", "retailer_id"), ("ecommerce_orders", "retailer_id")],
+        ),
     };
     let mut out: HashMap<Uuid, HashMap<Uuid, RetailerFigures>> = match of {
         Of::Campaigns(k) => k.iter().map(|k| (*k, HashMap::new())).collect(),
@@ -199,17 +207,20 @@ pub async fn by_retailer(
 
     let source = EmailRows::for_window(window);
     let mut email = Query::select()
-        .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("campaign"))
-        .expr_as(Expr::cust("email_sends.retailer_id"), Alias::new("retailer"))
+        .expr_as(column("email_campaigns", "campaign_id"), Alias::new("campaign"))
+        .expr_as(column("email_sends", "retailer_id"), Alias::new("retailer"))
         .to_owned();
     EmailRows::select_counts(&mut email);
     source.from(backend, &mut email);
     email
-        .inner_join(Alias::new("email_campaigns"), Expr::cust("email_campaigns.id = email_sends.email_campaign_id"))
-        .inner_join(Alias::new("users"), Expr::cust("users.id = email_sends.retailer_id"))
-        .and_where(Expr::cust(email_key).is_in(ids()))
-        .add_group_by([Expr::cust("email_campaigns.campaign_id"), Expr::cust("email_sends.retailer_id")]);
-    restrict(&mut email, rows, "email_sends.retailer_id");
+        .inner_join(
+            Alias::new("email_campaigns"),
+            column("email_campaigns", "id").eq(column("email_sends", "email_campaign_id")),
+        )
+        .inner_join(Alias::new("users"), column("users", "id").eq(column("email_sends", "retailer_id")))
+        .and_where(column(email_key.0, email_key.1).is_in(ids()))
+        .add_group_by([column("email_campaigns", "campaign_id"), column("email_sends", "retailer_id")]);
+    restrict(&mut email, rows, "email_sends");
     for r in EmailRow::find_by_statement(backend.build(&email)).all(db).await? {
         let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
         f.email = EmailCounts {
@@ -237,18 +248,18 @@ pub async fn by_retailer(
     ] {
         let t = of.table();
         let mut stmt = Query::select()
-            .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign"))
-            .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer"))
+            .expr_as(column(t, "campaign_id"), Alias::new("campaign"))
+            .expr_as(column(t, "retailer_id"), Alias::new("retailer"))
             .expr_as(Expr::cust(of.count(counted)), Alias::new("n"))
             .expr_as(Expr::cust(of.cents(counted)), Alias::new("cents"))
             .expr_as(Expr::cust(of.cents(pending)), Alias::new("pending_cents"))
             .expr_as(Expr::cust(of.cents(attributed)), Alias::new("attributed_cents"))
             .to_owned();
         revenue.from(backend, &mut stmt, of);
-        stmt.inner_join(Alias::new("users"), Expr::cust(format!("users.id = {t}.retailer_id")))
-            .and_where(Expr::cust(key).is_in(ids()))
-            .add_group_by([Expr::cust(format!("{t}.campaign_id")), Expr::cust(format!("{t}.retailer_id"))]);
-        restrict(&mut stmt, rows, &format!("{t}.retailer_id"));
+        stmt.inner_join(Alias::new("users"), column("users", "id").eq(column(t, "retailer_id")))
+            .and_where(column(key.0, key.1).is_in(ids()))
+            .add_group_by([column(t, "campaign_id"), column(t, "retailer_id")]);
+        restrict(&mut stmt, rows, t);
         for r in MoneyRow::find_by_statement(backend.build(&stmt)).all(db).await? {
             let f = out.entry(r.campaign).or_default().entry(r.retailer).or_default();
             match of {

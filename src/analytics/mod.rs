@@ -14,7 +14,7 @@ pub mod totals;
 pub use metrics::{EmailCounts, PerformanceTier, RevenueTotals};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{ExprTrait, SimpleExpr};
 
 /// A time range that analytics count within; either end may be open. Email figures count the
 /// sends *sent* in the range (and what became of them, whenever it happened), so rates stay
@@ -29,10 +29,10 @@ impl Window {
     /// Everything, whenever it happened.
     pub const ALL: Window = Window { from: None, to: None };
 
-    /// `column` (qualified SQL) inside the range; `None` when the range is open both ways.
-    pub fn condition(&self, column: &str) -> Option<SimpleExpr> {
-        let from = self.from.map(|f| Expr::cust(column.to_owned()).gte(f));
-        let to = self.to.map(|t| Expr::cust(column.to_owned()).lte(t));
+    /// `table.column` inside the range; `None` when the range is open both ways.
+    pub fn condition(&self, table: &str, column: &str) -> Option<SimpleExpr> {
+        let from = self.from.map(|f| crate::services::column(table, column).gte(f));
+        let to = self.to.map(|t| crate::services::column(table, column).lte(t));
         match (from, to) {
             (Some(a), Some(b)) => Some(a.and(b)),
             (a, b) => a.or(b),

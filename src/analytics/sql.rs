@@ -28,22 +28,21 @@ fn period(backend: DbBackend, window: Window, rows: &PerRow, table: &str, counte
     if let Some(last) = last {
         whole.and_where(Expr::cust(format!("{table}.{} < {last}", rows.slot)));
     }
-    let time = format!("s.{}", rows.time);
     let start_of = |slot: i64| DateTime::from_timestamp(slot * SLOT_SECS, 0).unwrap_or_default();
     let mut edges = Query::select();
     for (name, expr) in keys.iter().chain(&counts) {
         edges.expr_as(Expr::cust(expr.clone()), Alias::new(*name));
     }
     edges.from_as(Alias::new(rows.source), Alias::new("s")).and_where(Expr::cust((rows.filter)("s")));
-    if let Some(within) = window.condition(&time) {
+    if let Some(within) = window.condition("s", rows.time) {
         edges.and_where(within);
     }
     let mut edge = Condition::any();
     if let Some(first) = first {
-        edge = edge.add(Expr::cust(time.clone()).lt(start_of(first + 1)));
+        edge = edge.add(crate::services::column("s", rows.time).lt(start_of(first + 1)));
     }
     if let Some(last) = last {
-        edge = edge.add(Expr::cust(time.clone()).gte(start_of(last)));
+        edge = edge.add(crate::services::column("s", rows.time).gte(start_of(last)));
     }
     edges.cond_where(edge);
     whole.union(UnionType::All, edges).to_owned()

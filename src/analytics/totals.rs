@@ -6,6 +6,7 @@ use super::metrics::{EmailCounts, EmailFigures, RevenueTotals};
 use super::sql::{ATTRIBUTED, CATEGORY, EmailRows, LINKED, Revenue, RevenueRows};
 use crate::auth::Scope;
 use crate::services::campaigns::select_by_id;
+use crate::services::column;
 use crate::services::visibility::own_rows;
 use entity::{Money, campaigns};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
@@ -23,16 +24,17 @@ pub enum EmailGrouping {
 }
 
 impl EmailGrouping {
-    fn key_column(self) -> &'static str {
+    /// The (table, column) the counts are grouped by.
+    fn key_column(self) -> (&'static str, &'static str) {
         match self {
-            EmailGrouping::Campaign => "email_campaigns.campaign_id",
-            EmailGrouping::EmailCampaign => "email_sends.email_campaign_id",
+            EmailGrouping::Campaign => ("email_campaigns", "campaign_id"),
+            EmailGrouping::EmailCampaign => ("email_sends", "email_campaign_id"),
         }
     }
 }
 
-fn key_filter(column: &str, keys: &[Uuid]) -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust(column.to_owned()).is_in(keys.iter().copied())
+fn key_filter((table, name): (&str, &str), keys: &[Uuid]) -> sea_orm::sea_query::SimpleExpr {
+    column(table, name).is_in(keys.iter().copied())
 }
 
 async fn fetch<R: FromQueryResult>(db: &impl ConnectionTrait, stmt: &impl StatementBuilder) -> Result<Vec<R>, DbErr> {
@@ -81,7 +83,7 @@ impl Part {
             Part::Email => {
                 let key = grouping.key_column();
                 let mut stmt: SelectStatement = Query::select()
-                    .expr_as(Expr::cust(key), Alias::new("key"))
+                    .expr_as(column(key.0, key.1), Alias::new("key"))
                     .expr_as(
                         // Sends to a user that is not (or no longer) a retailer do not count
                         // a retailer (a hashed look-up of the few retailers, not a join).
@@ -96,11 +98,11 @@ impl Part {
                 EmailRows::for_window(window).from(backend, &mut stmt);
                 stmt.inner_join(
                     Alias::new("email_campaigns"),
-                    Expr::cust("email_campaigns.id = email_sends.email_campaign_id"),
+                    column("email_campaigns", "id").eq(column("email_sends", "email_campaign_id")),
                 )
                 .and_where(key_filter(key, keys))
-                .add_group_by([Expr::cust(key)]);
-                if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
+                .add_group_by([column(key.0, key.1)]);
+                if let Some(own) = own_rows(scope, "email_sends") {
                     stmt.and_where(own);
                 }
                 (stmt, &["retailers", "sent", "delivered", "opened", "human_opened", "clicked", "bounced"])
@@ -122,7 +124,7 @@ impl Part {
         };
         let mut outer = Query::select()
             .expr_as(Expr::cust(format!("CAST({} AS BIGINT)", self as i64)), Alias::new("part"))
-            .expr_as(Expr::cust("part_rows.key"), Alias::new("key"))
+            .expr_as(column("part_rows", "key"), Alias::new("key"))
             .to_owned();
         for i in 0..7 {
             let number = columns.get(i).map_or("CAST(0 AS BIGINT)".to_owned(), |c| format!("part_rows.{c}"));
@@ -143,14 +145,13 @@ fn revenue_part<const N: usize>(
     sums: [(&str, String); N],
 ) -> SelectStatement {
     let t = of.table();
-    let mut stmt = Query::select().expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("key")).to_owned();
+    let mut stmt = Query::select().expr_as(column(t, "campaign_id"), Alias::new("key")).to_owned();
     for (alias, sum) in sums {
         stmt.expr_as(Expr::cust(sum), Alias::new(alias));
     }
     RevenueRows::for_window(window).from(backend, &mut stmt, of);
-    stmt.and_where(key_filter(&format!("{t}.campaign_id"), keys))
-        .add_group_by([Expr::cust(format!("{t}.campaign_id"))]);
-    if let Some(own) = own_rows(scope, &format!("{t}.retailer_id")) {
+    stmt.and_where(key_filter((t, "campaign_id"), keys)).add_group_by([column(t, "campaign_id")]);
+    if let Some(own) = own_rows(scope, t) {
         stmt.and_where(own);
     }
     stmt
@@ -286,30 +287,30 @@ pub async fn conversions_by_campaign(
         return Ok(out);
     }
     let mut converted = Query::select()
-        .expr_as(Expr::cust("email_campaigns.campaign_id"), Alias::new("key"))
+        .expr_as(column("email_campaigns", "campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT crm_conversions.email_send_id) AS BIGINT)"), Alias::new("n"))
         .from(Alias::new("crm_conversions"))
         // Only a send of the conversion's own retailer and campaign (ingestion refuses any
         // other link; rows stored before it did must not credit another retailer's funnel).
         .inner_join(
             Alias::new("email_sends"),
-            Expr::cust(
-                "email_sends.id = crm_conversions.email_send_id AND email_sends.retailer_id = crm_conversions.retailer_id",
-            ),
+            column("email_sends", "id")
+                .eq(column("crm_conversions", "email_send_id"))
+                .and(column("email_sends", "retailer_id").eq(column("crm_conversions", "retailer_id"))),
         )
         .inner_join(
             Alias::new("email_campaigns"),
-            Expr::cust(
-                "email_campaigns.id = email_sends.email_campaign_id AND email_campaigns.campaign_id = crm_conversions.campaign_id",
-            ),
+            column("email_campaigns", "id")
+                .eq(column("email_sends", "email_campaign_id"))
+                .and(column("email_campaigns", "campaign_id").eq(column("crm_conversions", "campaign_id"))),
         )
-        .and_where(key_filter("email_campaigns.campaign_id", keys))
-        .add_group_by([Expr::cust("email_campaigns.campaign_id")])
+        .and_where(key_filter(("email_campaigns", "campaign_id"), keys))
+        .add_group_by([column("email_campaigns", "campaign_id")])
         .to_owned();
-    if let Some(own) = own_rows(scope, "email_sends.retailer_id") {
+    if let Some(own) = own_rows(scope, "email_sends") {
         converted.and_where(own);
     }
-    if let Some(within) = window.condition("crm_conversions.conversion_date") {
+    if let Some(within) = window.condition("crm_conversions", "conversion_date") {
         converted.and_where(within);
     }
     for row in fetch::<CountRow>(db, &converted).await? {
@@ -324,11 +325,11 @@ pub async fn conversions_by_campaign(
     let converting = |of: Revenue, only: &[&'static str]| {
         let t = of.table();
         let mut pairs = Query::select()
-            .expr_as(Expr::cust(format!("{t}.campaign_id")), Alias::new("campaign_id"))
-            .expr_as(Expr::cust(format!("{t}.retailer_id")), Alias::new("retailer_id"))
+            .expr_as(column(t, "campaign_id"), Alias::new("campaign_id"))
+            .expr_as(column(t, "retailer_id"), Alias::new("retailer_id"))
             .to_owned();
         rows.from(backend, &mut pairs, of);
-        pairs.and_where(key_filter(&format!("{t}.campaign_id"), keys)).and_where(Expr::cust(of.has_retailer(backend)));
+        pairs.and_where(key_filter((t, "campaign_id"), keys)).and_where(Expr::cust(of.has_retailer(backend)));
         for condition in only {
             pairs.and_where(Expr::cust(*condition));
         }
@@ -340,15 +341,15 @@ pub async fn conversions_by_campaign(
         &["ecommerce_orders.attributed_to_email", "ecommerce_orders.order_status IN ('completed', 'pending')"],
     );
     let mut retailers = Query::select()
-        .expr_as(Expr::cust("converting.campaign_id"), Alias::new("key"))
+        .expr_as(column("converting", "campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust("CAST(COUNT(DISTINCT converting.retailer_id) AS BIGINT)"), Alias::new("n"))
         .from_subquery(
             converted_conversions.union(sea_orm::sea_query::UnionType::Distinct, converted_orders).to_owned(),
             Alias::new("converting"),
         )
-        .add_group_by([Expr::cust("converting.campaign_id")])
+        .add_group_by([column("converting", "campaign_id")])
         .to_owned();
-    if let Some(own) = own_rows(scope, "converting.retailer_id") {
+    if let Some(own) = own_rows(scope, "converting") {
         retailers.and_where(own);
     }
     for row in fetch::<CountRow>(db, &retailers).await? {
@@ -382,15 +383,15 @@ pub async fn categories_by_campaign(
     let rows = RevenueRows::for_window(window);
     let c = Revenue::Conversions;
     let mut stmt = Query::select()
-        .expr_as(Expr::cust("crm_conversions.campaign_id"), Alias::new("key"))
+        .expr_as(column("crm_conversions", "campaign_id"), Alias::new("key"))
         .expr_as(Expr::cust(CATEGORY), Alias::new("category"))
         .expr_as(Expr::cust(c.count("1 = 1")), Alias::new("n"))
         .expr_as(Expr::cust(c.cents("1 = 1")), Alias::new("cents"))
         .to_owned();
     rows.from(backend, &mut stmt, c);
-    stmt.and_where(key_filter("crm_conversions.campaign_id", keys))
-        .add_group_by([Expr::cust("crm_conversions.campaign_id"), Expr::cust(CATEGORY)]);
-    if let Some(own) = own_rows(scope, "crm_conversions.retailer_id") {
+    stmt.and_where(key_filter(("crm_conversions", "campaign_id"), keys))
+        .add_group_by([column("crm_conversions", "campaign_id"), Expr::cust(CATEGORY)]);
+    if let Some(own) = own_rows(scope, "crm_conversions") {
         stmt.and_where(own);
     }
     for row in fetch::<CategoryRow>(db, &stmt).await? {
@@ -437,10 +438,15 @@ pub async fn campaigns_with_totals(
         return Ok(HashMap::new());
     };
     let mut stmt = select_by_id(scope, ids.iter().copied()).into_query();
-    for column in ["part", "key", "n1", "n2", "n3", "n4", "n5", "n6", "n7"] {
-        stmt.expr_as(Expr::cust(format!("totals.{column}")), Alias::new(column));
+    for name in ["part", "key", "n1", "n2", "n3", "n4", "n5", "n6", "n7"] {
+        stmt.expr_as(column("totals", name), Alias::new(name));
     }
-    stmt.join_subquery(JoinType::LeftJoin, parts, Alias::new("totals"), Expr::cust("totals.key = campaigns.id"));
+    stmt.join_subquery(
+        JoinType::LeftJoin,
+        parts,
+        Alias::new("totals"),
+        column("totals", "key").eq(column("campaigns", "id")),
+    );
     let mut campaigns: HashMap<Uuid, campaigns::Model> = HashMap::new();
     let mut found = Found::default();
     for row in db.query_all_raw(backend.build(&stmt)).await? {

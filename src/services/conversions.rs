@@ -43,7 +43,7 @@ impl Listing for ConversionListing {
 
     fn select(scope: Scope, q: &ConversionQuery) -> Select<crm_conversions::Entity> {
         let mut select = crm_conversions::Entity::find();
-        if let Some(own) = visibility::own_rows(scope, "crm_conversions.retailer_id") {
+        if let Some(own) = visibility::own_rows(scope, "crm_conversions") {
             select = select.filter(own);
         }
         if !q.types.is_empty() {

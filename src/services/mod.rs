@@ -15,6 +15,11 @@ pub mod visibility;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, SimpleExpr};
 
+/// `table.name`, a column of a table or of a table's alias, quoted as each backend wants it.
+pub fn column(table: &str, name: &str) -> SimpleExpr {
+    Expr::col((sea_orm::sea_query::Alias::new(table), sea_orm::sea_query::Alias::new(name)))
+}
+
 /// `column` contains `text`, ignoring case; `%` and `_` in `text` are literal characters.
 pub fn contains_ignoring_case(column: impl IntoColumnRef, text: &str) -> SimpleExpr {
     let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

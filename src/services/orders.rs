@@ -42,7 +42,7 @@ impl Listing for OrderListing {
 
     fn select(scope: Scope, q: &OrderQuery) -> Select<ecommerce_orders::Entity> {
         let mut select = ecommerce_orders::Entity::find();
-        if let Some(own) = visibility::own_rows(scope, "ecommerce_orders.retailer_id") {
+        if let Some(own) = visibility::own_rows(scope, "ecommerce_orders") {
             select = select.filter(own);
         }
         if !q.statuses.is_empty() {

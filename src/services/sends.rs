@@ -19,7 +19,7 @@ pub async fn find_sends(
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<email_sends::Model>, DbErr> {
     let mut select = email_sends::Entity::find().filter(Column::Id.is_in(ids));
-    if let Some(own) = visibility::own_rows(scope, "email_sends.retailer_id") {
+    if let Some(own) = visibility::own_rows(scope, "email_sends") {
         select = select.filter(own);
     }
     select.all(db).await
@@ -88,7 +88,7 @@ impl Listing for SendListing {
 
     fn select(scope: Scope, q: &SendQuery) -> Select<email_sends::Entity> {
         let mut select = email_sends::Entity::find();
-        if let Some(own) = visibility::own_rows(scope, "email_sends.retailer_id") {
+        if let Some(own) = visibility::own_rows(scope, "email_sends") {
             select = select.filter(own);
         }
         if !q.statuses.is_empty() {

@@ -52,10 +52,10 @@ pub fn users(scope: Scope) -> Condition {
     }
 }
 
-/// Fact rows (sends, conversions, orders) the scope may count, by their `retailer_id`
-/// column (qualified, e.g. `email_sends.retailer_id`): all, or the retailer's own.
-pub fn own_rows(scope: Scope, retailer_column: &str) -> Option<SimpleExpr> {
-    own_retailer(scope).map(|r| Expr::cust(retailer_column.to_owned()).eq(r))
+/// Fact rows (sends, conversions, orders) the scope may count, by the `retailer_id` column
+/// of `table` (a table or its alias): all, or the retailer's own.
+pub fn own_rows(scope: Scope, table: &str) -> Option<SimpleExpr> {
+    own_retailer(scope).map(|r| super::column(table, "retailer_id").eq(r))
 }
 
 /// The retailer whose rows a scope is limited to, if any.
