@@ -1,8 +1,9 @@
 //! campaign-performance: a GraphQL server that tells a brand and its retailers how their
 //! marketing campaigns perform, from email sent to revenue and ROI.
 //!
-//! HTTP → handler (`http`) → schema (`graphql`) → resolver → loader (`loaders`) or service
-//! (`analytics`) → SeaORM (`entity`) → database.
+//! HTTP → handler (`http`) → schema (`graphql`) → resolver → loader (`loaders`, batched by
+//! `batching`) → service (`services`, `analytics`) → SeaORM (`entity`) → database. Writes:
+//! handler or resolver → `ingest` or `services` → SeaORM. README's "Layout" says more.
 
 pub mod analytics;
 pub mod auth;
