@@ -1142,7 +1142,7 @@ async fn check(db: &DatabaseConnection, w: &World) {
 fn run(postgres: bool) {
     let cases = std::env::var("FIGURES_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(4);
     if postgres && std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+        TestDb::skipped_without_postgres();
         return;
     }
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });

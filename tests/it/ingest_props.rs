@@ -401,7 +401,7 @@ async fn check(reference: &DatabaseConnection, shuffled: &DatabaseConnection, w:
 fn run(postgres: bool) {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(6);
     if postgres && std::env::var("TEST_DATABASE_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+        TestDb::skipped_without_postgres();
         return;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -482,7 +482,7 @@ db_test!(database_errors_reach_clients_as_internal_with_a_request_id_and_nothing
 async fn a_request_past_its_timeout_is_cut_and_its_statement_cancelled() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(db) = TestDb::postgres().await else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL-only test skipped");
+        TestDb::skipped_without_postgres();
         return;
     };
     let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;

@@ -194,7 +194,7 @@ struct Watched {
 
 async fn watched(counted: fn(&str) -> bool) -> Option<Watched> {
     let Some(db) = TestDb::postgres().await else {
-        eprintln!("TEST_DATABASE_URL is not set: skipped");
+        TestDb::skipped_without_postgres();
         return None;
     };
     let statements = Arc::new(AtomicUsize::new(0));

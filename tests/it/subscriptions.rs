@@ -253,7 +253,7 @@ db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_its_listener_reconnects_every_subscriber_gets_fresh_figures() {
     let Some(db) = TestDb::postgres().await else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL-only test skipped");
+        TestDb::skipped_without_postgres();
         return;
     };
     let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
