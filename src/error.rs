@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use std::sync::Arc;
 
+/// What went wrong, for the client.
 ///
 /// It has no `Display`, on purpose: so that `?` in a resolver converts it with its code
 /// (`From<AppError> for async_graphql::Error`), where async-graphql's blanket conversion of
