@@ -176,7 +176,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_quiet_time_waits_for_loads_to_stop() {
-        let (batches, loader) = batched(NoCache, Duration::from_millis(5));
+        // A quiet time well above the keys' spacing, so a busy machine's scheduling delays
+        // cannot split the batch.
+        let (batches, loader) = batched(NoCache, Duration::from_millis(50));
         let staggered = batches.watch(join_all((1..=5).map(|k| {
             let loader = loader.clone();
             async move {

@@ -64,6 +64,10 @@ db_test!(malformed_arguments_get_bad_user_input_naming_the_argument, |db| {
         let err = &body["errors"][0];
         assert_eq!(err["extensions"]["code"], "BAD_USER_INPUT", "{query}: {body}");
         assert!(err["message"].as_str().unwrap().contains(names), "{query}: {}", err["message"]);
+        // The server's own checks name their argument in `extensions.argument` too.
+        if let Some(argument) = names.strip_prefix("invalid `").and_then(|rest| rest.split('`').next()) {
+            assert_eq!(err["extensions"]["argument"], argument, "{query}: {body}");
+        }
     }
     // A cursor of one ordering is refused in another.
     let data = gql(&db, "{ campaigns(first: 1) { pageInfo { endCursor } } }", json!({})).await;
