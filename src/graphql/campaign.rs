@@ -1,13 +1,11 @@
 //! `Campaign`, and the `campaigns` / `campaign(id)` root fields.
 
 use super::campaign_figures::{self, CampaignFigureOrder, CampaignFigureRange};
-use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost, list};
+use super::children::{Conversions, OfCampaign, Orders};
+use super::connection::{ListConnection, Paging, STATEMENT_COST, connection_cost, list};
 use super::email::EmailCampaign;
 use super::enums::CampaignStatus;
-use super::inputs::{
-    CampaignFilter, CampaignOrder, CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder,
-};
+use super::inputs::{CampaignFilter, CampaignOrder};
 use super::node::{Kind, global_id};
 use super::performance::{
     CampaignPerformance, CategoryPerformance, Funnel, Interval, RegionPerformance, RetailerPerformance,
@@ -24,8 +22,6 @@ use crate::loaders::{
     InWindow, RetailersOf, TimelineKey, UserById,
 };
 use crate::services::campaigns::CampaignListing;
-use crate::services::conversions::{ConversionListing, ConversionParent};
-use crate::services::orders::{OrderListing, OrderParent};
 use crate::services::visibility;
 use async_graphql::{Context, ID, Object, Result, Value};
 use chrono::{DateTime, Utc};
@@ -110,44 +106,16 @@ impl Campaign {
         let rows = loaders(ctx)?.load_one(EmailCampaignsOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(EmailCampaign).collect())
     }
-    /// The campaign's CRM conversions (a retailer sees their own).
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn conversions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
-        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Campaign, query, spec, CrmConversion).await
+    /// `conversions` (see `children`).
+    #[graphql(flatten)]
+    async fn conversions_connection(&self) -> Conversions<OfCampaign> {
+        Conversions::of(self.0.id)
     }
 
-    /// The campaign's e-commerce orders (a retailer sees their own).
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn orders(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
-        #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<EcommerceOrder>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<OrderListing, _>(ctx, self.0.id, OrderParent::Campaign, query, spec, EcommerceOrder).await
+    /// `orders` (see `children`).
+    #[graphql(flatten)]
+    async fn orders_connection(&self) -> Orders<OfCampaign> {
+        Orders::of(self.0.id)
     }
 
     /// The retailer leaderboard: one row per retailer with sends, conversions or orders in

@@ -1,16 +1,13 @@
 //! `EmailCampaign` (one email of a campaign) and `EmailSend` (that email to one recipient).
 
-use super::commerce::CrmConversion;
-use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost};
+use super::children::{Conversions, OfEmailCampaign, OfSend, Sends};
+use super::connection::STATEMENT_COST;
 use super::enums::{EmailEventType, SendStatus};
-use super::inputs::{CrmConversionFilter, CrmConversionOrder, EmailSendFilter, EmailSendOrder};
 use super::node::{Kind, global_id};
 use super::performance::{EmailPerformance, human_if};
 use super::user::{PageRetailers, User};
 use super::{Campaign, loaders};
 use crate::loaders::{CampaignById, EmailCampaignById, EmailTotalsOf, EventsOf, InWindow};
-use crate::services::conversions::{ConversionListing, ConversionParent};
-use crate::services::sends::{SendListing, SendParent};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::email_campaigns;
@@ -70,24 +67,10 @@ impl EmailCampaign {
         let campaign = loaders(ctx)?.load_one(CampaignById(id)).await?;
         Ok(campaign.map(Campaign).ok_or_else(|| AppError::NotFound(format!("campaign {id}")))?)
     }
-    /// The individual sends of this email (a retailer sees their own), as a connection.
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn sends(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
-        #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<EmailSend>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<SendListing, _>(ctx, self.0.id, SendParent::EmailCampaign, query, spec, EmailSend).await
+    /// `sends` (see `children`).
+    #[graphql(flatten)]
+    async fn sends_connection(&self) -> Sends<OfEmailCampaign> {
+        Sends::of(self.0.id)
     }
     /// Delivery, open and click counts and rates of this email; with `from`/`to`, of the
     /// sends sent in that period.
@@ -177,24 +160,10 @@ impl EmailSend {
     async fn retailer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         self.1.get(ctx, self.0.retailer_id).await
     }
-    /// CRM conversions attributed to this send.
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn conversions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
-        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::EmailSend, query, spec, CrmConversion).await
+    /// `conversions` (see `children`).
+    #[graphql(flatten)]
+    async fn conversions_connection(&self) -> Conversions<OfSend> {
+        Conversions::of(self.0.id)
     }
 }
 

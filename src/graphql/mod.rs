@@ -7,6 +7,7 @@
 pub mod bounds;
 mod campaign;
 mod campaign_figures;
+mod children;
 mod commerce;
 pub mod connection;
 mod email;

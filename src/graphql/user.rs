@@ -1,22 +1,15 @@
 //! `User` (retailers, brand users, administrators), `me`, and the admin's user mutations.
 
-use super::commerce::{CrmConversion, EcommerceOrder};
-use super::connection::{ListConnection, Paging, STATEMENT_COST, children, connection_cost};
-use super::email::EmailSend;
+use super::children::{Conversions, OfRetailer, Orders, Sends};
+use super::connection::STATEMENT_COST;
 use super::enums::{Region, UserType};
-use super::inputs::{
-    CrmConversionFilter, CrmConversionOrder, EcommerceOrderFilter, EcommerceOrderOrder, EmailSendFilter,
-    EmailSendOrder, optional,
-};
+use super::inputs::optional;
 use super::loaders;
 use super::node::{Kind, global_id};
 use super::performance::UserPerformance;
 use crate::auth::UserCache;
 use crate::error::AppError;
 use crate::loaders::{InWindow, RetailerTotalsOf, UserById};
-use crate::services::conversions::{ConversionListing, ConversionParent};
-use crate::services::orders::{OrderListing, OrderParent};
-use crate::services::sends::{SendListing, SendParent};
 use crate::services::users::{self as users_service, NewUser, UserChanges};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
@@ -101,62 +94,20 @@ impl User {
         let figures = super::loaders(ctx)?.load_one(key).await?.unwrap_or_default();
         Ok(UserPerformance::compute(&figures))
     }
-    /// Emails sent to this retailer.
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn sends(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which sends to include.")] filter: Option<EmailSendFilter>,
-        #[graphql(desc = "Sort order; default: by send time.")] order_by: Option<EmailSendOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<EmailSend>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = EmailSendOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<SendListing, _>(ctx, self.0.id, SendParent::Retailer, query, spec, EmailSend).await
+    /// `sends` (see `children`).
+    #[graphql(flatten)]
+    async fn sends_connection(&self) -> Sends<OfRetailer> {
+        Sends::of(self.0.id)
     }
-    /// This retailer's CRM conversions.
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn conversions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which conversions to include.")] filter: Option<CrmConversionFilter>,
-        #[graphql(desc = "Sort order; default: by conversion date.")] order_by: Option<CrmConversionOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<CrmConversion>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = CrmConversionOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<ConversionListing, _>(ctx, self.0.id, ConversionParent::Retailer, query, spec, CrmConversion).await
+    /// `conversions` (see `children`).
+    #[graphql(flatten)]
+    async fn conversions_connection(&self) -> Conversions<OfRetailer> {
+        Conversions::of(self.0.id)
     }
-    /// This retailer's orders.
-    #[graphql(complexity = "connection_cost(first, last, child_complexity)")]
-    #[expect(clippy::too_many_arguments, reason = "a connection's GraphQL arguments")]
-    async fn orders(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which orders to include.")] filter: Option<EcommerceOrderFilter>,
-        #[graphql(desc = "Sort order; default: by order date.")] order_by: Option<EcommerceOrderOrder>,
-        #[graphql(desc = "Page size reading forwards: 20 when omitted, at most 100.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last row of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Page size reading backwards (the rows before `before`): at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first row of the next page (read backwards with `last`).")] before: Option<
-            String,
-        >,
-    ) -> Result<ListConnection<EcommerceOrder>> {
-        let query = filter.unwrap_or_default().into_query()?;
-        let spec = EcommerceOrderOrder::spec(order_by, &Paging::new(first, after, last, before))?;
-        children::<OrderListing, _>(ctx, self.0.id, OrderParent::Retailer, query, spec, EcommerceOrder).await
+    /// `orders` (see `children`).
+    #[graphql(flatten)]
+    async fn orders_connection(&self) -> Orders<OfRetailer> {
+        Orders::of(self.0.id)
     }
 }
 
