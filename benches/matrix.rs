@@ -20,19 +20,20 @@
 //! History beyond the demo is copies of the demo campaign's sends spread over four weeks:
 //! half in the demo campaign itself, half over 16 more campaigns of three emails each.
 
+mod support;
+
 use campaign_performance::auth::Minter;
 use campaign_performance::{db, demo};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use support::{SECRET, Server, env, new_schema, percentile};
 use uuid::Uuid;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!";
 /// Fresh sends that each ingestion run's events are about.
 const TARGETS: i64 = 20_000;
 /// Sends added per statement while growing (one transaction each).
@@ -57,14 +58,6 @@ const LIST: &str =
 const SUMMARY: &str = r#"query($id: UUID!) { campaign(id: $id) { name performance { totalRetailers totalEmailsSent
   emailsDelivered emailsOpened emailsClicked deliveryRate openRate clickRate totalRevenue roiPercentage } } }"#;
 
-fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// p50, p99 and requests (or events) per second of one measurement.
 #[derive(Clone, Copy)]
 struct Figures {
@@ -82,7 +75,7 @@ struct Row {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Some(url) = std::env::var("BENCH_DATABASE_URL").ok().or_else(|| std::env::var("TEST_DATABASE_URL").ok()) else {
+    let Some(url) = support::database_url() else {
         eprintln!("set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL database to run this benchmark");
         return Ok(());
     };
@@ -174,19 +167,6 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn new_schema(admin: &DatabaseConnection, url: &str) -> anyhow::Result<(String, DatabaseConnection, String)> {
-    let schema = format!("bench_{}", Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    // The server, the database and this client share one machine: the server talks to
-    // PostgreSQL over loopback without TLS (as PostGraphile's `pg` client does by default),
-    // unless the URL says otherwise.
-    let tls = if url.contains("sslmode=") { "" } else { "sslmode=disable&" };
-    let schema_url = format!("{url}{sep}{tls}options=-c%20search_path%3D{schema}");
-    let conn = db::connect(&schema_url, Duration::from_secs(10), None).await?;
-    Ok((schema, conn, schema_url))
-}
-
 #[derive(FromQueryResult)]
 struct N {
     n: i64,
@@ -259,49 +239,6 @@ async fn grow(conn: &DatabaseConnection, size: i64) -> anyhow::Result<()> {
     conn.execute_unprepared("VACUUM ANALYZE email_sends").await.ok();
     conn.execute_unprepared("ANALYZE").await?;
     Ok(())
-}
-
-/// The server binary, serving the schema on a free port.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(schema_url: &str) -> anyhow::Result<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(env!("CARGO_BIN_EXE_campaign-performance"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", schema_url)
-            .env("JWT_SECRET", SECRET)
-            .env("ALLOW_UNSIGNED_WEBHOOKS", "true")
-            .env("RATE_LIMIT_PER_MINUTE", "100000000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()?;
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return Ok(Server { child, base });
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        anyhow::bail!("the server did not become ready")
-    }
-
-    /// Stops the server; returns its peak resident memory in KiB.
-    fn stop(mut self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let peak = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0);
-        self.child.kill().ok();
-        self.child.wait().ok();
-        peak
-    }
 }
 
 /// `rounds` requests (×50 at concurrency above 1) of one query by `concurrency` clients.

@@ -1,0 +1,83 @@
+//! What the benchmarks share: a schema of their own on the benchmark database, the real
+//! server binary serving it on a free port, and percentiles.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use uuid::Uuid;
+
+use campaign_performance::db;
+
+pub const SECRET: &str = "bench-secret-bench-secret-bench-secret!";
+
+/// An environment setting, or `default` when unset or unreadable.
+pub fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// `BENCH_DATABASE_URL`, else `TEST_DATABASE_URL`.
+pub fn database_url() -> Option<String> {
+    std::env::var("BENCH_DATABASE_URL").ok().or_else(|| std::env::var("TEST_DATABASE_URL").ok())
+}
+
+/// The value at fraction `p` of sorted durations.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// A fresh schema: its name, a connection whose search path is it, and that connection's URL.
+pub async fn new_schema(admin: &DatabaseConnection, url: &str) -> anyhow::Result<(String, DatabaseConnection, String)> {
+    let schema = format!("bench_{}", Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    // The server, the database and this client share one machine: the server talks to
+    // PostgreSQL over loopback without TLS (as PostGraphile's `pg` client does by default),
+    // unless the URL says otherwise.
+    let tls = if url.contains("sslmode=") { "" } else { "sslmode=disable&" };
+    let schema_url = format!("{url}{sep}{tls}options=-c%20search_path%3D{schema}");
+    let conn = db::connect(&schema_url, Duration::from_secs(10), None).await?;
+    Ok((schema, conn, schema_url))
+}
+
+/// The server binary, serving the schema on a free port.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub async fn start(schema_url: &str) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(env!("CARGO_BIN_EXE_campaign-performance"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", schema_url)
+            .env("JWT_SECRET", SECRET)
+            .env("ALLOW_UNSIGNED_WEBHOOKS", "true")
+            .env("RATE_LIMIT_PER_MINUTE", "100000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(Server { child, base });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("the server did not become ready")
+    }
+
+    /// Stops the server; returns its peak resident memory in KiB.
+    pub fn stop(mut self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let peak = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        self.child.kill().ok();
+        self.child.wait().ok();
+        peak
+    }
+}
