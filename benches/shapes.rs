@@ -45,8 +45,8 @@ const ZONES: [&str; 3] = ["UTC", "Europe/Paris", "Asia/Kolkata"];
 const SHAPE_BUDGET: Duration = Duration::from_secs(30);
 
 const INTROSPECTION: &str = r#"{ __schema { queryType { name } types { name kind
-  fields { name args { name type { ...T } } type { ...T } }
-  inputFields { name type { ...T } }
+  fields { name args { name type { ...T } defaultValue } type { ...T } }
+  inputFields { name type { ...T } defaultValue }
   enumValues { name } interfaces { name } } } }
 fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"#;
 
@@ -79,6 +79,15 @@ struct InputValue {
     name: String,
     #[serde(rename = "type")]
     ty: TypeRef,
+    #[serde(rename = "defaultValue")]
+    default: Option<String>,
+}
+
+impl InputValue {
+    /// Must be given: non-null without a default.
+    fn required(&self) -> bool {
+        self.ty.required() && self.default.is_none()
+    }
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -151,7 +160,7 @@ impl Schema {
         }
         let mut parts = Vec::new();
         for f in self.fields(name) {
-            if f.args.iter().any(|a| a.ty.required()) {
+            if f.args.iter().any(InputValue::required) {
                 continue;
             }
             let t = f.ty.named();
@@ -228,7 +237,9 @@ fn shapes(schema: &Schema, ids: &Ids) -> Vec<Shape> {
         };
         let variables = node_id.as_ref().map_or(json!({}), |id| json!({ "id": id }));
         for field in schema.fields(&parent) {
-            if field.args.iter().any(|a| a.ty.required()) || field.name.starts_with("__") {
+            // Required arguments other than a timeline's interval (which every shape gives)
+            // are the row accessors of `Query` (`campaign(id:)`, `node(id:)`).
+            if field.args.iter().any(|a| a.required() && a.name != "interval") || field.name.starts_with("__") {
                 continue;
             }
             let t = field.ty.named();

@@ -10,6 +10,9 @@ use sea_orm::{
 };
 use std::time::Duration;
 
+/// Rows (or ids in an `IN` list) per statement: well under both backends' bound-parameter limits.
+pub const CHUNK: usize = 1_000;
+
 /// Where the data lives, as resolved from the configuration.
 #[derive(Debug, Clone)]
 pub struct Target {

@@ -23,6 +23,7 @@ pub mod m20251129_000005_create_email_activity_hourly;
 pub mod m20251129_000006_create_email_activity_daily;
 pub mod m20251129_000007_create_users_notify;
 pub mod m20251129_000008_set_send_fillfactor;
+mod m20261203_000001_create_retailer_scope_indexes;
 
 /// The frozen statements of the migration named `name`, if it is one of the frozen ones.
 pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251129_000006_create_email_activity_daily::Migration),
             Box::new(m20251129_000007_create_users_notify::Migration),
             Box::new(m20251129_000008_set_send_fillfactor::Migration),
+            Box::new(m20261203_000001_create_retailer_scope_indexes::Migration),
         ]
     }
 }

@@ -6,8 +6,7 @@ use sea_orm::{
 };
 use std::collections::HashSet;
 
-/// Rows per statement: well under both backends' bound-parameter limits.
-pub const CHUNK: usize = 1_000;
+pub use crate::db::CHUNK;
 
 /// `UPDATE table SET col = v.col, … FROM (VALUES …) v WHERE table.key = v.key`: many rows,
 /// each with its own values, in one statement per `CHUNK` rows. `columns[0]` is the key; each

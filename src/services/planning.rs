@@ -395,7 +395,7 @@ pub async fn register_sends(
     rows.sort_by_key(|r| *r.id.as_ref());
     let txn = crate::db::begin_write(db).await?;
     let mut inserted = HashSet::new();
-    for chunk in rows.chunks(crate::ingest::CHUNK) {
+    for chunk in rows.chunks(crate::db::CHUNK) {
         let mut insert = sea_orm::Insert::many(chunk.to_vec()).into_query();
         insert
             .on_conflict(OnConflict::column(email_sends::Column::Id).do_nothing().to_owned())

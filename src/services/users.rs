@@ -93,7 +93,7 @@ pub async fn all_retailers(
     RetailerListing::select(scope, query).all(db).await
 }
 
-/// Which of `ids` are retailers (read in chunks of `ingest::CHUNK` ids per statement).
+/// Which of `ids` are retailers (read in chunks of `db::CHUNK` ids per statement).
 pub async fn retailer_ids(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
@@ -102,7 +102,7 @@ pub async fn retailer_ids(
     wanted.sort_unstable();
     wanted.dedup();
     let mut retailers = std::collections::HashSet::new();
-    for chunk in wanted.chunks(crate::ingest::CHUNK) {
+    for chunk in wanted.chunks(crate::db::CHUNK) {
         let found: Vec<Uuid> = users::Entity::find()
             .select_only()
             .column(Column::Id)

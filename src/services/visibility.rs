@@ -2,30 +2,37 @@
 //! retailer's view is cut in the query itself, never filtered afterwards.
 
 use crate::auth::Scope;
-use entity::{campaigns, email_campaigns, email_sends};
+use entity::{campaigns, email_campaigns};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
 
-/// Campaigns that sent at least one email to `retailer`.
-fn campaigns_targeting(retailer: uuid::Uuid) -> SimpleExpr {
-    let targeted = Query::select()
-        .column((email_campaigns::Entity, email_campaigns::Column::CampaignId))
-        .from(email_campaigns::Entity)
-        .inner_join(
-            email_sends::Entity,
-            Expr::col((email_sends::Entity, email_sends::Column::EmailCampaignId))
-                .equals((email_campaigns::Entity, email_campaigns::Column::Id)),
-        )
-        .and_where(Expr::col((email_sends::Entity, email_sends::Column::RetailerId)).eq(retailer))
-        .to_owned();
-    Expr::col((campaigns::Entity, campaigns::Column::Id)).in_subquery(targeted)
+/// Email campaigns that sent at least one email to `retailer`, read from the `email_totals`
+/// rollup (one row per email × retailer, kept exact with every send) by its retailer index:
+/// a retailer's visibility costs the number of their emails, not of their sends.
+fn emails_sent_to(retailer: uuid::Uuid) -> sea_orm::sea_query::SelectStatement {
+    let totals = sea_orm::sea_query::Alias::new("email_totals");
+    Query::select()
+        .expr(super::column("email_totals", "email_campaign_id"))
+        .from(totals)
+        .and_where(super::column("email_totals", "retailer_id").eq(retailer))
+        .and_where(super::column("email_totals", "sent").gt(0))
+        .to_owned()
 }
 
-/// Campaign rows the scope may see: all, or those that targeted the retailer.
+/// Campaign rows the scope may see: all, or those that sent at least one email to the retailer.
 pub fn campaigns(scope: Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
-        Scope::Retailer(r) => Condition::all().add(campaigns_targeting(r)),
+        Scope::Retailer(r) => {
+            let targeted = Query::select()
+                .column((email_campaigns::Entity, email_campaigns::Column::CampaignId))
+                .from(email_campaigns::Entity)
+                .and_where(
+                    Expr::col((email_campaigns::Entity, email_campaigns::Column::Id)).in_subquery(emails_sent_to(r)),
+                )
+                .to_owned();
+            Condition::all().add(Expr::col((campaigns::Entity, campaigns::Column::Id)).in_subquery(targeted))
+        }
     }
 }
 
@@ -33,14 +40,7 @@ pub fn campaigns(scope: Scope) -> Condition {
 pub fn email_campaigns(scope: Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
-        Scope::Retailer(r) => {
-            let sent_to = Query::select()
-                .column(email_sends::Column::EmailCampaignId)
-                .from(email_sends::Entity)
-                .and_where(email_sends::Column::RetailerId.eq(r))
-                .to_owned();
-            Condition::all().add(email_campaigns::Column::Id.in_subquery(sent_to))
-        }
+        Scope::Retailer(r) => Condition::all().add(email_campaigns::Column::Id.in_subquery(emails_sent_to(r))),
     }
 }
 
