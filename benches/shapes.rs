@@ -189,7 +189,9 @@ impl Schema {
             "DateTime" => json!(if name == "to" { WINDOW.1 } else { WINDOW.0 }),
             "UUID" if name.contains("retailer") => json!(ids.retailer),
             "UUID" => json!(ids.campaign),
-            other if self.kind(other) == "ENUM" => json!(self.enum_values(other).first().cloned().unwrap_or_default()),
+            other if self.kind(other) == "ENUM" => {
+                enum_value(&self.enum_values(other).first().cloned().unwrap_or_default())
+            }
             other if self.kind(other) == "INPUT_OBJECT" => {
                 let mut object = Map::new();
                 for f in self.inputs(other) {
@@ -294,10 +296,15 @@ fn arguments(args: &Args) -> String {
     format!("({})", parts.join(", "))
 }
 
-/// A JSON value as a GraphQL literal (enum values are the strings that are all capitals).
+/// An enum value among JSON values (written without quotes by `literal`).
+fn enum_value(name: &str) -> Value {
+    json!({ "$enum": name })
+}
+
+/// A JSON value as a GraphQL literal.
 fn literal(v: &Value) -> String {
     match v {
-        Value::String(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_') => s.clone(),
+        Value::Object(m) if m.len() == 1 && m.contains_key("$enum") => m["$enum"].as_str().unwrap_or("").to_owned(),
         Value::Array(items) => format!("[{}]", items.iter().map(literal).collect::<Vec<_>>().join(", ")),
         Value::Object(m) => {
             format!("{{{}}}", m.iter().map(|(k, v)| format!("{k}: {}", literal(v))).collect::<Vec<_>>().join(", "))
@@ -324,14 +331,14 @@ fn connection_variants(schema: &Schema, field: &Field, ids: &Ids) -> Vec<(String
             ("INPUT_OBJECT", Some(direction), Some(key)) if !arg.ty.is_list() => {
                 for value in schema.enum_values(key.ty.named()) {
                     for dir in schema.enum_values(direction.ty.named()) {
-                        let order = json!({ key.name.clone(): value, "direction": dir });
+                        let order = json!({ key.name.clone(): enum_value(&value), "direction": enum_value(&dir) });
                         orderings.push((format!("{} {value} {dir}", arg.name), vec![(arg.name.clone(), order)]));
                     }
                 }
             }
             ("ENUM", _, _) => {
                 for value in schema.enum_values(t) {
-                    orderings.push((format!("{} {value}", arg.name), vec![(arg.name.clone(), json!(value))]));
+                    orderings.push((format!("{} {value}", arg.name), vec![(arg.name.clone(), enum_value(&value))]));
                 }
             }
             ("INPUT_OBJECT", _, _) if arg.name == "filter" => {
@@ -374,7 +381,7 @@ fn figure_variants(schema: &Schema, field: &Field) -> Vec<(String, Args)> {
         for value in schema.enum_values(interval.ty.named()) {
             let zones: &[&str] = if has("timeZone") { &ZONES } else { &["UTC"] };
             for zone in zones {
-                let mut args = vec![("interval".to_owned(), json!(value))];
+                let mut args = vec![("interval".to_owned(), enum_value(&value))];
                 if has("timeZone") {
                     args.push(("timeZone".to_owned(), json!(zone)));
                 }
