@@ -79,11 +79,7 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL database to run this benchmark");
         return Ok(());
     };
-    let sizes: Vec<i64> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "27037,1000000,10000000".into())
-        .split(',')
-        .map(|s| s.trim().parse())
-        .collect::<Result<_, _>>()?;
+    let sizes: Vec<i64> = support::sizes("27037,1000000,10000000")?;
     let admin = db::connect(&url, Duration::from_secs(10), None).await?;
     let mut rows = Vec::new();
     let mut peak_rss = 0;

@@ -230,6 +230,15 @@ struct Shape {
 /// Every shape for one role.
 fn shapes(schema: &Schema, ids: &Ids) -> Vec<Shape> {
     let mut out = Vec::new();
+    for t in schema.types.values().filter(|t| schema.is_node(&t.name) && !ids.nodes.contains_key(&t.name)) {
+        let asks = schema.fields(&t.name).iter().any(|f| {
+            let ty = f.ty.named();
+            schema.is_connection(f) || (schema.kind(ty) == "OBJECT" && !schema.is_node(ty))
+        });
+        if asks {
+            eprintln!("  warning: no sample {} to ask its connections and figures of: not measured", t.name);
+        }
+    }
     let mut parents: Vec<(String, Option<String>)> = vec![(schema.query.clone(), None)];
     parents.extend(ids.nodes.iter().map(|(t, id)| (t.clone(), Some(id.clone()))));
     for (parent, node_id) in parents {
@@ -313,6 +322,14 @@ fn literal(v: &Value) -> String {
     }
 }
 
+/// A sample value as a shape's name shows it: the sample rows by role, not by id, so the same
+/// shape has the same name at every size (the busiest retailer may differ between sizes).
+fn label(v: &Value, ids: &Ids) -> String {
+    literal(v)
+        .replace(&ids.retailer.to_string(), "<busiest retailer>")
+        .replace(&ids.campaign.to_string(), "<busiest campaign>")
+}
+
 const PAGING: [&str; 4] = ["first", "after", "last", "before"];
 
 /// A connection's orderings × its filters (each alone).
@@ -345,7 +362,7 @@ fn connection_variants(schema: &Schema, field: &Field, ids: &Ids) -> Vec<(String
                 for f in inputs {
                     let value = schema.sample(&f.name, &f.ty, ids);
                     filters.push((
-                        format!("{}: {}", f.name, literal(&value)),
+                        format!("{}: {}", f.name, label(&value, ids)),
                         vec![(arg.name.clone(), json!({ f.name.clone(): value }))],
                     ));
                 }
@@ -357,7 +374,7 @@ fn connection_variants(schema: &Schema, field: &Field, ids: &Ids) -> Vec<(String
             }
             _ => {
                 let value = schema.sample(&arg.name, &arg.ty, ids);
-                filters.push((format!("{}: {}", arg.name, literal(&value)), vec![(arg.name.clone(), value)]));
+                filters.push((format!("{}: {}", arg.name, label(&value, ids)), vec![(arg.name.clone(), value)]));
             }
         }
     }
@@ -416,44 +433,27 @@ fn global(kind: &str, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
+/// The `key` with the most rows in `from` (whose sends are `s`), among the retailer's own
+/// when `own` names one.
+async fn busiest(conn: &DatabaseConnection, key: &str, from: &str, own: Option<Uuid>) -> anyhow::Result<Uuid> {
+    let own = own.map(|r| format!("AND s.retailer_id = '{r}'")).unwrap_or_default();
+    let sql = format!(
+        "SELECT {key} AS id FROM {from} WHERE {key} IS NOT NULL {own} GROUP BY {key} ORDER BY COUNT(*) DESC, {key} LIMIT 1"
+    );
+    one_id(conn, &sql).await
+}
+
 /// The busiest campaign, email, retailer and converting send; as a retailer, their own.
-async fn ids(conn: &DatabaseConnection, retailer: Option<Uuid>) -> anyhow::Result<Ids> {
-    let own = retailer.map(|r| format!("AND s.retailer_id = '{r}'")).unwrap_or_default();
-    let campaign = one_id(
-        conn,
-        &format!(
-            "SELECT e.campaign_id AS id FROM email_sends s JOIN email_campaigns e ON e.id = s.email_campaign_id
-             WHERE true {own} GROUP BY e.campaign_id ORDER BY COUNT(*) DESC, e.campaign_id LIMIT 1"
-        ),
-    )
-    .await?;
-    let email = one_id(
-        conn,
-        &format!(
-            "SELECT s.email_campaign_id AS id FROM email_sends s WHERE s.email_campaign_id IS NOT NULL {own}
-             GROUP BY s.email_campaign_id ORDER BY COUNT(*) DESC, s.email_campaign_id LIMIT 1"
-        ),
-    )
-    .await?;
-    let retailer = match retailer {
+async fn ids(conn: &DatabaseConnection, own: Option<Uuid>) -> anyhow::Result<Ids> {
+    let sends_of_emails = "email_sends s JOIN email_campaigns e ON e.id = s.email_campaign_id";
+    let campaign = busiest(conn, "e.campaign_id", sends_of_emails, own).await?;
+    let email = busiest(conn, "s.email_campaign_id", "email_sends s", own).await?;
+    let retailer = match own {
         Some(r) => r,
-        None => {
-            one_id(
-                conn,
-                "SELECT retailer_id AS id FROM email_sends WHERE retailer_id IS NOT NULL
-                 GROUP BY retailer_id ORDER BY COUNT(*) DESC, retailer_id LIMIT 1",
-            )
-            .await?
-        }
+        None => busiest(conn, "s.retailer_id", "email_sends s", None).await?,
     };
-    let send = one_id(
-        conn,
-        &format!(
-            "SELECT c.email_send_id AS id FROM crm_conversions c JOIN email_sends s ON s.id = c.email_send_id
-             WHERE true {own} GROUP BY c.email_send_id ORDER BY COUNT(*) DESC, c.email_send_id LIMIT 1"
-        ),
-    )
-    .await?;
+    let converting = "crm_conversions c JOIN email_sends s ON s.id = c.email_send_id";
+    let send = busiest(conn, "c.email_send_id", converting, own).await?;
     let nodes = BTreeMap::from([
         ("Campaign".to_owned(), global("Campaign", campaign)),
         ("EmailCampaign".to_owned(), global("EmailCampaign", email)),
@@ -503,17 +503,13 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL database to run this benchmark");
         return Ok(());
     };
-    let sizes: Vec<u64> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "27037,10000000".into())
-        .split(',')
-        .map(|s| s.trim().parse())
-        .collect::<Result<_, _>>()?;
+    let sizes: Vec<u64> = support::sizes("27037,10000000")?;
     let runs: usize = env("BENCH_RUNS", 5);
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let admin = db::connect(&url, Duration::from_secs(10), None).await?;
     let client = reqwest::Client::new();
-    // (role, shape) → p50 per size, in the order first measured.
-    let mut results: Vec<((String, String), Vec<Measured>)> = Vec::new();
+    // (role, shape) → p50 per size.
+    let mut results: BTreeMap<(String, String), Vec<Measured>> = BTreeMap::new();
     let mut peak_rss = 0;
     for &sends in &sizes {
         let (schema_name, conn, schema_url) = new_schema(&admin, &url).await?;
@@ -547,10 +543,7 @@ async fn main() -> anyhow::Result<()> {
                 for (n, shape) in shapes.iter().enumerate() {
                     let m = measure(&client, &server.base, &token, shape, runs).await;
                     let key = (role.to_owned(), shape.name.clone());
-                    match results.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, ms)) => ms.push(m),
-                        None => results.push((key, vec![m])),
-                    }
+                    results.entry(key).or_default().push(m);
                     if (n + 1) % 100 == 0 {
                         eprintln!("  {}/{}", n + 1, shapes.len());
                     }
@@ -568,14 +561,14 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_table(sizes: &[u64], results: &[((String, String), Vec<Measured>)], peak_rss: u64) {
+fn print_table(sizes: &[u64], results: &BTreeMap<(String, String), Vec<Measured>>, peak_rss: u64) {
     let ratio = |ms: &[Measured]| match (ms.first(), ms.last()) {
         (Some(Measured::P50(a)), Some(Measured::P50(b))) if ms.len() > 1 => {
             Some(b.as_secs_f64() / a.as_secs_f64().max(1e-6))
         }
         _ => None,
     };
-    let mut rows: Vec<&((String, String), Vec<Measured>)> = results.iter().collect();
+    let mut rows: Vec<(&(String, String), &Vec<Measured>)> = results.iter().collect();
     rows.sort_by(|a, b| ratio(&b.1).unwrap_or(0.0).total_cmp(&ratio(&a.1).unwrap_or(0.0)));
     println!("\nevery query shape of the schema: real server binary over HTTP, PostgreSQL, sequential p50");
     let heads: Vec<String> = sizes.iter().map(|s| format!("{s} sends")).collect();
@@ -601,7 +594,11 @@ fn print_table(sizes: &[u64], results: &[((String, String), Vec<Measured>)], pea
             println!("{:>7} | {:>8} | refused: {why}", "", "");
         }
     }
-    let worst = results.iter().filter_map(|(_, ms)| ratio(ms)).fold(0.0_f64, f64::max);
+    let worst = results.values().filter_map(|ms| ratio(ms)).fold(0.0_f64, f64::max);
+    let unpaired = results.values().filter(|ms| ms.len() != sizes.len()).count();
+    if unpaired > 0 {
+        println!("{unpaired} shapes were not measured at every size (no ratio)");
+    }
     println!(
         "\n{} shapes measured, {refused} refused; worst ratio {worst:.2}x; server peak RSS {:.1} MB",
         results.len(),

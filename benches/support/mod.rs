@@ -20,6 +20,15 @@ pub fn database_url() -> Option<String> {
     std::env::var("BENCH_DATABASE_URL").ok().or_else(|| std::env::var("TEST_DATABASE_URL").ok())
 }
 
+/// `BENCH_SIZES` (comma-separated send counts), or `default`.
+pub fn sizes<T: std::str::FromStr>(default: &str) -> anyhow::Result<Vec<T>>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text = std::env::var("BENCH_SIZES").unwrap_or_else(|_| default.to_owned());
+    Ok(text.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>()?)
+}
+
 /// The value at fraction `p` of sorted durations.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

@@ -4,6 +4,7 @@
 
 use super::breakdown::RetailerFigures;
 use std::cmp::Ordering;
+use uuid::Uuid;
 
 /// What a leaderboard ranks by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +53,19 @@ pub fn rank<T: Ord>(rows: &mut [(String, RetailerFigures, T)], ranking: Ranking)
             .then_with(|| an.cmp(bn))
             .then_with(|| aid.cmp(bid))
     });
+}
+
+/// Retailers ranked for `ranking`, best first, each with its figures; `name_of` names them
+/// for the ties broken by name.
+pub fn ranked(
+    figures: impl IntoIterator<Item = (Uuid, RetailerFigures)>,
+    name_of: impl Fn(Uuid) -> String,
+    ranking: Ranking,
+) -> Vec<(Uuid, RetailerFigures)> {
+    let mut rows: Vec<(String, RetailerFigures, Uuid)> =
+        figures.into_iter().map(|(id, f)| (name_of(id), f, id)).collect();
+    rank(&mut rows, ranking);
+    rows.into_iter().map(|(_, f, id)| (id, f)).collect()
 }
 
 #[cfg(test)]

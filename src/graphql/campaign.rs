@@ -140,17 +140,15 @@ impl Campaign {
         let loaders = loaders(ctx)?;
         let figures = loaders.load_one(key).await?.unwrap_or_default();
         let users = loaders.load_many(figures.keys().map(|id| UserById(*id))).await?;
-        let mut rows: Vec<_> = figures
-            .iter()
-            .map(|(id, f)| (users.get(&UserById(*id)).map(|u| u.name.clone()).unwrap_or_default(), *f, *id))
-            .collect();
-        ranking::rank(&mut rows, order_by.unwrap_or_default().into());
+        let name_of = |id| users.get(&UserById(id)).map(|u| u.name.clone()).unwrap_or_default();
+        let rows =
+            ranking::ranked(figures.iter().map(|(id, f)| (*id, *f)), name_of, order_by.unwrap_or_default().into());
         let take = first.map_or(rows.len(), |n| n as usize);
         Ok(rows
             .iter()
             .take(take)
             .enumerate()
-            .map(|(i, (_, f, id))| RetailerPerformance::compute(*id, i as i32 + 1, f))
+            .map(|(i, (id, f))| RetailerPerformance::compute(*id, i as i32 + 1, f))
             .collect())
     }
 

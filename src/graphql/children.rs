@@ -21,21 +21,18 @@ use async_graphql::{Context, Object, Result};
 use std::marker::PhantomData;
 use uuid::Uuid;
 
-/// A parent type of child connections: which relation it is for each kind of child.
-pub trait Parent: Send + Sync + 'static {}
-
-/// A parent that lists sends.
-pub trait SendsParent: Parent {
+/// A parent that lists sends, and which relation of `email_sends` it is.
+pub trait SendsParent: Send + Sync + 'static {
     const SENDS: SendParent;
 }
 
-/// A parent that lists CRM conversions.
-pub trait ConversionsParent: Parent {
+/// A parent that lists CRM conversions, and which relation it is.
+pub trait ConversionsParent: Send + Sync + 'static {
     const CONVERSIONS: ConversionParent;
 }
 
-/// A parent that lists e-commerce orders.
-pub trait OrdersParent: Parent {
+/// A parent that lists e-commerce orders, and which relation it is.
+pub trait OrdersParent: Send + Sync + 'static {
     const ORDERS: OrderParent;
 }
 
@@ -48,10 +45,6 @@ pub struct OfRetailer;
 /// Under one send.
 pub struct OfSend;
 
-impl Parent for OfCampaign {}
-impl Parent for OfEmailCampaign {}
-impl Parent for OfRetailer {}
-impl Parent for OfSend {}
 impl SendsParent for OfEmailCampaign {
     const SENDS: SendParent = SendParent::EmailCampaign;
 }

@@ -6,7 +6,6 @@ use super::loaders;
 use super::performance::RetailerRanking;
 use super::user::User;
 use super::{db, scope};
-use crate::analytics::breakdown::RetailerFigures;
 use crate::analytics::ranking;
 use crate::error::db_error;
 use crate::loaders::{InWindow, RetailerTotalsOf, UserById};
@@ -61,16 +60,11 @@ impl RetailerQuery {
         let retailers = users::all_retailers(db(ctx), scope(ctx)?, &filter).await.map_err(db_error)?;
         let figures =
             loaders(ctx)?.load_many(retailers.iter().map(|u| InWindow::new(RetailerTotalsOf(u.id), window))).await?;
-        let mut rows: Vec<(String, RetailerFigures, Uuid)> = retailers
-            .iter()
-            .map(|u| {
-                let key = InWindow::new(RetailerTotalsOf(u.id), window);
-                let f = figures.get(&key).map(|g| g.figures).unwrap_or_default();
-                (u.name.clone(), f, u.id)
-            })
-            .collect();
-        ranking::rank(&mut rows, rank_by.into());
         let by_id: HashMap<Uuid, users_entity::Model> = retailers.into_iter().map(|u| (u.id, u)).collect();
+        let figures_of = |id: Uuid| figures.get(&InWindow::new(RetailerTotalsOf(id), window)).map(|g| g.figures);
+        let name_of = |id| by_id.get(&id).map(|u| u.name.clone()).unwrap_or_default();
+        let rows =
+            ranking::ranked(by_id.keys().map(|id| (*id, figures_of(*id).unwrap_or_default())), name_of, rank_by.into());
         let total = rows.len() as u64;
         let paging = Paging::new(first, after, last, before);
         let (range, has_previous, has_next) = ranked_page(&paging, &ordering, rows.len())?;
@@ -80,7 +74,7 @@ impl RetailerQuery {
             TotalCount::new(move || async move { Ok(total) }),
         );
         let ordering: Arc<str> = ordering.into();
-        for (place, (_, _, id)) in rows.iter().enumerate().skip(range.start).take(range.len()) {
+        for (place, (id, _)) in rows.iter().enumerate().skip(range.start).take(range.len()) {
             if let Some(user) = by_id.get(id) {
                 let cursor = EdgeCursor::at_place(&ordering, place, *id);
                 connection.edges.push(Edge::new(cursor, User(user.clone())));

@@ -1,8 +1,9 @@
 //! Stage 2: checks across rows and against what is stored: unique values, references,
 //! conversions' sends.
 
-use super::*;
-use crate::ingest::CHUNK;
+use super::read::Batch;
+use super::{Problem, Table};
+use crate::db::CHUNK;
 use entity::enums::UserType;
 use entity::{campaigns, crm_conversions, ecommerce_orders, email_campaigns, email_sends, users};
 use sea_orm::{

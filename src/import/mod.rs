@@ -33,9 +33,9 @@ mod check;
 mod read;
 mod write;
 
-use check::*;
-use read::*;
-use write::*;
+use check::{check_against_database, check_unique_values};
+use read::{Batch, read_file};
+use write::write;
 
 /// Most problems the `import` command prints; the rest are counted.
 pub const MAX_PRINTED: usize = 100;

@@ -1,7 +1,7 @@
 //! Stage 1: reading the files: each row parsed into its table's model, its own problems
 //! collected with file, line and column.
 
-use super::*;
+use super::{Problem, Table};
 use crate::error::AppError;
 use crate::ingest::plausible_time;
 use crate::services::planning;

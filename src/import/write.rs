@@ -1,6 +1,7 @@
 //! Stage 3: writing every row in foreign-key order, in one transaction.
 
-use super::*;
+use super::INSERT_ROWS;
+use super::read::Batch;
 use crate::services::campaigns::utm_code_from;
 use entity::{campaigns, email_campaigns};
 use sea_orm::sea_query::{Expr, ExprTrait};
