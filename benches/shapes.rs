@@ -569,7 +569,7 @@ fn print_table(sizes: &[u64], results: &BTreeMap<(String, String), Vec<Measured>
         _ => None,
     };
     let mut rows: Vec<(&(String, String), &Vec<Measured>)> = results.iter().collect();
-    rows.sort_by(|a, b| ratio(&b.1).unwrap_or(0.0).total_cmp(&ratio(&a.1).unwrap_or(0.0)));
+    rows.sort_by(|a, b| ratio(b.1).unwrap_or(0.0).total_cmp(&ratio(a.1).unwrap_or(0.0)));
     println!("\nevery query shape of the schema: real server binary over HTTP, PostgreSQL, sequential p50");
     let heads: Vec<String> = sizes.iter().map(|s| format!("{s} sends")).collect();
     println!(

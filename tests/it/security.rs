@@ -237,6 +237,55 @@ db_test!(each_role_sees_exactly_its_rows_and_bad_tokens_are_refused, |db| {
     assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"));
 });
 
+// A retailer sees the campaigns that sent them an email (read from the `email_totals` rollup):
+// moving or deleting sends moves what they see, in the same transaction as the change.
+db_test!(a_retailer_sees_a_campaign_while_and_only_while_one_of_its_sends_is_theirs, |db| {
+    use entity::{email_campaigns, email_sends};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let w = world(&db).await;
+    let base = serve(test_state(&db, Limits::default())).await;
+    let (a, b) = (token_for(w.a.id), token_for(w.b.id));
+    let sees = |token: String| {
+        let base = base.clone();
+        async move {
+            let (status, body) =
+                post_graphql(&base, Some(&token), "{ campaigns { edges { node { id } } } }", json!({})).await;
+            assert_eq!(status, 200, "{body}");
+            ids(&body)
+        }
+    };
+    assert_eq!(sees(a.clone()).await, sorted(&[w.x]));
+    assert_eq!(sees(b.clone()).await, sorted(&[w.x, w.y]));
+
+    // Y's sends go from B to A.
+    let emails_of =
+        |campaign: Uuid| email_campaigns::Entity::find().filter(email_campaigns::Column::CampaignId.eq(campaign));
+    let ey: Vec<Uuid> = emails_of(w.y).all(&*db).await.unwrap().into_iter().map(|e| e.id).collect();
+    email_sends::Entity::update_many()
+        .col_expr(email_sends::Column::RetailerId, Expr::value(w.a.id))
+        .filter(email_sends::Column::EmailCampaignId.is_in(ey))
+        .exec(&*db)
+        .await
+        .unwrap();
+    assert_eq!(sees(a.clone()).await, sorted(&[w.x, w.y]));
+    assert_eq!(sees(b.clone()).await, sorted(&[w.x]));
+
+    // A's sends of X are deleted: A still has a conversion and an order in X, but no email.
+    let ex: Vec<Uuid> = emails_of(w.x).all(&*db).await.unwrap().into_iter().map(|e| e.id).collect();
+    email_sends::Entity::delete_many()
+        .filter(email_sends::Column::EmailCampaignId.is_in(ex))
+        .filter(email_sends::Column::RetailerId.eq(w.a.id))
+        .exec(&*db)
+        .await
+        .unwrap();
+    assert_eq!(sees(a.clone()).await, sorted(&[w.y]));
+    let (_, body) =
+        post_graphql(&base, Some(&a), "query($id: UUID!) { campaign(id: $id) { id } }", json!({ "id": w.x })).await;
+    assert!(body["data"]["campaign"].is_null(), "{body}");
+    assert_eq!(sees(b).await, sorted(&[w.x]));
+});
+
 fn base64_url(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
