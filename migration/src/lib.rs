@@ -24,6 +24,8 @@ pub mod m20251129_000006_create_email_activity_daily;
 pub mod m20251129_000007_create_users_notify;
 pub mod m20251129_000008_set_send_fillfactor;
 mod m20261203_000001_create_retailer_scope_indexes;
+pub mod m20261203_000002_create_send_states;
+mod m20261203_000003_create_send_order_indexes;
 
 /// The frozen statements of the migration named `name`, if it is one of the frozen ones.
 pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
@@ -36,6 +38,7 @@ pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
         "m20251129_000003_create_order_rollups" => &m20251129_000003_create_order_rollups::FROZEN,
         "m20251129_000005_create_email_activity_hourly" => &m20251129_000005_create_email_activity_hourly::FROZEN,
         "m20251129_000006_create_email_activity_daily" => &m20251129_000006_create_email_activity_daily::FROZEN,
+        "m20261203_000002_create_send_states" => &m20261203_000002_create_send_states::FROZEN,
         _ => return None,
     })
 }
@@ -61,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20251129_000007_create_users_notify::Migration),
             Box::new(m20251129_000008_set_send_fillfactor::Migration),
             Box::new(m20261203_000001_create_retailer_scope_indexes::Migration),
+            Box::new(m20261203_000002_create_send_states::Migration),
+            Box::new(m20261203_000003_create_send_order_indexes::Migration),
         ]
     }
 }

@@ -379,7 +379,10 @@ impl TotalCount {
 
 #[Object]
 impl TotalCount {
-    /// How many rows match the filter, over all pages.
+    /// How many rows match the filter, over all pages. Sends, conversions and orders are
+    /// counted from rollups, exactly, unless the filter has a time range (`sentDuring`,
+    /// `during`) or they are a send's: then at most 1,000 rows are counted, so 1,000 means
+    /// 1,000 or more.
     async fn total_count(&self) -> async_graphql::Result<i64> {
         Ok((self.0)().await.map(|n| n as i64)?)
     }

@@ -138,14 +138,10 @@ order_input!(RetailerOrder, RetailerOrderField, RetailerSort, "crate::services::
 order_input!(EmailSendOrder, EmailSendOrderField, SendSort, "crate::services::sends::SendSort", "email sends", {
     /// When the email was sent.
     SentAt,
-    /// When it was delivered.
-    DeliveredAt,
-    /// When it was first opened.
+    /// When it was first opened (never opened: last).
     OpenedAt,
-    /// When it was first clicked.
+    /// When it was first clicked (never clicked: last).
     ClickedAt,
-    /// The recipient's address.
-    RecipientEmail,
 });
 
 order_input!(CrmConversionOrder, CrmConversionOrderField, ConversionSort, "crate::services::conversions::ConversionSort", "conversions", {
@@ -194,7 +190,7 @@ pub struct EmailSendFilter {
     pub opened: Option<bool>,
     /// Clicked (true) or never clicked (false).
     pub clicked: Option<bool>,
-    /// Sent inside this time range.
+    /// Sent inside this time range (`totalCount` then counts up to 1,000).
     pub sent_during: Option<DateRange>,
 }
 
@@ -220,7 +216,8 @@ pub struct CrmConversionFilter {
     pub kind: Option<Vec<ConversionType>>,
     /// Conversions in any of these product categories.
     pub category: Option<Vec<ProductCategory>>,
-    /// Conversions that happened inside this time range.
+    /// Conversions that happened inside this time range (`totalCount` then counts up to
+    /// 1,000).
     pub during: Option<DateRange>,
 }
 
@@ -243,7 +240,7 @@ pub struct EcommerceOrderFilter {
     pub status: Option<Vec<OrderStatus>>,
     /// Orders attributed (true) or not attributed (false) to email.
     pub attributed_to_email: Option<bool>,
-    /// Orders placed inside this time range.
+    /// Orders placed inside this time range (`totalCount` then counts up to 1,000).
     pub during: Option<DateRange>,
 }
 

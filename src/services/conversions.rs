@@ -1,13 +1,15 @@
 //! CRM conversions as a listing, under a campaign, a retailer or an email send. A retailer
 //! sees only their own conversions.
 
-use super::listing::{Listing, SortKind, SortValue};
+use super::column;
+use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
 use entity::crm_conversions::{self, Column};
 use entity::enums::{ConversionType, ProductCategory};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 /// Which conversions to list. All conditions must hold.
@@ -101,4 +103,27 @@ impl Listing for ConversionListing {
     fn retailer_of(c: &crm_conversions::Model) -> Option<Uuid> {
         c.retailer_id
     }
+
+    /// `conversion_rollups`, which keys every filter but the time range (and not the send).
+    fn rollup_rows(scope: Scope, q: &ConversionQuery, parent: ConversionParent, parents: &[Uuid]) -> Option<RollupRows> {
+        let key = match parent {
+            ConversionParent::Campaign => "campaign_id",
+            ConversionParent::Retailer => "retailer_id",
+            ConversionParent::EmailSend => return None,
+        };
+        let mut rows = rollup_rows(ROLLUP, key, parents, scope);
+        if !q.types.is_empty() {
+            let types: Vec<String> = q.types.iter().map(|t| t.to_value()).collect();
+            rows.and_where(column(ROLLUP, "conversion_type").is_in(types));
+        }
+        if !q.categories.is_empty() {
+            let categories: Vec<String> = q.categories.iter().map(|c| c.to_value()).collect();
+            rows.and_where(column(ROLLUP, "product_category").is_in(categories));
+        }
+        let exact = q.from.is_none() && q.to.is_none();
+        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact })
+    }
 }
+
+/// The rollup of conversions (`entity::rollups::conversion_rollups`).
+const ROLLUP: &str = "conversion_rollups";

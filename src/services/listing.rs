@@ -8,9 +8,9 @@ use super::page::{Direction, Page};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, NullOrdering, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, NullOrdering, Query, SelectStatement, SimpleExpr, UnionType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use std::collections::HashMap;
@@ -84,6 +84,57 @@ pub trait Listing: Send + Sync + 'static {
     fn retailer_of(_model: &ModelOf<Self>) -> Option<Uuid> {
         None
     }
+    /// The rows of a rollup (with a count column `n`) that count the children of `parents`
+    /// that `scope` may see and that match `filter`; `None` without such a rollup.
+    fn rollup_rows(
+        _scope: Scope,
+        _filter: &Self::Filter,
+        _parent: Self::Parent,
+        _parents: &[Uuid],
+    ) -> Option<RollupRows> {
+        None
+    }
+}
+
+/// Rows of a rollup standing for rows of a listing (`Listing::rollup_rows`).
+pub struct RollupRows {
+    /// `FROM <rollup> WHERE …`, no columns.
+    pub rows: SelectStatement,
+    /// The rollup's column that holds the parent.
+    pub parent_key: SimpleExpr,
+    /// Whether they count exactly the matching rows; if not, the rows of a wider filter
+    /// (one without its time range, which the rollup does not key).
+    pub exact: bool,
+}
+
+/// `FROM <table> WHERE <key> IN parents` and, for a retailer, their own rows: the start of a
+/// rollup's `RollupRows`.
+pub fn rollup_rows(table: &str, key: &str, parents: &[Uuid], scope: Scope) -> SelectStatement {
+    let mut rows = Query::select();
+    rows.from(Alias::new(table)).and_where(super::column(table, key).is_in(parents.iter().copied()));
+    if let Some(own) = super::visibility::own_rows(scope, table) {
+        rows.and_where(own);
+    }
+    rows
+}
+
+impl RollupRows {
+    /// True when some row may match: false only when none does.
+    fn any(self) -> SimpleExpr {
+        let mut rows = self.rows;
+        Expr::exists(rows.expr(Expr::val(1)).and_where(Expr::col(Alias::new("n")).gt(0)).to_owned())
+    }
+
+    /// (`parent`, `n`): how many rows match, per parent; `None` unless exact.
+    fn counts(self) -> Option<SelectStatement> {
+        let mut rows = self.rows;
+        self.exact.then(|| {
+            rows.expr_as(self.parent_key.clone(), Alias::new("parent"))
+                .expr_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), Alias::new("n"))
+                .add_group_by([self.parent_key])
+                .to_owned()
+        })
+    }
 }
 
 /// Formats a time the way cursors keep it.
@@ -117,42 +168,6 @@ fn parse_value(kind: SortKind, text: &str) -> AppResult<Value> {
     }
 }
 
-/// Beyond the cursor in reading order: after it in the order `col` (nulls last) then id, in
-/// `direction`; or, `backward`, before it.
-fn beyond_condition<C: ColumnTrait>(
-    col: C,
-    id: C,
-    kind: SortKind,
-    direction: Direction,
-    backward: bool,
-    cursor: &PageCursor,
-) -> AppResult<Condition> {
-    let reading = if backward { direction.reversed() } else { direction };
-    let (beyond, id_beyond): (fn(C, Value) -> SimpleExpr, SimpleExpr) = match reading {
-        Direction::Asc => (|c, v| c.gt(v), id.gt(cursor.id)),
-        Direction::Desc => (|c, v| c.lt(v), id.lt(cursor.id)),
-    };
-    let nulls = Condition::all().add(col.is_null()).add(id_beyond.clone());
-    Ok(match (&cursor.value, backward) {
-        // Nulls sort last: after a value come greater values, its ties and every null ...
-        (Some(text), false) => {
-            let value = parse_value(kind, text)?;
-            Condition::any()
-                .add(beyond(col, value.clone()))
-                .add(Condition::all().add(col.eq(value)).add(id_beyond))
-                .add(col.is_null())
-        }
-        // ... before it, only smaller values and its ties;
-        (Some(text), true) => {
-            let value = parse_value(kind, text)?;
-            Condition::any().add(beyond(col, value.clone())).add(Condition::all().add(col.eq(value)).add(id_beyond))
-        }
-        // after a null, only nulls; before it, every value and the nulls before it.
-        (None, false) => nulls,
-        (None, true) => Condition::any().add(col.is_not_null()).add(nulls),
-    })
-}
-
 fn order_of(direction: Direction) -> Order {
     match direction {
         Direction::Asc => Order::Asc,
@@ -160,13 +175,94 @@ fn order_of(direction: Direction) -> Order {
     }
 }
 
-fn started<L: Listing>(scope: Scope, filter: &L::Filter, spec: &PageSpec<L::Sort>) -> AppResult<Select<L::Entity>> {
-    let (col, kind) = L::sort_column(spec.sort);
-    let mut select = L::select(scope, filter);
-    if let Some(cursor) = &spec.cursor {
-        select = select.filter(beyond_condition(col, L::id_column(), kind, spec.direction, spec.backward, cursor)?);
+/// `(a, b) > (x, y)` (`Asc`) or `<` (`Desc`): a row comparison, which an index on (…, a, b)
+/// reads as a range (an `a > x OR (a = x AND b > y)` would be read as a filter).
+fn row_beyond(reading: Direction, columns: [SimpleExpr; 2], values: [SimpleExpr; 2]) -> SimpleExpr {
+    let (left, right) = (Expr::tuple(columns), Expr::tuple(values));
+    match reading {
+        Direction::Asc => left.gt(right),
+        Direction::Desc => left.lt(right),
     }
-    Ok(select)
+}
+
+/// The parts a page is read in, each an index range read in the listing's order and
+/// limited to the page (`size + 1` rows), in reading order. A sort column that may be null
+/// is read as two parts, its values (by value, then id) and its nulls (by id), so that
+/// either direction is one range of an index on (…, column, id); nulls sort last.
+fn parts<L: Listing>(
+    scope: Scope,
+    filter: &L::Filter,
+    spec: &PageSpec<L::Sort>,
+    extra: Option<SimpleExpr>,
+) -> AppResult<Vec<Select<L::Entity>>> {
+    let (col, kind) = L::sort_column(spec.sort);
+    let id = L::id_column();
+    let nullable = col.def().is_null();
+    let reading = if spec.backward { spec.direction.reversed() } else { spec.direction };
+    let base = || {
+        let select = L::select(scope, filter);
+        match &extra {
+            Some(e) => select.filter(e.clone()),
+            None => select,
+        }
+    };
+    let id_beyond = |cursor: &PageCursor| match reading {
+        Direction::Asc => id.into_expr().gt(cursor.id),
+        Direction::Desc => id.into_expr().lt(cursor.id),
+    };
+    let values = match &spec.cursor {
+        None => Some(base()),
+        // After a value: greater values and its ties with a greater id; before it, smaller.
+        Some(cursor @ PageCursor { value: Some(text), .. }) => {
+            let value = parse_value(kind, text)?;
+            let beyond = row_beyond(reading, [col.into_expr(), id.into_expr()], [value.into(), cursor.id.into()]);
+            Some(base().filter(beyond))
+        }
+        // After a null come only nulls; before it, every value.
+        Some(PageCursor { value: None, .. }) => spec.backward.then(base),
+    };
+    let values = values.map(|select| {
+        let select = if nullable { select.filter(col.is_not_null()) } else { select };
+        select.order_by(col, order_of(reading)).order_by(id, order_of(reading)).limit(spec.size + 1)
+    });
+    let nulls = match &spec.cursor {
+        _ if !nullable => None,
+        None => Some(base()),
+        // After a value come every null; before it, none.
+        Some(PageCursor { value: Some(_), .. }) => (!spec.backward).then(base),
+        Some(cursor @ PageCursor { value: None, .. }) => Some(base().filter(id_beyond(cursor))),
+    };
+    let nulls = nulls
+        .map(|select| select.filter(col.is_null()).order_by(id, order_of(reading)).limit(spec.size + 1));
+    // Reading forwards, nulls come last; backwards, first.
+    Ok(match spec.backward {
+        false => values.into_iter().chain(nulls).collect(),
+        true => nulls.into_iter().chain(values).collect(),
+    })
+}
+
+/// `parts` as one statement: each part wrapped (so it keeps its own ORDER BY and LIMIT, as
+/// SQLite requires), joined by `UNION ALL`, and the (few) rows sorted again in reading order.
+fn union_of<L: Listing>(parts: Vec<SelectStatement>, spec: &PageSpec<L::Sort>, name: &str) -> Option<SelectStatement> {
+    let mut union: Option<SelectStatement> = None;
+    for (i, part) in parts.into_iter().enumerate() {
+        let wrapped = Query::select().column(Asterisk).from_subquery(part, Alias::new(format!("{name}{i}"))).to_owned();
+        union = Some(match union {
+            None => wrapped,
+            Some(mut u) => u.union(UnionType::All, wrapped).to_owned(),
+        });
+    }
+    let (col, _) = L::sort_column(spec.sort);
+    let (order, nulls) = spec.reading();
+    let paged = Alias::new("paged");
+    Some(
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(union?, paged.clone())
+            .order_by_with_nulls((paged.clone(), col), order.clone(), nulls)
+            .order_by((paged, L::id_column()), order)
+            .to_owned(),
+    )
 }
 
 /// One page of the rows `scope` may see matching `filter`.
@@ -176,14 +272,16 @@ pub async fn page<L: Listing>(
     filter: &L::Filter,
     spec: &PageSpec<L::Sort>,
 ) -> AppResult<Page<ModelOf<L>>> {
-    let (col, _) = L::sort_column(spec.sort);
-    let (order, nulls) = spec.reading();
-    let rows = started::<L>(scope, filter, spec)?
-        .order_by_with_nulls(col, order.clone(), nulls)
-        .order_by(L::id_column(), order)
-        .limit(spec.size + 1)
-        .all(db)
-        .await?;
+    let mut parts = parts::<L>(scope, filter, spec, None)?;
+    let rows = match parts.len() {
+        0 => Vec::new(),
+        1 => parts.remove(0).all(db).await?,
+        _ => {
+            let parts = parts.into_iter().map(QueryTrait::into_query).collect();
+            let Some(union) = union_of::<L>(parts, spec, "p") else { return Ok(spec.page(Vec::new())) };
+            ModelOf::<L>::find_by_statement(db.get_database_backend().build(&union)).all(db).await?
+        }
+    };
     Ok(spec.page(rows))
 }
 
@@ -212,34 +310,21 @@ pub async fn pages_by_parent<L: Listing>(
         return Ok(HashMap::new());
     }
     let parent_col = L::parent_column(parent);
-    let (sort_col, _) = L::sort_column(spec.sort);
-    let (order, nulls) = spec.reading();
     // At most PARTS parents per statement (SQLite allows 500 terms in a compound SELECT).
     for chunk in parents.chunks(PARTS) {
-        let mut union: Option<SelectStatement> = None;
-        for (i, p) in chunk.iter().enumerate() {
-            let one = started::<L>(scope, filter, spec)?
-                .filter(parent_col.eq(*p))
-                .order_by_with_nulls(sort_col, order.clone(), nulls)
-                .order_by(L::id_column(), order.clone())
-                .limit(spec.size + 1)
-                .into_query();
-            // Wrapped, so each part keeps its own ORDER BY and LIMIT (SQLite allows them only so).
-            let wrapped = Query::select().column(Asterisk).from_subquery(one, Alias::new(format!("p{i}"))).to_owned();
-            union = Some(match union {
-                None => wrapped,
-                Some(mut u) => u.union(UnionType::All, wrapped).to_owned(),
-            });
+        let mut all = Vec::new();
+        for p in chunk {
+            // Read only where the rollup says a row may match: a part whose filter matches
+            // nothing costs a rollup lookup, not a scan of the parent's rows.
+            let may = L::rollup_rows(scope, filter, parent, &[*p]).map(RollupRows::any);
+            let own: SimpleExpr = parent_col.eq(*p);
+            let only = match may {
+                Some(may) => own.and(may),
+                None => own,
+            };
+            all.extend(parts::<L>(scope, filter, spec, Some(only))?.into_iter().map(QueryTrait::into_query));
         }
-        let Some(union) = union else { continue };
-        // The parts' order is not the union's: sort the (few) rows again.
-        let paged = Alias::new("paged");
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(union, paged.clone())
-            .order_by_with_nulls((paged.clone(), sort_col), order.clone(), nulls)
-            .order_by((paged, L::id_column()), order.clone())
-            .to_owned();
+        let Some(outer) = union_of::<L>(all, spec, "p") else { continue };
         let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
         for row in rows {
             if let Some(p) = L::parent_of(parent, &row) {
@@ -256,7 +341,13 @@ struct ParentCount {
     n: i64,
 }
 
-/// How many children each parent has that `scope` may see and match `filter`: one statement.
+/// The most rows a `totalCount` that no rollup answers counts per parent: a count of
+/// `COUNT_CAP` means that many or more.
+pub const COUNT_CAP: u64 = 1_000;
+
+/// How many children each parent has that `scope` may see and match `filter`, in one
+/// statement: from the listing's rollup where it can say, else counted from the rows, at
+/// most `COUNT_CAP` per parent (one index range each, however many children a parent has).
 pub async fn counts_by_parent<L: Listing>(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -268,16 +359,45 @@ pub async fn counts_by_parent<L: Listing>(
     if parents.is_empty() {
         return Ok(counts);
     }
-    let parent_col = L::parent_column(parent);
-    let stmt = L::select(scope, filter)
-        .select_only()
-        .column_as(parent_col, "parent")
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
-        .filter(parent_col.is_in(parents.iter().copied()))
-        .group_by(parent_col)
-        .into_query();
-    for row in ParentCount::find_by_statement(db.get_database_backend().build(&stmt)).all(db).await? {
-        counts.insert(row.parent, row.n as u64);
+    let statements = match L::rollup_rows(scope, filter, parent, parents).and_then(RollupRows::counts) {
+        Some(stmt) => vec![stmt],
+        None => parents.chunks(PARTS).filter_map(|chunk| bounded_counts::<L>(scope, filter, parent, chunk)).collect(),
+    };
+    for stmt in statements {
+        for row in ParentCount::find_by_statement(db.get_database_backend().build(&stmt)).all(db).await? {
+            counts.insert(row.parent, row.n as u64);
+        }
     }
     Ok(counts)
+}
+
+/// Per parent, `SELECT parent, COUNT(*)` over at most `COUNT_CAP` of its matching rows.
+fn bounded_counts<L: Listing>(
+    scope: Scope,
+    filter: &L::Filter,
+    parent: L::Parent,
+    parents: &[Uuid],
+) -> Option<SelectStatement> {
+    let parent_col = L::parent_column(parent);
+    let mut union: Option<SelectStatement> = None;
+    for (i, p) in parents.iter().enumerate() {
+        let rows = L::select(scope, filter)
+            .select_only()
+            .column_as(parent_col, "parent")
+            .filter(parent_col.eq(*p))
+            .limit(COUNT_CAP)
+            .into_query();
+        let alias = Alias::new(format!("c{i}"));
+        let one = Query::select()
+            .expr_as(Expr::col((alias.clone(), Alias::new("parent"))), Alias::new("parent"))
+            .expr_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), Alias::new("n"))
+            .from_subquery(rows, alias.clone())
+            .group_by_col((alias, Alias::new("parent")))
+            .to_owned();
+        union = Some(match union {
+            None => one,
+            Some(mut u) => u.union(UnionType::All, one).to_owned(),
+        });
+    }
+    union
 }

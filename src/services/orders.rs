@@ -1,13 +1,15 @@
 //! E-commerce orders as a listing, under a campaign or a retailer. A retailer sees only
 //! their own orders.
 
-use super::listing::{Listing, SortKind, SortValue};
+use super::column;
+use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
 use entity::ecommerce_orders::{self, Column};
 use entity::enums::OrderStatus;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 /// Which orders to list. All conditions must hold.
@@ -98,4 +100,25 @@ impl Listing for OrderListing {
     fn retailer_of(o: &ecommerce_orders::Model) -> Option<Uuid> {
         o.retailer_id
     }
+
+    /// `order_rollups`, which keys every filter but the time range.
+    fn rollup_rows(scope: Scope, q: &OrderQuery, parent: OrderParent, parents: &[Uuid]) -> Option<RollupRows> {
+        let key = match parent {
+            OrderParent::Campaign => "campaign_id",
+            OrderParent::Retailer => "retailer_id",
+        };
+        let mut rows = rollup_rows(ROLLUP, key, parents, scope);
+        if !q.statuses.is_empty() {
+            let statuses: Vec<String> = q.statuses.iter().map(|s| s.to_value()).collect();
+            rows.and_where(column(ROLLUP, "order_status").is_in(statuses));
+        }
+        if let Some(a) = q.attributed_to_email {
+            rows.and_where(column(ROLLUP, "attributed_to_email").eq(a));
+        }
+        let exact = q.from.is_none() && q.to.is_none();
+        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact })
+    }
 }
+
+/// The rollup of orders (`entity::rollups::order_rollups`).
+const ROLLUP: &str = "order_rollups";

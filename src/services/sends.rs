@@ -1,14 +1,18 @@
 //! Email sends as a listing: filtered by status, retailer, engagement and time, under an
 //! email campaign or a retailer. A retailer sees only their own sends.
 
-use super::listing::{Listing, SortKind, SortValue};
+use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
 use entity::email_events;
 use entity::email_sends::{self, Column};
 use entity::enums::SendStatus;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select};
+use super::column;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -61,14 +65,15 @@ pub struct SendQuery {
     pub sent_to: Option<DateTime<Utc>>,
 }
 
+/// What sends are ordered by: each served, under every parent, by an index on (parent, column,
+/// id) (`m20251129_000004`, `m20261203_000001`, `m20261203_000003`). Delivery time and the
+/// recipient's address are not offered: an index each per parent for orders nobody reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SendSort {
     #[default]
     SentAt,
-    DeliveredAt,
     OpenedAt,
     ClickedAt,
-    RecipientEmail,
 }
 
 /// The relations sends are listed under.
@@ -120,10 +125,8 @@ impl Listing for SendListing {
     fn sort_column(sort: SendSort) -> (Column, SortKind) {
         match sort {
             SendSort::SentAt => (Column::SentAt, SortKind::Time),
-            SendSort::DeliveredAt => (Column::DeliveredAt, SortKind::Time),
             SendSort::OpenedAt => (Column::OpenedAt, SortKind::Time),
             SendSort::ClickedAt => (Column::ClickedAt, SortKind::Time),
-            SendSort::RecipientEmail => (Column::RecipientEmail, SortKind::Text),
         }
     }
 
@@ -138,10 +141,8 @@ impl Listing for SendListing {
     fn sort_value(sort: SendSort, s: &email_sends::Model) -> Option<SortValue> {
         match sort {
             SendSort::SentAt => Some(SortValue::Time(s.sent_at)),
-            SendSort::DeliveredAt => s.delivered_at.map(SortValue::Time),
             SendSort::OpenedAt => s.opened_at.map(SortValue::Time),
             SendSort::ClickedAt => s.clicked_at.map(SortValue::Time),
-            SendSort::RecipientEmail => Some(SortValue::Text(s.recipient_email.clone())),
         }
     }
 
@@ -161,4 +162,30 @@ impl Listing for SendListing {
     fn retailer_of(s: &email_sends::Model) -> Option<Uuid> {
         s.retailer_id
     }
+
+    fn rollup_rows(scope: Scope, q: &SendQuery, parent: SendParent, parents: &[Uuid]) -> Option<RollupRows> {
+        let key = match parent {
+            SendParent::EmailCampaign => "email_campaign_id",
+            SendParent::Retailer => "retailer_id",
+        };
+        let mut rows = rollup_rows(STATES, key, parents, scope);
+        if let Some(r) = q.retailer {
+            rows.and_where(column(STATES, "retailer_id").eq(r));
+        }
+        if !q.statuses.is_empty() {
+            let statuses: Vec<String> = q.statuses.iter().map(|s| s.to_value()).collect();
+            rows.and_where(column(STATES, "status").is_in(statuses));
+        }
+        for (flag, wanted) in [("opened", q.opened), ("clicked", q.clicked)] {
+            if let Some(wanted) = wanted {
+                rows.and_where(column(STATES, flag).eq(i32::from(wanted)));
+            }
+        }
+        // The rollup has no send time.
+        let exact = q.sent_from.is_none() && q.sent_to.is_none();
+        Some(RollupRows { rows, parent_key: column(STATES, key), exact })
+    }
 }
+
+/// The rollup of send states (`entity::rollups::send_states`).
+const STATES: &str = "send_states";

@@ -41,7 +41,7 @@ db_test!(walking_1000_sends_page_by_page_finds_each_once_despite_inserts, |db| {
         sends(orderBy: $o, first: 100, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } } }"#;
     let mut extra = 0;
     for (field, direction) in
-        [("SENT_AT", "ASC"), ("RECIPIENT_EMAIL", "DESC"), ("OPENED_AT", "ASC"), ("OPENED_AT", "DESC")]
+        [("SENT_AT", "ASC"), ("SENT_AT", "DESC"), ("OPENED_AT", "ASC"), ("OPENED_AT", "DESC"), ("CLICKED_AT", "DESC")]
     {
         let mut seen = Vec::new();
         let mut after: Option<String> = None;

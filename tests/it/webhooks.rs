@@ -177,7 +177,7 @@ db_test!(the_sendgrid_sample_applies_once_whether_signed_or_not_and_a_bad_signat
     // The send's engagement timeline, in time order.
     let timeline = gql(
         &db,
-        r#"query($id: UUID!) { campaign(id: $id) { emailCampaigns { sends(first: 10, orderBy: {field: RECIPIENT_EMAIL})
+        r#"query($id: UUID!) { campaign(id: $id) { emailCampaigns { sends(first: 10, orderBy: {field: SENT_AT})
              { edges { node { recipientEmail events { type machineOpen occurredAt } } } } } } }"#,
         json!({ "id": campaign }),
     )

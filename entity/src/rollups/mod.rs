@@ -23,9 +23,10 @@ pub mod email_activity_hourly;
 pub mod email_rollups;
 pub mod email_totals;
 pub mod order_rollups;
+pub mod send_states;
 
 /// Every rollup, with the migration that installed its current form.
-pub const ALL: [(&str, &Rollup); 8] = [
+pub const ALL: [(&str, &Rollup); 9] = [
     ("m20251125_000002_create_email_rollups", &email_rollups::ROLLUP),
     ("m20251125_000003_create_email_activity", &email_activity::ROLLUP),
     ("m20251125_000004_create_email_totals", &email_totals::ROLLUP),
@@ -34,6 +35,7 @@ pub const ALL: [(&str, &Rollup); 8] = [
     ("m20251129_000003_create_order_rollups", &order_rollups::ROLLUP),
     ("m20251129_000005_create_email_activity_hourly", &email_activity_hourly::ROLLUP),
     ("m20251129_000006_create_email_activity_daily", &email_activity_daily::ROLLUP),
+    ("m20261203_000002_create_send_states", &send_states::ROLLUP),
 ];
 
 /// Seconds per slot (as `analytics::timeline::SLOT_SECS`).
