@@ -8,6 +8,7 @@ mod common;
 mod api;
 mod batching;
 mod campaigns_api;
+mod counts;
 mod cli;
 mod demo_data;
 mod errata_e1;
