@@ -2,6 +2,7 @@
 //! aggregate queries (`totals`) read from the database.
 
 pub mod breakdown;
+pub mod cuts;
 pub mod metrics;
 pub mod portfolio;
 pub mod ranking;

@@ -1,51 +1,56 @@
 //! SQL fragments whose spelling differs between PostgreSQL and SQLite.
 
 use super::Window;
-use chrono::{DateTime, Utc};
-use entity::rollups::{PerRow, SLOT_SECS, conversion_rollups, email_rollups, nil, order_rollups};
+use super::cuts::{Cuts, Stretch};
+use entity::rollups::{PerRow, conversion_rollups, email_rollups, nil, order_rollups};
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Condition, Expr, Query, SelectStatement, UnionType};
 
 pub use entity::rollups::cents;
 
-/// The rows of a rollup that a window holds, exactly: the rollup's rows of the 15-minute
-/// slots wholly inside the window, and the raw rows of the (at most two) slots at its edges,
-/// counted as the rollup counts them (`rows`, the same description its triggers use). A
-/// period costs the rollup rows of its length plus two slots of raw rows, whatever the
-/// history. The columns are the rollup's keys without the slot, and its counts.
+/// The rows of a rollup that a window holds, exactly (`Cuts`): the rollup's rows of the
+/// 15-minute slots it counts whole, and the raw rows of the stretches at its edges, counted
+/// as the rollup counts them (`rows`, the same description its triggers use) and added or,
+/// outside the window, subtracted. A period costs the rollup rows of its length plus the
+/// raw rows of two stretches shorter than half a slot each, whatever the history. The
+/// columns are the rollup's keys without the slot, and its counts.
 fn period(backend: DbBackend, window: Window, rows: &PerRow, table: &str, counted: &str) -> SelectStatement {
+    let cuts = Cuts::of(window);
     let (keys, counts) = (rows.columns)(backend, "s");
-    let slot_of = |t: DateTime<Utc>| t.timestamp().div_euclid(SLOT_SECS);
-    let (first, last) = (window.from.map(slot_of), window.to.map(slot_of));
     let mut whole = Query::select();
     for (name, _) in keys.iter().chain(&counts) {
         whole.column(Alias::new(*name));
     }
     whole.from(Alias::new(table)).and_where(Expr::cust(format!("{table}.{counted} <> 0")));
-    if let Some(first) = first {
-        whole.and_where(Expr::cust(format!("{table}.{} > {first}", rows.slot)));
+    if cuts.no_whole {
+        whole.and_where(Expr::cust("1 = 0"));
     }
-    if let Some(last) = last {
-        whole.and_where(Expr::cust(format!("{table}.{} < {last}", rows.slot)));
+    if let Some(first) = cuts.first {
+        whole.and_where(Expr::cust(format!("{table}.{} >= {first}", rows.slot)));
     }
-    let start_of = |slot: i64| DateTime::from_timestamp(slot * SLOT_SECS, 0).unwrap_or_default();
-    let mut edges = Query::select();
-    for (name, expr) in keys.iter().chain(&counts) {
-        edges.expr_as(Expr::cust(expr.clone()), Alias::new(*name));
+    if let Some(last) = cuts.last {
+        whole.and_where(Expr::cust(format!("{table}.{} <= {last}", rows.slot)));
     }
-    edges.from_as(Alias::new(rows.source), Alias::new("s")).and_where(Expr::cust((rows.filter)("s")));
-    if let Some(within) = window.condition("s", rows.time) {
-        edges.and_where(within);
+    let mut union = whole;
+    for sign in [1, -1] {
+        let stretches: Vec<&Stretch> = cuts.raw.iter().filter(|s| s.sign == sign).collect();
+        if stretches.is_empty() {
+            continue;
+        }
+        let mut edges = Query::select();
+        for (name, expr) in &keys {
+            edges.expr_as(Expr::cust(expr.clone()), Alias::new(*name));
+        }
+        let negated = if sign < 0 { "-" } else { "" };
+        for (name, expr) in &counts {
+            edges.expr_as(Expr::cust(format!("{negated}{expr}")), Alias::new(*name));
+        }
+        edges.from_as(Alias::new(rows.source), Alias::new("s")).and_where(Expr::cust((rows.filter)("s")));
+        let inside = stretches.iter().fold(Condition::any(), |any, s| any.add(s.condition("s", rows.time)));
+        edges.cond_where(inside);
+        union.union(UnionType::All, edges);
     }
-    let mut edge = Condition::any();
-    if let Some(first) = first {
-        edge = edge.add(crate::services::column("s", rows.time).lt(start_of(first + 1)));
-    }
-    if let Some(last) = last {
-        edge = edge.add(crate::services::column("s", rows.time).gte(start_of(last)));
-    }
-    edges.cond_where(edge);
-    whole.union(UnionType::All, edges).to_owned()
+    union
 }
 
 /// Where a query's email counts come from, read under the alias `email_sends` so that joins,

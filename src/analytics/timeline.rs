@@ -5,6 +5,7 @@
 //! New York days, with 23- and 25-hour days at the DST changes.
 
 use super::Window;
+use super::cuts::{Cuts, Stretch};
 use super::sql::Revenue;
 use crate::auth::Scope;
 use crate::services::visibility::own_retailer;
@@ -115,57 +116,7 @@ impl Resolution {
     }
 }
 
-/// A window cut into what the rollups count exactly and what only raw rows can: the
-/// 15-minute slots wholly inside it, and the (at most two) stretches at its edges that cut a
-/// slot, read from the raw rows with the window's exact times.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Cuts {
-    /// The first and last whole slot (inclusive); `None` on an open side.
-    first: Option<i64>,
-    last: Option<i64>,
-    /// No slot is whole (both edges in one slot): only `raw` counts.
-    no_whole: bool,
-    /// `(from, to, to inclusive)` stretches read from raw rows.
-    raw: Vec<(DateTime<Utc>, DateTime<Utc>, bool)>,
-}
-
-/// The start of slot `n`.
-fn slot_start(n: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(n * SLOT_SECS, 0).unwrap_or_default()
-}
-
 impl Cuts {
-    fn of(window: Window) -> Cuts {
-        let slot_of = |t: DateTime<Utc>| t.timestamp().div_euclid(SLOT_SECS);
-        // `from` counts from its instant: its slot is whole only when it starts there.
-        let first = window.from.map(|f| if slot_start(slot_of(f)) == f { slot_of(f) } else { slot_of(f) + 1 });
-        // `to` is inclusive to the microsecond: its slot is whole only when `to` is its last
-        // microsecond.
-        let last = window.to.map(|t| {
-            let end = slot_start(slot_of(t) + 1);
-            if end - Duration::microseconds(1) <= t { slot_of(t) } else { slot_of(t) - 1 }
-        });
-        let no_whole = matches!((first, last), (Some(f), Some(l)) if f > l);
-        let raw = match (window.from, window.to) {
-            (Some(f), Some(t)) if no_whole => vec![(f, t, true)],
-            (from, to) => {
-                let mut raw = Vec::new();
-                if let (Some(f), Some(first)) = (from, first)
-                    && f < slot_start(first)
-                {
-                    raw.push((f, slot_start(first), false));
-                }
-                if let (Some(t), Some(last)) = (to, last)
-                    && slot_start(last + 1) <= t
-                {
-                    raw.push((slot_start(last + 1), t, true));
-                }
-                raw
-            }
-        };
-        Cuts { first, last, no_whole, raw }
-    }
-
     /// The first and last unit of `per_unit` slots wholly inside the whole slots (a unit
     /// starting at or after `first`, ending at or before `last`); `None` on an open side.
     fn units(&self, per_unit: i64) -> (Option<i64>, Option<i64>) {
@@ -239,13 +190,13 @@ impl Params {
         keys.iter().map(|k| self.bind(*k)).collect::<Vec<_>>().join(", ")
     }
 
-    /// `time` inside one of the raw stretches.
-    fn stretches(&mut self, time: &str, raw: &[(DateTime<Utc>, DateTime<Utc>, bool)]) -> String {
+    /// `time` inside one of the stretches.
+    fn stretches(&mut self, time: &str, raw: &[&Stretch]) -> String {
         let parts: Vec<String> = raw
             .iter()
-            .map(|(from, to, inclusive)| {
-                let op = if *inclusive { "<=" } else { "<" };
-                format!("({time} >= {} AND {time} {op} {})", self.bind(*from), self.bind(*to))
+            .map(|s| {
+                let (after, before) = (if s.from_inclusive { ">=" } else { ">" }, if s.to_inclusive { "<=" } else { "<" });
+                format!("({time} {after} {} AND {time} {before} {})", self.bind(s.from), self.bind(s.to))
             })
             .collect();
         format!("({})", parts.join(" OR "))
@@ -319,15 +270,20 @@ pub async fn slots(
         ));
     }
 
-    // The edges' stretches, from the raw rows, per 15-minute slot.
-    if !cuts.raw.is_empty() {
+    // The edges' stretches, from the raw rows, per 15-minute slot: those inside the window
+    // added, those outside it subtracted from their whole slot.
+    for sign in [1, -1] {
+        let raw: Vec<&Stretch> = cuts.raw.iter().filter(|s| s.sign == sign).collect();
+        if raw.is_empty() {
+            continue;
+        }
         for (kind, time) in activity_kinds("s") {
             let list = p.list(keys);
             let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
-            let inside = p.stretches(&time, &cuts.raw);
+            let inside = p.stretches(&time, &raw);
             let slot = entity::rollups::slot(backend, &time);
             parts.push(format!(
-                "SELECT email_campaigns.campaign_id AS campaign, {kind} AS kind, {slot} AS slot, COUNT(*) AS n, 0 AS cents
+                "SELECT email_campaigns.campaign_id AS campaign, {kind} AS kind, {slot} AS slot, {sign} * COUNT(*) AS n, 0 AS cents
                  FROM email_sends AS s JOIN email_campaigns ON email_campaigns.id = s.email_campaign_id
                  WHERE email_campaigns.campaign_id IN ({list}){mine} AND {inside}
                  GROUP BY email_campaigns.campaign_id, {slot}"
@@ -347,10 +303,10 @@ pub async fn slots(
             let time = format!("s.{}", rows.time);
             let list = p.list(keys);
             let mine = own.map(|r| format!(" AND s.retailer_id = {}", p.bind(r))).unwrap_or_default();
-            let inside = p.stretches(&time, &cuts.raw);
+            let inside = p.stretches(&time, &raw);
             let slot = entity::rollups::slot(backend, &time);
             parts.push(format!(
-                "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, SUM({n}) AS n, SUM({cents}) AS cents
+                "SELECT s.campaign_id AS campaign, {k} AS kind, {slot} AS slot, {sign} * SUM({n}) AS n, {sign} * SUM({cents}) AS cents
                  FROM {table} AS s WHERE s.campaign_id IN ({list}) AND {filter} AND {only}{mine} AND {inside}
                  GROUP BY s.campaign_id, {slot}",
                 k = kind as i32,

@@ -232,8 +232,11 @@ fn parts<L: Listing>(
         Some(PageCursor { value: Some(_), .. }) => (!spec.backward).then(base),
         Some(cursor @ PageCursor { value: None, .. }) => Some(base().filter(id_beyond(cursor))),
     };
-    let nulls = nulls
-        .map(|select| select.filter(col.is_null()).order_by(id, order_of(reading)).limit(spec.size + 1));
+    // Ordered by the column too (all null here, so by id): the order of the index on
+    // (…, column, id), which a planner would not see in an order by id alone.
+    let nulls = nulls.map(|select| {
+        select.filter(col.is_null()).order_by(col, order_of(reading)).order_by(id, order_of(reading)).limit(spec.size + 1)
+    });
     // Reading forwards, nulls come last; backwards, first.
     Ok(match spec.backward {
         false => values.into_iter().chain(nulls).collect(),
