@@ -520,6 +520,8 @@ async fn main() -> anyhow::Result<()> {
             let started = Instant::now();
             let made = generate(&conn, &plan, |n| eprint!("\r  generating: {n} sends")).await?;
             conn.execute_unprepared("VACUUM ANALYZE").await?;
+            // Write the generated pages out now, not while shapes are timed.
+            conn.execute_unprepared("CHECKPOINT").await?;
             eprintln!("\r  {made:?} in {:.0?}", started.elapsed());
             let server = Server::start(&schema_url).await?;
             let answer: Value = client

@@ -27,14 +27,22 @@ const INDEXES: [(&str, &str, &[&str]); 18] = [
     ("idx_email_sends_email_retailer_opened", "email_sends", &["email_campaign_id", "retailer_id", "opened_at", "id"]),
     ("idx_email_sends_retailer_opened", "email_sends", &["retailer_id", "opened_at", "id"]),
     ("idx_email_sends_campaign_clicked", "email_sends", &["email_campaign_id", "clicked_at", "id"]),
-    ("idx_email_sends_email_retailer_clicked", "email_sends", &["email_campaign_id", "retailer_id", "clicked_at", "id"]),
+    (
+        "idx_email_sends_email_retailer_clicked",
+        "email_sends",
+        &["email_campaign_id", "retailer_id", "clicked_at", "id"],
+    ),
     ("idx_email_sends_retailer_clicked", "email_sends", &["retailer_id", "clicked_at", "id"]),
     (
         "idx_email_sends_campaign_delivery_counted",
         "email_sends",
         &["email_campaign_id", "(COALESCE(delivered_at, opened_at, clicked_at))"],
     ),
-    ("idx_email_sends_campaign_open_counted", "email_sends", &["email_campaign_id", "(COALESCE(opened_at, clicked_at))"]),
+    (
+        "idx_email_sends_campaign_open_counted",
+        "email_sends",
+        &["email_campaign_id", "(COALESCE(opened_at, clicked_at))"],
+    ),
     ("idx_crm_conversions_campaign_date", "crm_conversions", &["campaign_id", "conversion_date", "id"]),
     ("idx_crm_conversions_campaign_created", "crm_conversions", &["campaign_id", "created_at", "id"]),
     (

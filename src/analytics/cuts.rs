@@ -48,7 +48,8 @@ impl Cuts {
             let end = slot_start(slot_of(t) + 1);
             if end - Duration::microseconds(1) <= t { slot_of(t) } else { slot_of(t) - 1 }
         });
-        let stretch = |from, from_inclusive, to, to_inclusive, sign| Stretch { from, from_inclusive, to, to_inclusive, sign };
+        let stretch =
+            |from, from_inclusive, to, to_inclusive, sign| Stretch { from, from_inclusive, to, to_inclusive, sign };
         if let (Some(f), Some(t), Some(fs), Some(ls)) = (window.from, window.to, first, last)
             && fs > ls
         {

@@ -195,7 +195,8 @@ impl Params {
         let parts: Vec<String> = raw
             .iter()
             .map(|s| {
-                let (after, before) = (if s.from_inclusive { ">=" } else { ">" }, if s.to_inclusive { "<=" } else { "<" });
+                let (after, before) =
+                    (if s.from_inclusive { ">=" } else { ">" }, if s.to_inclusive { "<=" } else { "<" });
                 format!("({time} {after} {} AND {time} {before} {})", self.bind(s.from), self.bind(s.to))
             })
             .collect();

@@ -2,7 +2,7 @@
 //! sees only their own conversions.
 
 use super::column;
-use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
+use super::listing::{Listing, Part, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -105,7 +105,13 @@ impl Listing for ConversionListing {
     }
 
     /// `conversion_rollups`, which keys every filter but the time range (and not the send).
-    fn rollup_rows(scope: Scope, q: &ConversionQuery, parent: ConversionParent, parents: &[Uuid]) -> Option<RollupRows> {
+    fn rollup_rows(
+        scope: Scope,
+        q: &ConversionQuery,
+        parent: ConversionParent,
+        parents: &[Uuid],
+        _part: Option<Part<ConversionSort>>,
+    ) -> Option<RollupRows> {
         let key = match parent {
             ConversionParent::Campaign => "campaign_id",
             ConversionParent::Retailer => "retailer_id",

@@ -8,10 +8,12 @@ use super::page::{Direction, Page};
 use crate::auth::Scope;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, NullOrdering, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, NullOrdering, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Value,
 };
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -85,15 +87,25 @@ pub trait Listing: Send + Sync + 'static {
         None
     }
     /// The rows of a rollup (with a count column `n`) that count the children of `parents`
-    /// that `scope` may see and that match `filter`; `None` without such a rollup.
+    /// that `scope` may see and that match `filter` (and, given a part of a page of a
+    /// nullable ordering, are in it); `None` without such a rollup.
     fn rollup_rows(
         _scope: Scope,
         _filter: &Self::Filter,
         _parent: Self::Parent,
         _parents: &[Uuid],
+        _part: Option<Part<Self::Sort>>,
     ) -> Option<RollupRows> {
         None
     }
+}
+
+/// A part of a page of an ordering by a column that may be null: the rows with a value
+/// (`nulls` false) or those without.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<S> {
+    pub sort: S,
+    pub nulls: bool,
 }
 
 /// Rows of a rollup standing for rows of a listing (`Listing::rollup_rows`).
@@ -193,33 +205,35 @@ fn parts<L: Listing>(
     scope: Scope,
     filter: &L::Filter,
     spec: &PageSpec<L::Sort>,
-    extra: Option<SimpleExpr>,
+    extra: &dyn Fn(Option<Part<L::Sort>>) -> Option<SimpleExpr>,
 ) -> AppResult<Vec<Select<L::Entity>>> {
     let (col, kind) = L::sort_column(spec.sort);
     let id = L::id_column();
     let nullable = col.def().is_null();
     let reading = if spec.backward { spec.direction.reversed() } else { spec.direction };
-    let base = || {
+    // The rows of a part (`None`: the only one), with what `extra` adds to it.
+    let base = |nulls: Option<bool>| {
         let select = L::select(scope, filter);
-        match &extra {
-            Some(e) => select.filter(e.clone()),
+        match extra(nulls.map(|nulls| Part { sort: spec.sort, nulls })) {
+            Some(e) => select.filter(e),
             None => select,
         }
     };
+    let values_part = (nullable).then_some(false);
     let id_beyond = |cursor: &PageCursor| match reading {
         Direction::Asc => id.into_expr().gt(cursor.id),
         Direction::Desc => id.into_expr().lt(cursor.id),
     };
     let values = match &spec.cursor {
-        None => Some(base()),
+        None => Some(base(values_part)),
         // After a value: greater values and its ties with a greater id; before it, smaller.
         Some(cursor @ PageCursor { value: Some(text), .. }) => {
             let value = parse_value(kind, text)?;
             let beyond = row_beyond(reading, [col.into_expr(), id.into_expr()], [value.into(), cursor.id.into()]);
-            Some(base().filter(beyond))
+            Some(base(values_part).filter(beyond))
         }
         // After a null come only nulls; before it, every value.
-        Some(PageCursor { value: None, .. }) => spec.backward.then(base),
+        Some(PageCursor { value: None, .. }) => spec.backward.then(|| base(values_part)),
     };
     let values = values.map(|select| {
         let select = if nullable { select.filter(col.is_not_null()) } else { select };
@@ -227,15 +241,19 @@ fn parts<L: Listing>(
     });
     let nulls = match &spec.cursor {
         _ if !nullable => None,
-        None => Some(base()),
+        None => Some(base(Some(true))),
         // After a value come every null; before it, none.
-        Some(PageCursor { value: Some(_), .. }) => (!spec.backward).then(base),
-        Some(cursor @ PageCursor { value: None, .. }) => Some(base().filter(id_beyond(cursor))),
+        Some(PageCursor { value: Some(_), .. }) => (!spec.backward).then(|| base(Some(true))),
+        Some(cursor @ PageCursor { value: None, .. }) => Some(base(Some(true)).filter(id_beyond(cursor))),
     };
     // Ordered by the column too (all null here, so by id): the order of the index on
     // (…, column, id), which a planner would not see in an order by id alone.
     let nulls = nulls.map(|select| {
-        select.filter(col.is_null()).order_by(col, order_of(reading)).order_by(id, order_of(reading)).limit(spec.size + 1)
+        select
+            .filter(col.is_null())
+            .order_by(col, order_of(reading))
+            .order_by(id, order_of(reading))
+            .limit(spec.size + 1)
     });
     // Reading forwards, nulls come last; backwards, first.
     Ok(match spec.backward {
@@ -275,7 +293,7 @@ pub async fn page<L: Listing>(
     filter: &L::Filter,
     spec: &PageSpec<L::Sort>,
 ) -> AppResult<Page<ModelOf<L>>> {
-    let mut parts = parts::<L>(scope, filter, spec, None)?;
+    let mut parts = parts::<L>(scope, filter, spec, &|_| None)?;
     let rows = match parts.len() {
         0 => Vec::new(),
         1 => parts.remove(0).all(db).await?,
@@ -317,15 +335,16 @@ pub async fn pages_by_parent<L: Listing>(
     for chunk in parents.chunks(PARTS) {
         let mut all = Vec::new();
         for p in chunk {
-            // Read only where the rollup says a row may match: a part whose filter matches
-            // nothing costs a rollup lookup, not a scan of the parent's rows.
-            let may = L::rollup_rows(scope, filter, parent, &[*p]).map(RollupRows::any);
-            let own: SimpleExpr = parent_col.eq(*p);
-            let only = match may {
-                Some(may) => own.and(may),
-                None => own,
+            // Read a part only where the rollup says a row may fill it: a part that no row
+            // can fill costs a rollup lookup, not a scan of the parent's rows.
+            let only = |part: Option<Part<L::Sort>>| {
+                let own: SimpleExpr = parent_col.eq(*p);
+                Some(match L::rollup_rows(scope, filter, parent, &[*p], part) {
+                    Some(rows) => own.and(rows.any()),
+                    None => own,
+                })
             };
-            all.extend(parts::<L>(scope, filter, spec, Some(only))?.into_iter().map(QueryTrait::into_query));
+            all.extend(parts::<L>(scope, filter, spec, &only)?.into_iter().map(QueryTrait::into_query));
         }
         let Some(outer) = union_of::<L>(all, spec, "p") else { continue };
         let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
@@ -362,7 +381,7 @@ pub async fn counts_by_parent<L: Listing>(
     if parents.is_empty() {
         return Ok(counts);
     }
-    let statements = match L::rollup_rows(scope, filter, parent, parents).and_then(RollupRows::counts) {
+    let statements = match L::rollup_rows(scope, filter, parent, parents, None).and_then(RollupRows::counts) {
         Some(stmt) => vec![stmt],
         None => parents.chunks(PARTS).filter_map(|chunk| bounded_counts::<L>(scope, filter, parent, chunk)).collect(),
     };

@@ -2,7 +2,7 @@
 //! their own orders.
 
 use super::column;
-use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
+use super::listing::{Listing, Part, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
@@ -102,7 +102,13 @@ impl Listing for OrderListing {
     }
 
     /// `order_rollups`, which keys every filter but the time range.
-    fn rollup_rows(scope: Scope, q: &OrderQuery, parent: OrderParent, parents: &[Uuid]) -> Option<RollupRows> {
+    fn rollup_rows(
+        scope: Scope,
+        q: &OrderQuery,
+        parent: OrderParent,
+        parents: &[Uuid],
+        _part: Option<Part<OrderSort>>,
+    ) -> Option<RollupRows> {
         let key = match parent {
             OrderParent::Campaign => "campaign_id",
             OrderParent::Retailer => "retailer_id",

@@ -1,15 +1,15 @@
 //! Email sends as a listing: filtered by status, retailer, engagement and time, under an
 //! email campaign or a retailer. A retailer sees only their own sends.
 
-use super::listing::{Listing, RollupRows, SortKind, SortValue, rollup_rows};
+use super::column;
+use super::listing::{Listing, Part, RollupRows, SortKind, SortValue, rollup_rows};
 use super::visibility;
 use crate::auth::Scope;
 use chrono::{DateTime, Utc};
 use entity::email_events;
 use entity::email_sends::{self, Column};
 use entity::enums::SendStatus;
-use super::column;
-use sea_orm::sea_query::ExprTrait;
+use sea_orm::sea_query::{ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
 };
@@ -163,11 +163,18 @@ impl Listing for SendListing {
         s.retailer_id
     }
 
-    fn rollup_rows(scope: Scope, q: &SendQuery, parent: SendParent, parents: &[Uuid]) -> Option<RollupRows> {
+    fn rollup_rows(
+        scope: Scope,
+        q: &SendQuery,
+        parent: SendParent,
+        parents: &[Uuid],
+        part: Option<Part<SendSort>>,
+    ) -> Option<RollupRows> {
         let key = match parent {
             SendParent::EmailCampaign => "email_campaign_id",
             SendParent::Retailer => "retailer_id",
         };
+        let (opened_at, clicked_at) = (|| column(STATES, "has_opened_at"), || column(STATES, "has_clicked_at"));
         let mut rows = rollup_rows(STATES, key, parents, scope);
         if let Some(r) = q.retailer {
             rows.and_where(column(STATES, "retailer_id").eq(r));
@@ -176,11 +183,22 @@ impl Listing for SendListing {
             let statuses: Vec<String> = q.statuses.iter().map(|s| s.to_value()).collect();
             rows.and_where(column(STATES, "status").is_in(statuses));
         }
-        for (flag, wanted) in [("opened", q.opened), ("clicked", q.clicked)] {
-            if let Some(wanted) = wanted {
-                rows.and_where(column(STATES, flag).eq(i32::from(wanted)));
-            }
+        // Opened: an open or a click time.
+        match q.opened {
+            Some(true) => rows.and_where(opened_at().eq(1).or(clicked_at().eq(1))),
+            Some(false) => rows.and_where(opened_at().eq(0).and(clicked_at().eq(0))),
+            None => &mut rows,
+        };
+        if let Some(clicked) = q.clicked {
+            rows.and_where(clicked_at().eq(i32::from(clicked)));
         }
+        // The part: sends with (or without) the time it orders by.
+        let has = |set: SimpleExpr, nulls: bool| set.eq(i32::from(!nulls));
+        match part {
+            Some(Part { sort: SendSort::OpenedAt, nulls }) => rows.and_where(has(opened_at(), nulls)),
+            Some(Part { sort: SendSort::ClickedAt, nulls }) => rows.and_where(has(clicked_at(), nulls)),
+            Some(Part { sort: SendSort::SentAt, .. }) | None => &mut rows,
+        };
         // The rollup has no send time.
         let exact = q.sent_from.is_none() && q.sent_to.is_none();
         Some(RollupRows { rows, parent_key: column(STATES, key), exact })
