@@ -91,6 +91,8 @@ macro_rules! order_input {
         #[doc = concat!("What ", $what, " can be sorted by. Ties are broken by id; missing values sort last.")]
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
         #[graphql(remote = $remote)]
+        // The variants name the GraphQL values (`SENT_AT`, `OPENED_AT`, …), suffix and all.
+        #[allow(clippy::enum_variant_names)]
         pub enum $field {
             #[default]
             $($(#[$doc])* $variant),+
