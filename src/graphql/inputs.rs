@@ -87,12 +87,11 @@ impl From<SortDirection> for Direction {
 
 /// An `orderBy` input: a field enum mirroring a listing's sort, and a direction.
 macro_rules! order_input {
-    ($input:ident, $field:ident, $sort:ty, $remote:literal, $what:literal, { $($(#[$doc:meta])* $variant:ident),+ $(,)? }) => {
+    ($(#[$attr:meta])* $input:ident, $field:ident, $sort:ty, $remote:literal, $what:literal, { $($(#[$doc:meta])* $variant:ident),+ $(,)? }) => {
         #[doc = concat!("What ", $what, " can be sorted by. Ties are broken by id; missing values sort last.")]
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
         #[graphql(remote = $remote)]
-        // The variants name the GraphQL values (`SENT_AT`, `OPENED_AT`, …), suffix and all.
-        #[allow(clippy::enum_variant_names)]
+        $(#[$attr])*
         pub enum $field {
             #[default]
             $($(#[$doc])* $variant),+
@@ -137,7 +136,9 @@ order_input!(RetailerOrder, RetailerOrderField, RetailerSort, "crate::services::
     CreatedAt,
 });
 
-order_input!(EmailSendOrder, EmailSendOrderField, SendSort, "crate::services::sends::SendSort", "email sends", {
+order_input!(
+    #[expect(clippy::enum_variant_names, reason = "the variants name the GraphQL values SENT_AT, OPENED_AT, CLICKED_AT")]
+    EmailSendOrder, EmailSendOrderField, SendSort, "crate::services::sends::SendSort", "email sends", {
     /// When the email was sent.
     SentAt,
     /// When it was first opened (never opened: last).
