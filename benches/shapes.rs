@@ -536,9 +536,18 @@ async fn main() -> anyhow::Result<()> {
             let brand_ids = ids(&conn, None).await?;
             let retailer_ids = ids(&conn, Some(brand_ids.retailer)).await?;
             let minter = Minter::new(SECRET.as_bytes(), None, None);
-            for (role, user, ids) in
-                [("brand", brand, brand_ids.clone()), ("retailer", brand_ids.retailer, retailer_ids)]
-            {
+            let roles = [("brand", brand, brand_ids.clone()), ("retailer", brand_ids.retailer, retailer_ids)];
+            // A first pass, unmeasured, over every shape: each size is measured warm, not its
+            // first shapes cold from the data just written.
+            for (role, user, ids) in &roles {
+                let token = minter.mint(*user, 24 * 3600);
+                let shapes: Vec<Shape> = shapes(&schema, ids).into_iter().filter(|s| s.name.contains(&only)).collect();
+                eprintln!("  {sends} sends, {role}: warming {} shapes", shapes.len());
+                for shape in &shapes {
+                    measure(&client, &server.base, &token, shape, 1).await;
+                }
+            }
+            for (role, user, ids) in roles {
                 let token = minter.mint(user, 24 * 3600);
                 let shapes: Vec<Shape> = shapes(&schema, &ids).into_iter().filter(|s| s.name.contains(&only)).collect();
                 eprintln!("  {sends} sends, {role}: {} shapes", shapes.len());

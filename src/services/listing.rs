@@ -206,6 +206,7 @@ fn parts<L: Listing>(
     filter: &L::Filter,
     spec: &PageSpec<L::Sort>,
     extra: &dyn Fn(Option<Part<L::Sort>>) -> Option<SimpleExpr>,
+    lead: Option<ColumnOf<L>>,
 ) -> AppResult<Vec<Select<L::Entity>>> {
     let (col, kind) = L::sort_column(spec.sort);
     let id = L::id_column();
@@ -235,9 +236,13 @@ fn parts<L: Listing>(
         // After a null come only nulls; before it, every value.
         Some(PageCursor { value: None, .. }) => spec.backward.then(|| base(values_part)),
     };
+    let led = |select: Select<L::Entity>| match lead {
+        Some(lead) => select.order_by(lead, order_of(reading)),
+        None => select,
+    };
     let values = values.map(|select| {
         let select = if nullable { select.filter(col.is_not_null()) } else { select };
-        select.order_by(col, order_of(reading)).order_by(id, order_of(reading)).limit(spec.size + 1)
+        led(select).order_by(col, order_of(reading)).order_by(id, order_of(reading)).limit(spec.size + 1)
     });
     let nulls = match &spec.cursor {
         _ if !nullable => None,
@@ -293,7 +298,7 @@ pub async fn page<L: Listing>(
     filter: &L::Filter,
     spec: &PageSpec<L::Sort>,
 ) -> AppResult<Page<ModelOf<L>>> {
-    let mut parts = parts::<L>(scope, filter, spec, &|_| None)?;
+    let mut parts = parts::<L>(scope, filter, spec, &|_| None, None)?;
     let rows = match parts.len() {
         0 => Vec::new(),
         1 => parts.remove(0).all(db).await?,
@@ -337,14 +342,22 @@ pub async fn pages_by_parent<L: Listing>(
         for p in chunk {
             // Read a part only where the rollup says a row may fill it: a part that no row
             // can fill costs a rollup lookup, not a scan of the parent's rows.
+            // The parent as a range of one value, and first in the ORDER BY: an equality
+            // would let the planner drop the parent from the order and read the rows in
+            // the order of an index on the sort column alone (`idx_email_sends_dates`,
+            // sent_at first), filtering out every other parent's rows on the way — fast
+            // only where the parent's rows are spread evenly through time. This way only
+            // an index on (parent, column, id) gives the order.
             let only = |part: Option<Part<L::Sort>>| {
-                let own: SimpleExpr = parent_col.eq(*p);
+                let own: SimpleExpr = parent_col.gte(*p).and(parent_col.lte(*p));
                 Some(match L::rollup_rows(scope, filter, parent, &[*p], part) {
                     Some(rows) => own.and(rows.any()),
                     None => own,
                 })
             };
-            all.extend(parts::<L>(scope, filter, spec, &only)?.into_iter().map(QueryTrait::into_query));
+            all.extend(
+                parts::<L>(scope, filter, spec, &only, Some(parent_col))?.into_iter().map(QueryTrait::into_query),
+            );
         }
         let Some(outer) = union_of::<L>(all, spec, "p") else { continue };
         let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;
