@@ -127,7 +127,7 @@ impl Listing for ConversionListing {
             rows.and_where(column(ROLLUP, "product_category").is_in(categories));
         }
         let exact = q.from.is_none() && q.to.is_none();
-        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact })
+        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact, also: None })
     }
 }
 

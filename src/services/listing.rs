@@ -117,6 +117,9 @@ pub struct RollupRows {
     /// Whether they count exactly the matching rows; if not, the rows of a wider filter
     /// (one without its time range, which the rollup does not key).
     pub exact: bool,
+    /// A further condition that is false when no row can match (e.g. read from a rollup
+    /// by time, for the time range).
+    pub also: Option<SimpleExpr>,
 }
 
 /// `FROM <table> WHERE <key> IN parents` and, for a retailer, their own rows: the start of a
@@ -134,7 +137,11 @@ impl RollupRows {
     /// True when some row may match: false only when none does.
     fn any(self) -> SimpleExpr {
         let mut rows = self.rows;
-        Expr::exists(rows.expr(Expr::val(1)).and_where(Expr::col(Alias::new("n")).gt(0)).to_owned())
+        let any = Expr::exists(rows.expr(Expr::val(1)).and_where(Expr::col(Alias::new("n")).gt(0)).to_owned());
+        match self.also {
+            Some(also) => any.and(also),
+            None => any,
+        }
     }
 
     /// (`parent`, `n`): how many rows match, per parent; `None` unless exact.
@@ -336,28 +343,30 @@ pub async fn pages_by_parent<L: Listing>(
         return Ok(HashMap::new());
     }
     let parent_col = L::parent_column(parent);
+    // Ordered by a column that is never null (send time), a parent is named as a range of
+    // one value and ordered by first: an equality would let the planner drop the parent
+    // from the order and read the rows in the order of an index on the sort column alone
+    // (the spec's `idx_email_sends_dates`, sent_at first), filtering out every other
+    // parent's rows on the way — fast only where a parent's rows spread evenly through
+    // time. So only an index on (parent, column, id) gives the order. A column that may be
+    // null keeps the equality, which lets its index skip the nulls (or values) at once; no
+    // other index leads with it.
+    let as_range = !L::sort_column(spec.sort).0.def().is_null();
     // At most PARTS parents per statement (SQLite allows 500 terms in a compound SELECT).
     for chunk in parents.chunks(PARTS) {
         let mut all = Vec::new();
         for p in chunk {
+            let own: SimpleExpr = if as_range { parent_col.gte(*p).and(parent_col.lte(*p)) } else { parent_col.eq(*p) };
             // Read a part only where the rollup says a row may fill it: a part that no row
             // can fill costs a rollup lookup, not a scan of the parent's rows.
-            // The parent as a range of one value, and first in the ORDER BY: an equality
-            // would let the planner drop the parent from the order and read the rows in
-            // the order of an index on the sort column alone (`idx_email_sends_dates`,
-            // sent_at first), filtering out every other parent's rows on the way — fast
-            // only where the parent's rows are spread evenly through time. This way only
-            // an index on (parent, column, id) gives the order.
             let only = |part: Option<Part<L::Sort>>| {
-                let own: SimpleExpr = parent_col.gte(*p).and(parent_col.lte(*p));
                 Some(match L::rollup_rows(scope, filter, parent, &[*p], part) {
-                    Some(rows) => own.and(rows.any()),
-                    None => own,
+                    Some(rows) => own.clone().and(rows.any()),
+                    None => own.clone(),
                 })
             };
-            all.extend(
-                parts::<L>(scope, filter, spec, &only, Some(parent_col))?.into_iter().map(QueryTrait::into_query),
-            );
+            let lead = as_range.then_some(parent_col);
+            all.extend(parts::<L>(scope, filter, spec, &only, lead)?.into_iter().map(QueryTrait::into_query));
         }
         let Some(outer) = union_of::<L>(all, spec, "p") else { continue };
         let rows = ModelOf::<L>::find_by_statement(db.get_database_backend().build(&outer)).all(db).await?;

@@ -122,7 +122,7 @@ impl Listing for OrderListing {
             rows.and_where(column(ROLLUP, "attributed_to_email").eq(a));
         }
         let exact = q.from.is_none() && q.to.is_none();
-        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact })
+        Some(RollupRows { rows, parent_key: column(ROLLUP, key), exact, also: None })
     }
 }
 

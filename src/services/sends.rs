@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use entity::email_events;
 use entity::email_sends::{self, Column};
 use entity::enums::SendStatus;
-use sea_orm::sea_query::{ExprTrait, SimpleExpr};
+use entity::rollups::SLOT_SECS;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
 };
@@ -199,11 +200,30 @@ impl Listing for SendListing {
             Some(Part { sort: SendSort::ClickedAt, nulls }) => rows.and_where(has(clicked_at(), nulls)),
             Some(Part { sort: SendSort::SentAt, .. }) | None => &mut rows,
         };
-        // The rollup has no send time.
+        // The rollup has no send time: with a time range it counts a wider filter, and
+        // whether any send of an email was sent in the range is read from the 15-minute
+        // slots of `email_rollups` (the slots the range touches, so never false wrongly;
+        // it counts sends of an email only, so not a retailer's sends without one).
         let exact = q.sent_from.is_none() && q.sent_to.is_none();
-        Some(RollupRows { rows, parent_key: column(STATES, key), exact })
+        let also = (!exact && parent == SendParent::EmailCampaign).then(|| {
+            let slot = |t: DateTime<Utc>| t.timestamp().div_euclid(SLOT_SECS);
+            let mut sent = rollup_rows(SLOTS, key, parents, scope);
+            if let Some(r) = q.retailer {
+                sent.and_where(column(SLOTS, "retailer_id").eq(r));
+            }
+            if let Some(from) = q.sent_from {
+                sent.and_where(column(SLOTS, "sent_slot").gte(slot(from)));
+            }
+            if let Some(to) = q.sent_to {
+                sent.and_where(column(SLOTS, "sent_slot").lte(slot(to)));
+            }
+            Expr::exists(sent.expr(Expr::val(1)).and_where(column(SLOTS, "sent").gt(0)).to_owned())
+        });
+        Some(RollupRows { rows, parent_key: column(STATES, key), exact, also })
     }
 }
 
 /// The rollup of send states (`entity::rollups::send_states`).
 const STATES: &str = "send_states";
+/// The rollup of sends per 15-minute slot of their send time (`entity::rollups::email_rollups`).
+const SLOTS: &str = "email_rollups";
