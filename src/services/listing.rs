@@ -2,7 +2,8 @@
 //! scope and sorted; the functions here page through it (`page`, `count`) or through the
 //! children of many parents at once (`pages_by_parent`, `counts_by_parent`), each in one
 //! SQL statement. Pages start after (or end before) a cursor (sort value + id), never at an
-//! OFFSET, so they stay valid when rows are inserted.
+//! OFFSET, so they stay valid when rows are inserted. Children's counts, and whether a page
+//! can hold any row at all, are read from the listing's rollup where it has one.
 
 use super::page::{Direction, Page};
 use crate::auth::Scope;
@@ -328,8 +329,8 @@ const PARTS: usize = 100;
 
 /// The same page (`spec`) of the children of every parent in `parents`, in one statement per
 /// 100 parents:
-/// one `ORDER BY … LIMIT first + 1` per parent (an index range scan each, so a page costs
-/// its size, not the parent's number of children), joined by `UNION ALL`.
+/// one `ORDER BY … LIMIT first + 1` per parent and part (`parts`; an index range scan each,
+/// so a page costs its size, not the parent's number of children), joined by `UNION ALL`.
 pub async fn pages_by_parent<L: Listing>(
     db: &impl ConnectionTrait,
     scope: Scope,
