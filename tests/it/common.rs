@@ -150,6 +150,13 @@ pub async fn gql(db: &DatabaseConnection, query: &str, variables: Value) -> Valu
     gql_as(db, &brand_caller(), query, variables).await
 }
 
+/// The names of an enum's values, read from the schema.
+pub async fn enum_values(db: &DatabaseConnection, name: &str) -> Vec<String> {
+    let q = "query($n: String!) { __type(name: $n) { enumValues { name } } }";
+    let data = gql(db, q, serde_json::json!({ "n": name })).await;
+    data["__type"]["enumValues"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()).collect()
+}
+
 /// Runs a GraphQL query as `user`; panics on errors.
 pub async fn gql_as(db: &DatabaseConnection, user: &users::Model, query: &str, variables: Value) -> Value {
     let response = gql_response_as(db, Some(user), query, variables).await;

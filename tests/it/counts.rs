@@ -46,11 +46,6 @@ async fn filter_values(
     out
 }
 
-async fn enum_values(db: &DatabaseConnection, name: &str) -> Vec<String> {
-    let data = gql(db, "query($n: String!) { __type(name: $n) { enumValues { name } } }", json!({ "n": name })).await;
-    data["__type"]["enumValues"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()).collect()
-}
-
 /// Every filter to try: no filter, each value alone, each pair of pairable values of two
 /// fields; and whether it has a time range.
 fn filters(fields: &[(String, Vec<Value>, bool)], ranges: &[&str]) -> Vec<(Value, bool)> {

@@ -253,12 +253,6 @@ db_test!(campaigns_order_and_filter_by_every_card_figure, |db| {
     }
 });
 
-/// The names of an enum's values, read from the schema.
-async fn enum_values(db: &sea_orm::DatabaseConnection, name: &str) -> Vec<String> {
-    let data = gql(db, "query($n: String!) { __type(name: $n) { enumValues { name } } }", json!({ "n": name })).await;
-    data["__type"]["enumValues"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap().to_owned()).collect()
-}
-
 /// The ids of one connection of `total` rows read forwards (`first`/`after`) and backwards
 /// (`last`/`before`, a different page size), in about six pages each, `pageInfo` checked on
 /// every page. `query` declares `$f $a $l $b` and whatever `vars` gives; `at` points to the
