@@ -16,7 +16,8 @@
 //! (`TEST_DATABASE_URL` is used when `BENCH_DATABASE_URL` is unset.) Each run works in schemas
 //! of its own and drops them at the end. Knobs: `BENCH_SIZES` (comma-separated send counts,
 //! default `27037,1000000,10000000`), `BENCH_ROUNDS` (requests per measurement at concurrency
-//! 1, default 30; 50× that at 16), `BENCH_EVENTS` (events per ingestion run, default 100000).
+//! 1, default 30; 50× that at 16), `BENCH_EVENTS` (events per ingestion run, default 100000), `BENCH_SENDERS` (concurrent
+//! webhook senders, default 8).
 //! History beyond the demo is copies of the demo campaign's sends spread over four weeks:
 //! half in the demo campaign itself, half over 16 more campaigns of three emails each.
 
@@ -103,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
         rows.push(Row {
             sends: count(&conn).await?,
             what: "ingestion (events/s)".into(),
-            concurrency: 8,
+            concurrency: senders(),
             figures: ingest,
         });
         peak_rss = peak_rss.max(server.stop());
@@ -142,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             let ingest = ingestion(&conn, &server.base).await?;
-            rows.push(Row { sends, what: "ingestion (events/s)".into(), concurrency: 8, figures: ingest });
+            rows.push(Row { sends, what: "ingestion (events/s)".into(), concurrency: senders(), figures: ingest });
             let rss = server.stop();
             rows.push(Row {
                 sends,
@@ -290,7 +291,12 @@ async fn load(base: &str, token: &str, query: &str, vars: &Value, concurrency: u
     Ok(Figures { p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), rate: total as f64 / wall.as_secs_f64() })
 }
 
-/// Inserts `TARGETS` fresh sends and posts SendGrid batches about them from 8 senders.
+/// Concurrent webhook senders in an ingestion run.
+fn senders() -> usize {
+    env("BENCH_SENDERS", 8)
+}
+
+/// Inserts `TARGETS` fresh sends and posts SendGrid batches about them from `senders()` senders.
 async fn ingestion(conn: &DatabaseConnection, base: &str) -> anyhow::Result<Figures> {
     let events: usize = env("BENCH_EVENTS", 100_000);
     let tag = Uuid::new_v4().simple().to_string();
@@ -320,14 +326,14 @@ async fn ingestion(conn: &DatabaseConnection, base: &str) -> anyhow::Result<Figu
     .map(|r| r.id)
     .collect();
     conn.execute_unprepared(&format!("DROP TABLE bench_targets_{tag}")).await?;
-    let bodies = batches(&targets, events, 1_000, &tag);
+    let bodies = batches(&targets, events, env("BENCH_BATCH", 1_000), &tag);
 
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
     let bodies = Arc::new(bodies);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..8 {
+    for _ in 0..senders() {
         let (client, next, bodies, url) =
             (client.clone(), next.clone(), bodies.clone(), format!("{base}/webhooks/sendgrid"));
         tasks.push(tokio::spawn(async move {

@@ -42,6 +42,8 @@ pub struct AppState {
     pub webhooks: Arc<ingest::Webhooks>,
     /// News of campaigns whose figures moved, for subscriptions.
     pub changes: ingest::Changes,
+    /// The apply paths, each combining the batches that arrive together.
+    pub appliers: ingest::Appliers,
     /// The batches concurrent requests share.
     pub reads: loaders::SharedReads,
     /// The WebSocket connections and subscriptions each user holds open.
@@ -54,7 +56,8 @@ impl AppState {
     pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
         let changes = ingest::Changes::new(db.clone());
         let users = auth::UserCache::new(&db);
-        let api = graphql::build_api(db.clone(), changes.clone(), users.clone(), &limits);
+        let appliers = ingest::Appliers::new(&db);
+        let api = graphql::build_api(db.clone(), changes.clone(), appliers.clone(), users.clone(), &limits);
         let rate_limiter = Arc::new(http::RateLimiter::new(limits.rate_limit_per_minute, limits.max_in_flight));
         AppState {
             db,
@@ -65,6 +68,7 @@ impl AppState {
             rate_limiter,
             webhooks: Arc::new(ingest::Webhooks::default()),
             changes,
+            appliers,
             reads: loaders::SharedReads::default(),
             holdings: auth::Holdings::default(),
         }

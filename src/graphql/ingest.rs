@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::ingest::conversions::Conversion;
 use crate::ingest::orders::Order;
 use crate::ingest::send_state::EmailEvent;
-use crate::ingest::{self, Changes, MAX_BATCH, Outcome, Received, Report, quarantine, sendgrid, shopify};
+use crate::ingest::{self, Appliers, Changes, MAX_BATCH, Outcome, Received, Report, quarantine, sendgrid, shopify};
 use crate::services::planning::non_negative;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -298,7 +298,7 @@ impl IngestMutation {
             batch.push(received(&source, k, event));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::email_events::apply(super::db(ctx), batch).await?;
+        let report = ctx.data_unchecked::<Appliers>().email_events.apply(batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 
@@ -328,7 +328,7 @@ impl IngestMutation {
             batch.push(received(&source, k, conversion));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::conversions::apply(super::db(ctx), batch).await?;
+        let report = ctx.data_unchecked::<Appliers>().conversions.apply(batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 
@@ -366,7 +366,7 @@ impl IngestMutation {
             batch.push(received(&source, k, order));
         }
         let keys = batch.iter().map(|r| r.key.clone()).collect();
-        let report = ingest::orders::apply(super::db(ctx), batch).await?;
+        let report = ctx.data_unchecked::<Appliers>().orders.apply(batch).await?;
         Ok(finish(ctx, report, keys).await)
     }
 

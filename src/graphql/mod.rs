@@ -1,5 +1,5 @@
 //! The GraphQL schema. `schema_builder()` registers types only (SDL export needs no
-//! database); `build_api(db, changes, users, limits)` adds the data and the limits and runs
+//! database); `build_api(db, changes, appliers, users, limits)` adds the data and the limits and runs
 //! the schema under `Api`'s rules (`limits.rs`). Per-request
 //! data (the caller and their loaders) is attached by `prepare_request`.
 //! One file per area.
@@ -31,7 +31,7 @@ pub use performance::CampaignPerformance;
 use crate::auth::{Caller, Scope, UserCache, Viewer};
 use crate::config::Limits;
 use crate::error::AppError;
-use crate::ingest::Changes;
+use crate::ingest::{Appliers, Changes};
 use crate::loaders::{Loaders, SharedReads};
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 use connection::ListConnection;
@@ -85,11 +85,17 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
 /// The schema a server runs, with the rules of `Api`: types, the database connection, news
 /// of changes, the users that tokens name (forgotten by the mutations that change them) and
 /// the limits.
-pub fn build_api(db: DatabaseConnection, changes: Changes, users: UserCache, limits: &Limits) -> Api {
+pub fn build_api(
+    db: DatabaseConnection,
+    changes: Changes,
+    appliers: Appliers,
+    users: UserCache,
+    limits: &Limits,
+) -> Api {
     // Depth is bounded by `bounds` (data fields only), so that standard introspection queries
     // pass; complexity by async-graphql, once `bounds` has held the document to a size it
     // can walk.
-    let mut builder = schema_builder().data(db).data(changes).data(users).limit_complexity(limits.max_complexity);
+    let mut builder = schema_builder().data(db).data(changes).data(appliers).data(users).limit_complexity(limits.max_complexity);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }

@@ -6,7 +6,7 @@
 
 use super::{error_response, read_body, refuse};
 use crate::AppState;
-use crate::ingest::{self, MAX_BATCH, deliveries, email_events, orders, sendgrid, shopify};
+use crate::ingest::{self, MAX_BATCH, deliveries, sendgrid, shopify};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -69,7 +69,7 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
         let message = format!("a batch holds at most {MAX_BATCH} events; this one has {}", events.len());
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
     }
-    answer(&state, email_events::apply(&state.db, events).await).await
+    answer(&state, state.appliers.email_events.apply(events).await).await
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -97,7 +97,7 @@ pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, b
         Ok(order) => order,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
     };
-    let result = orders::apply(&state.db, vec![order]).await;
+    let result = state.appliers.orders.apply(vec![order]).await;
     // Remembered after the order is stored: a crash in between makes the retry a repeat of
     // the same order version, which changes nothing either.
     if let (Ok(_), Some(id)) = (&result, event_id)

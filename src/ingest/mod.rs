@@ -8,6 +8,7 @@
 //! newer version replaces an older one and never the reverse.
 
 pub mod changes;
+pub mod combine;
 pub mod conversions;
 pub mod deliveries;
 pub mod email_events;
@@ -20,6 +21,7 @@ mod sql;
 pub use sql::CHUNK;
 
 pub use changes::Changes;
+pub use combine::Appliers;
 pub use sendgrid::SendgridKey;
 pub use shopify::ShopifySecret;
 

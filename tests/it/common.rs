@@ -190,6 +190,7 @@ pub async fn gql_with_window(
     let api = campaign_performance::graphql::build_api(
         db.clone(),
         campaign_performance::ingest::Changes::new(db.clone()),
+        campaign_performance::ingest::Appliers::new(db),
         campaign_performance::auth::UserCache::reading_always(),
         &Limits::default(),
     );
