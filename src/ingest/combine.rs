@@ -23,8 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 
 /// An item kind with its apply path.
 pub trait Apply: Clone + Send + Sync + 'static {
-    fn apply(db: &DatabaseConnection, batch: Vec<Received<Self>>)
-    -> impl Future<Output = Result<Report, AppError>> + Send;
+    fn apply(
+        db: &DatabaseConnection,
+        batch: Vec<Received<Self>>,
+    ) -> impl Future<Output = Result<Report, AppError>> + Send;
 }
 
 type Reply = oneshot::Sender<Result<Report, AppError>>;
@@ -129,19 +131,28 @@ impl Appliers {
 }
 
 impl Apply for super::send_state::EmailEvent {
-    fn apply(db: &DatabaseConnection, batch: Vec<Received<Self>>) -> impl Future<Output = Result<Report, AppError>> + Send {
+    fn apply(
+        db: &DatabaseConnection,
+        batch: Vec<Received<Self>>,
+    ) -> impl Future<Output = Result<Report, AppError>> + Send {
         super::email_events::apply(db, batch)
     }
 }
 
 impl Apply for super::conversions::Conversion {
-    fn apply(db: &DatabaseConnection, batch: Vec<Received<Self>>) -> impl Future<Output = Result<Report, AppError>> + Send {
+    fn apply(
+        db: &DatabaseConnection,
+        batch: Vec<Received<Self>>,
+    ) -> impl Future<Output = Result<Report, AppError>> + Send {
         super::conversions::apply(db, batch)
     }
 }
 
 impl Apply for super::orders::Order {
-    fn apply(db: &DatabaseConnection, batch: Vec<Received<Self>>) -> impl Future<Output = Result<Report, AppError>> + Send {
+    fn apply(
+        db: &DatabaseConnection,
+        batch: Vec<Received<Self>>,
+    ) -> impl Future<Output = Result<Report, AppError>> + Send {
         super::orders::apply(db, batch)
     }
 }
