@@ -26,6 +26,7 @@ pub mod m20251129_000008_set_send_fillfactor;
 mod m20261203_000001_create_retailer_scope_indexes;
 pub mod m20261203_000002_create_send_states;
 mod m20261203_000003_create_order_indexes;
+mod m20261203_000004_drop_unused_send_indexes;
 
 /// The frozen statements of the migration named `name`, if it is one of the frozen ones.
 pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_create_retailer_scope_indexes::Migration),
             Box::new(m20261203_000002_create_send_states::Migration),
             Box::new(m20261203_000003_create_order_indexes::Migration),
+            Box::new(m20261203_000004_drop_unused_send_indexes::Migration),
         ]
     }
 }

@@ -347,11 +347,11 @@ pub async fn pages_by_parent<L: Listing>(
     // Ordered by a column that is never null (send time), a parent is named as a range of
     // one value and ordered by first: an equality would let the planner drop the parent
     // from the order and read the rows in the order of an index on the sort column alone
-    // (the spec's `idx_email_sends_dates`, sent_at first), filtering out every other
-    // parent's rows on the way — fast only where a parent's rows spread evenly through
-    // time. So only an index on (parent, column, id) gives the order. A column that may be
-    // null keeps the equality, which lets its index skip the nulls (or values) at once; no
-    // other index leads with it.
+    // (the spec's `idx_email_sends_dates`, sent_at first, since dropped; any such index
+    // would do), filtering out every other parent's rows on the way — fast only where a
+    // parent's rows spread evenly through time. So only an index on (parent, column, id)
+    // gives the order. A column that may be null keeps the equality, which lets its index
+    // skip the nulls (or values) at once; no other index leads with it.
     let as_range = !L::sort_column(spec.sort).0.def().is_null();
     // At most PARTS parents per statement (SQLite allows 500 terms in a compound SELECT).
     for chunk in parents.chunks(PARTS) {
