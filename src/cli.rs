@@ -87,15 +87,17 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let banner = demo_tokens(&db, auth.minter.as_ref(), target.embedded).await?;
     let webhooks = Webhooks::from_args(&args.webhooks, target.embedded).map_err(anyhow::Error::msg)?;
-    if (webhooks.sendgrid.is_none() || webhooks.shopify.is_none()) && webhooks.allow_unsigned {
-        tracing::warn!(
-            "a webhook without its key accepts unsigned posts: set SENDGRID_WEBHOOK_VERIFICATION_KEY and SHOPIFY_WEBHOOK_SECRET in production"
-        );
+    let unkeyed = webhooks.unkeyed();
+    if !unkeyed.is_empty() && webhooks.allow_unsigned {
+        let missing = unkeyed.join(", ");
+        tracing::warn!("a webhook without its key accepts unsigned posts: set {missing} in production");
     }
     let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks));
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
-    println!("  Webhooks:  http://{addr}/webhooks/sendgrid   http://{addr}/webhooks/shopify/orders");
+    println!(
+        "  Webhooks:  http://{addr}/webhooks/{{sendgrid,postmark,mailgun}}   http://{addr}/webhooks/shopify/orders"
+    );
     println!("  Live:      ws://{addr}/graphql/ws   (graphql-ws subscriptions)");
     println!("  Health:    http://{addr}/healthz   Ready: http://{addr}/readyz");
     println!("{banner}");

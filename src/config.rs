@@ -81,6 +81,7 @@ pub struct DatabaseArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once at start; a box would only move 400 bytes to the heap")]
 pub enum Command {
     /// Serve GraphQL (POST /graphql), GraphiQL (GET /graphql), /healthz and /readyz. The default.
     Serve(ServeArgs),
@@ -182,6 +183,15 @@ pub struct WebhookArgs {
     /// valid `X-Shopify-Hmac-Sha256`.
     #[arg(long, env = "SHOPIFY_WEBHOOK_SECRET", hide_env_values = true)]
     pub shopify_webhook_secret: Option<String>,
+    /// `user:password` for Postmark's webhooks, put in the webhook URL Postmark calls
+    /// (`https://user:password@host/webhooks/postmark`); set, every POST /webhooks/postmark
+    /// must carry them as Basic authentication.
+    #[arg(long, env = "POSTMARK_WEBHOOK_CREDENTIALS", hide_env_values = true)]
+    pub postmark_webhook_credentials: Option<String>,
+    /// Mailgun's HTTP webhook signing key; set, every POST /webhooks/mailgun must carry a
+    /// valid signature, fresh and not seen before.
+    #[arg(long, env = "MAILGUN_WEBHOOK_SIGNING_KEY", hide_env_values = true)]
+    pub mailgun_webhook_signing_key: Option<String>,
     /// Accept unsigned posts on a webhook without its key (always so with the embedded
     /// database, for trying things out); otherwise such a webhook answers 503.
     #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS", value_parser = BoolishValueParser::new())]

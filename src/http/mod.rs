@@ -35,6 +35,8 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql/ws", get(subscriptions::upgrade))
         .route("/graphql/assets/{file}", get(graphiql::asset))
         .route("/webhooks/sendgrid", post(webhooks::sendgrid))
+        .route("/webhooks/postmark", post(webhooks::postmark))
+        .route("/webhooks/mailgun", post(webhooks::mailgun))
         .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
         .route("/api/campaigns", get(rest::list))
         .route("/api/campaigns/{id}", get(rest::one))

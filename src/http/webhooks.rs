@@ -1,12 +1,14 @@
-//! `POST /webhooks/sendgrid` and `POST /webhooks/shopify/orders`. Transport only: cap the
-//! body (413 before reading past the cap), check the signature when a key is configured
-//! (401, nothing stored), parse, hand the items to the apply path, reply with a summary.
+//! `POST /webhooks/sendgrid`, `/webhooks/postmark`, `/webhooks/mailgun` and
+//! `/webhooks/shopify/orders`. Transport only: cap the body (413 before reading past the cap),
+//! check the signature or credentials when a key is configured (401, nothing stored), parse,
+//! hand the items to the apply path, reply with a summary.
 //! Items that cannot be applied are quarantined and still answered 200, so the provider
 //! stops retrying them.
 
 use super::{error_response, read_body, refuse};
 use crate::AppState;
-use crate::ingest::{self, MAX_BATCH, deliveries, sendgrid, shopify};
+use crate::ingest::send_state::EmailEvent;
+use crate::ingest::{self, MAX_BATCH, Received, deliveries, mailgun, postmark, sendgrid, shopify};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -43,6 +45,15 @@ async fn answer(state: &AppState, result: Result<ingest::Report, crate::error::A
     }
 }
 
+/// A batch of email events, applied (at most `MAX_BATCH`).
+async fn apply_events(state: &AppState, events: Vec<Received<EmailEvent>>) -> Response {
+    if events.len() > MAX_BATCH {
+        let message = format!("a batch holds at most {MAX_BATCH} events; this one has {}", events.len());
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
+    }
+    answer(state, state.appliers.email_events.apply(events).await).await
+}
+
 pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
         Ok(b) => b,
@@ -61,15 +72,74 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
             return bad_signature("SendGrid");
         }
     }
-    let events = match sendgrid::parse_batch(&body) {
-        Ok(events) => events,
+    match sendgrid::parse_batch(&body) {
+        Ok(events) => apply_events(&state, events).await,
+        Err(message) => refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    }
+}
+
+pub async fn postmark(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    if state.webhooks.postmark.is_none() && !state.webhooks.allow_unsigned {
+        return not_configured("POSTMARK_WEBHOOK_CREDENTIALS");
+    }
+    if let Some(credentials) = &state.webhooks.postmark
+        && !credentials.verify(header(&headers, "authorization"))
+    {
+        let message = "missing or wrong Postmark webhook credentials (Basic authentication): nothing was stored";
+        return refuse(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED");
+    }
+    match postmark::parse_batch(&body) {
+        Ok(events) => apply_events(&state, events).await,
+        Err(message) => refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    }
+}
+
+pub async fn mailgun(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    if state.webhooks.mailgun.is_none() && !state.webhooks.allow_unsigned {
+        return not_configured("MAILGUN_WEBHOOK_SIGNING_KEY");
+    }
+    let (signature, event) = match mailgun::parse(&body) {
+        Ok(parsed) => parsed,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
     };
-    if events.len() > MAX_BATCH {
-        let message = format!("a batch holds at most {MAX_BATCH} events; this one has {}", events.len());
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, &message, "BAD_USER_INPUT");
+    let Some(key) = &state.webhooks.mailgun else { return apply_events(&state, vec![event]).await };
+    let Some(signature) = signature else { return bad_signature("Mailgun") };
+    match key.verify(&signature, chrono::Utc::now()) {
+        Ok(()) => {}
+        Err(mailgun::Refusal::Invalid) => return bad_signature("Mailgun"),
+        Err(mailgun::Refusal::Stale) => {
+            let minutes = mailgun::REPLAY_WINDOW.num_minutes();
+            let message =
+                format!("the Mailgun signature is dated more than {minutes} minutes from now: nothing was stored");
+            return refuse(StatusCode::UNAUTHORIZED, &message, "UNAUTHENTICATED");
+        }
     }
-    answer(&state, state.appliers.email_events.apply(events).await).await
+    // The signature covers its timestamp and token, not the event: a token is good once.
+    let token = ingest::key_of(signature.token);
+    match deliveries::first_time(&state.db, mailgun::TOKEN_SCOPE, &token).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let message = "this Mailgun signature was already used: nothing was stored";
+            return refuse(StatusCode::UNAUTHORIZED, message, "UNAUTHENTICATED");
+        }
+        Err(e) => return error_response(&e.into()),
+    }
+    let result = state.appliers.email_events.apply(vec![event]).await;
+    // Not applied (the database failed): Mailgun's retry of the same signature must get through.
+    if result.is_err()
+        && let Err(e) = deliveries::forget(&state.db, mailgun::TOKEN_SCOPE, &token).await
+    {
+        tracing::warn!(error = %e, "could not forget a Mailgun signature token");
+    }
+    answer(&state, result).await
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {

@@ -21,6 +21,12 @@ pub async fn first_time(db: &impl ConnectionTrait, scope: &str, key: &str) -> Re
     Ok(inserted == 1)
 }
 
+/// Removes `key` from `scope` (a delivery that was recorded but could not be applied).
+pub async fn forget(db: &impl ConnectionTrait, scope: &str, key: &str) -> Result<(), DbErr> {
+    idempotency_keys::Entity::delete_by_id((scope.to_owned(), key.to_owned())).exec(db).await?;
+    Ok(())
+}
+
 /// Whether `key` was already recorded in `scope`.
 pub async fn seen(db: &impl ConnectionTrait, scope: &str, key: &str) -> Result<bool, DbErr> {
     Ok(idempotency_keys::Entity::find_by_id((scope.to_owned(), key.to_owned())).one(db).await?.is_some())

@@ -1,7 +1,8 @@
-//! Ingestion: provider adapters (`sendgrid`, `shopify`, the GraphQL record mutations) parse
-//! and verify what they receive into provider-neutral items; one apply path per kind
-//! (`email_events`, `conversions`, `orders`) stores them idempotently, in one transaction
-//! per batch together with the event log, the quarantine and the figures they move.
+//! Ingestion: provider adapters (`sendgrid`, `postmark`, `mailgun`, `shopify`, the GraphQL
+//! record mutations) parse and verify what they receive into provider-neutral items; one
+//! apply path per kind (`email_events`, `conversions`, `orders`) stores them idempotently,
+//! in one transaction per batch together with the event log, the quarantine and the figures
+//! they move.
 //!
 //! Order-proof by construction: a send's state is a merge (earliest times, strongest status)
 //! that gives the same result for any order and any repetition of its events; an order's
@@ -12,7 +13,10 @@ pub mod combine;
 pub mod conversions;
 pub mod deliveries;
 pub mod email_events;
+pub mod machine;
+pub mod mailgun;
 pub mod orders;
+pub mod postmark;
 pub mod quarantine;
 pub mod send_state;
 pub mod sendgrid;
@@ -22,6 +26,8 @@ pub use sql::CHUNK;
 
 pub use changes::Changes;
 pub use combine::Appliers;
+pub use mailgun::MailgunKey;
+pub use postmark::PostmarkCredentials;
 pub use sendgrid::SendgridKey;
 pub use shopify::ShopifySecret;
 
@@ -133,6 +139,26 @@ pub fn plausible_time(t: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTi
     if (1970..10_000).contains(&t.year()) { Ok(t) } else { Err(format!("the time {t} is outside 1970–9999")) }
 }
 
+/// A provider's RFC 3339 time (`what` names the field), to the microsecond both databases
+/// keep (Postmark writes seven digits of a second).
+pub fn rfc3339(what: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::SubsecRound;
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|e| format!("`{what}` {text:?} is not an RFC 3339 time: {e}"))
+        .map(|t| t.to_utc().trunc_subsecs(6))
+        .and_then(plausible_time)
+}
+
+/// The idempotency key of an item: `key` as it is when it fits, else a hash of it.
+pub fn key_of(key: String) -> String {
+    use sha2::{Digest, Sha256};
+    if !key.is_empty() && key.len() <= MAX_KEY_LEN {
+        key
+    } else {
+        format!("sha256:{:x}", Sha256::digest(key.as_bytes()))
+    }
+}
+
 /// How far in the future an item may be dated (clocks disagree by seconds, not a day).
 pub const AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// The earliest year an item may be dated: nothing this server tracks happened before.
@@ -158,6 +184,8 @@ pub fn untimely(what: &str, t: chrono::DateTime<chrono::Utc>) -> Option<String> 
 pub struct Webhooks {
     pub sendgrid: Option<SendgridKey>,
     pub shopify: Option<ShopifySecret>,
+    pub postmark: Option<PostmarkCredentials>,
+    pub mailgun: Option<MailgunKey>,
     pub allow_unsigned: bool,
 }
 
@@ -167,8 +195,23 @@ impl Webhooks {
         Ok(Webhooks {
             sendgrid: present(&args.sendgrid_verification_key).map(|k| SendgridKey::from_base64(&k)).transpose()?,
             shopify: present(&args.shopify_webhook_secret).map(|s| ShopifySecret::new(&s)),
+            postmark: present(&args.postmark_webhook_credentials).map(|c| PostmarkCredentials::new(&c)).transpose()?,
+            mailgun: present(&args.mailgun_webhook_signing_key).map(|k| MailgunKey::new(&k)),
             allow_unsigned: args.allow_unsigned_webhooks || embedded,
         })
+    }
+
+    /// The settings of the webhooks without a key.
+    pub fn unkeyed(&self) -> Vec<&'static str> {
+        [
+            (self.sendgrid.is_none(), "SENDGRID_WEBHOOK_VERIFICATION_KEY"),
+            (self.postmark.is_none(), "POSTMARK_WEBHOOK_CREDENTIALS"),
+            (self.mailgun.is_none(), "MAILGUN_WEBHOOK_SIGNING_KEY"),
+            (self.shopify.is_none(), "SHOPIFY_WEBHOOK_SECRET"),
+        ]
+        .into_iter()
+        .filter_map(|(missing, name)| missing.then_some(name))
+        .collect()
     }
 
     /// No keys, unsigned posts accepted: for development and tests.

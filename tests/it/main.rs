@@ -25,6 +25,7 @@ mod operations;
 mod pagination;
 mod planning;
 mod portfolio;
+mod providers;
 mod readme;
 mod rollups;
 mod schema_sdl;

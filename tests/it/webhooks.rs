@@ -18,51 +18,65 @@ use uuid::Uuid;
 
 const SENDGRID_SAMPLE: &[u8] = include_bytes!("../fixtures/sendgrid-events.json");
 const SHOPIFY_SAMPLE: &[u8] = include_bytes!("../fixtures/shopify-order.json");
-const DELIVERED_SEND: &str = "0b6e4a52-1f7c-4d2b-8e3a-9c5d7f1b2e64";
-const BOUNCED_SEND: &str = "7c1d9e30-5a2b-4f6e-b8d1-2e3f4a5b6c7d";
+pub(crate) const DELIVERED_SEND: &str = "0b6e4a52-1f7c-4d2b-8e3a-9c5d7f1b2e64";
+pub(crate) const BOUNCED_SEND: &str = "7c1d9e30-5a2b-4f6e-b8d1-2e3f4a5b6c7d";
 
 /// The campaign the samples belong to, built through the API as a brand would: a campaign
-/// with the samples' UTM code, one email, and the two sends the SendGrid sample names.
-async fn sample_campaign(db: &DatabaseConnection) -> (users::Model, users::Model, Uuid) {
+/// with the samples' UTM code, one email, and the two sends the samples name.
+pub(crate) async fn sample_campaign(db: &DatabaseConnection) -> (users::Model, users::Model, Uuid) {
     let brand = retailer("Maison", Region::East).user_type(UserType::Brand).insert(db).await;
     let shop = retailer("Boutique Paris", Region::East).insert(db).await;
+    let sends = [(DELIVERED_SEND, "client.one@example.com"), (BOUNCED_SEND, "old.address@example.net")]
+        .map(|(id, to)| (id.parse().unwrap(), to.to_owned()));
+    let campaign = campaign_with_sends(db, &brand, &shop, "aw25-couture-launch", &sends).await;
+    (brand, shop, campaign)
+}
+
+/// A campaign with UTM code `utm`, one email and `sends` (id and recipient, for `shop`, sent
+/// at 2025-11-03 09:00 UTC), built through the API by `brand`.
+pub(crate) async fn campaign_with_sends(
+    db: &DatabaseConnection,
+    brand: &users::Model,
+    shop: &users::Model,
+    utm: &str,
+    sends: &[(Uuid, String)],
+) -> Uuid {
     let created = gql_as(
         db,
-        &brand,
-        r#"mutation { createCampaign(input: { name: "AW25 Couture Launch", utmCode: "aw25-couture-launch",
+        brand,
+        r#"mutation($utm: String!) { createCampaign(input: { name: "AW25 Couture Launch", utmCode: $utm,
              budgetAllocated: "5000.00" }) { id status utmCode } }"#,
-        json!({}),
+        json!({ "utm": utm }),
     )
     .await;
     assert_eq!(created["createCampaign"]["status"], "DRAFT");
     let campaign: Uuid = created["createCampaign"]["id"].as_str().unwrap().parse().unwrap();
     let email = gql_as(
         db,
-        &brand,
+        brand,
         r#"mutation($c: UUID!) { createEmailCampaign(input: { campaignId: $c, subject: "AW25",
              senderEmail: "news@maison.example" }) { id } }"#,
         json!({ "c": campaign }),
     )
     .await;
     let email = email["createEmailCampaign"]["id"].clone();
+    let sends: Vec<Value> = sends
+        .iter()
+        .map(|(id, to)| json!({ "id": id, "retailerId": shop.id, "recipientEmail": to, "sentAt": "2025-11-03T09:00:00Z" }))
+        .collect();
     let registered = gql_as(
         db,
-        &brand,
+        brand,
         r#"mutation($e: UUID!, $sends: [SendInput!]!) { registerSends(emailCampaignId: $e, sends: $sends) {
              registered duplicates sendIds } }"#,
-        json!({ "e": email, "sends": [
-            { "id": DELIVERED_SEND, "retailerId": shop.id, "recipientEmail": "client.one@example.com",
-              "sentAt": "2025-11-03T09:00:00Z" },
-            { "id": BOUNCED_SEND, "retailerId": shop.id, "recipientEmail": "old.address@example.net",
-              "sentAt": "2025-11-03T09:00:00Z" },
-        ]}),
+        json!({ "e": email, "sends": sends }),
     )
     .await;
-    assert_eq!(registered["registerSends"]["registered"], 2);
-    (brand, shop, campaign)
+    assert_eq!(registered["registerSends"]["registered"], sends.len());
+    campaign
 }
 
-async fn performance(db: &DatabaseConnection, campaign: Uuid) -> Value {
+pub(crate) async fn performance(db: &DatabaseConnection, campaign: Uuid) -> Value {
     let data = gql(
         db,
         r#"query($id: UUID!) { campaign(id: $id) { performance { totalEmailsSent emailsDelivered emailsOpened
@@ -87,7 +101,7 @@ fn sign(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
     STANDARD.encode(signature.to_der().as_bytes())
 }
 
-async fn post(url: &str, body: &[u8], headers: &[(&str, String)]) -> (u16, Value) {
+pub(crate) async fn post(url: &str, body: &[u8], headers: &[(&str, String)]) -> (u16, Value) {
     let mut request = reqwest::Client::new().post(url).header("content-type", "application/json").body(body.to_vec());
     for (name, value) in headers {
         request = request.header(*name, value);
@@ -97,7 +111,7 @@ async fn post(url: &str, body: &[u8], headers: &[(&str, String)]) -> (u16, Value
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn event_rows(db: &DatabaseConnection) -> u64 {
+pub(crate) async fn event_rows(db: &DatabaseConnection) -> u64 {
     email_events::Entity::find().count(db).await.unwrap()
 }
 
@@ -434,6 +448,57 @@ db_test!(sixteen_concurrent_writers_never_see_database_is_locked, |db| {
     assert_eq!(campaign_performance::analytics::rollups::verify(&*db).await.unwrap(), vec![]);
     let figures = performance(&db, campaign).await;
     assert_eq!(figures["performance"]["emailsOpened"], 1);
+});
+
+db_test!(concurrent_batches_sharing_events_each_get_their_own_outcomes_and_every_event_counts_once, |db| {
+    // Batches that arrive together are applied together (`ingest::combine`): each caller must
+    // still get the outcomes of its own events, a repeat across batches must be a duplicate
+    // once, and the merged state must be the one of all the events.
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let server = serve(test_state(&db, Limits { rate_limit_per_minute: 1_000_000, ..Limits::default() })).await;
+    let url = format!("{server}/webhooks/sendgrid");
+    let sent = 1_762_160_400; // the sends' time
+    // Batch k holds events 50k .. 50k+99 (half shared with the next batch) and its first
+    // event again: 800 events, 450 distinct.
+    let batch = |k: i64| {
+        let mut events: Vec<Value> = (50 * k..50 * k + 100)
+            .map(|i| json!({ "event": if i % 3 == 0 { "click" } else { "open" }, "sg_event_id": format!("ev-{i}"),
+                             "timestamp": sent + 1_000 - i, "send_id": if i % 2 == 0 { DELIVERED_SEND } else { BOUNCED_SEND } }))
+            .collect();
+        events.push(events[0].clone());
+        Value::Array(events).to_string()
+    };
+    let posts: Vec<_> = (0..8)
+        .map(|k| {
+            let (url, body) = (url.clone(), batch(k));
+            tokio::spawn(async move { post(&url, body.as_bytes(), &[]).await })
+        })
+        .collect();
+    let (mut applied, mut duplicates) = (0, 0);
+    for p in posts {
+        let (status, summary) = p.await.unwrap();
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["received"], 101, "{summary}");
+        assert_eq!(summary["quarantined"], 0, "{summary}");
+        let (a, d) = (summary["applied"].as_u64().unwrap(), summary["duplicates"].as_u64().unwrap());
+        assert_eq!(a + d, 101, "{summary}");
+        assert!(d >= 1, "the repeat within the batch is a duplicate: {summary}");
+        (applied, duplicates) = (applied + a, duplicates + d);
+    }
+    assert_eq!((applied, duplicates), (450, 358), "450 distinct events of 808");
+    assert_eq!(event_rows(&db).await, 450);
+    // The earliest open and click of all batches: event 449 (odd, BOUNCED_SEND: an open) and
+    // 448 (even, DELIVERED_SEND); the earliest click of DELIVERED_SEND is event 444 (i % 6 == 0).
+    let at = |i: i64| chrono::DateTime::from_timestamp(sent + 1_000 - i, 0).unwrap();
+    let delivered =
+        email_sends::Entity::find_by_id(DELIVERED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    assert_eq!((delivered.opened_at, delivered.clicked_at), (Some(at(448)), Some(at(444))));
+    let other =
+        email_sends::Entity::find_by_id(BOUNCED_SEND.parse::<Uuid>().unwrap()).one(&*db).await.unwrap().unwrap();
+    assert_eq!((other.opened_at, other.clicked_at), (Some(at(449)), Some(at(447))));
+    assert_eq!(campaign_performance::analytics::rollups::verify(&*db).await.unwrap(), vec![]);
+    let figures = performance(&db, campaign).await;
+    assert_eq!(figures["performance"]["emailsClicked"], 2);
 });
 
 db_test!(a_shopify_order_found_by_its_customer_goes_to_a_retailer_of_that_campaign_or_to_the_quarantine, |db| {
