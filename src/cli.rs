@@ -4,10 +4,10 @@ use crate::auth::Minter;
 use crate::auth::keys::{self, AuthKeys};
 use crate::config::{
     AuthArgs, Cli, Command, DEFAULT_TOKEN_TTL_SECS, DatabaseArgs, GenerateArgs, ImportArgs, MigrateAction, SeedArgs,
-    ServeArgs, TokenArgs,
+    ServeArgs, TokenArgs, TrackingArgs,
 };
 use crate::db::{self, Target};
-use crate::ingest::Webhooks;
+use crate::ingest::{Tracking, TrackingKey, Webhooks};
 use crate::services::users;
 use crate::{AppState, demo};
 use anyhow::Context;
@@ -58,6 +58,35 @@ fn auth_keys(args: &AuthArgs, database: &DatabaseArgs, target: &Target) -> anyho
     keys::resolve(args, target.embedded.then_some(database.data_dir.as_path()))
 }
 
+/// File in the data folder holding the embedded database's tracking key.
+const TRACKING_KEY_FILE: &str = "tracking-key";
+
+/// Tracking as configured: `TRACKING_KEY` (or the embedded database's own key) and the
+/// address links start with.
+fn tracking(args: &TrackingArgs, database: &DatabaseArgs, target: &Target, addr: &str) -> anyhow::Result<Tracking> {
+    let key = match (&args.tracking_key, target.embedded) {
+        (Some(key), _) => {
+            Some(TrackingKey::new(key.trim().as_bytes()).map_err(|e| anyhow::anyhow!("TRACKING_KEY: {e}"))?)
+        }
+        (None, true) => {
+            let secret = keys::embedded_secret(&database.data_dir, TRACKING_KEY_FILE)?;
+            Some(TrackingKey::new(&secret).map_err(anyhow::Error::msg)?)
+        }
+        (None, false) => None,
+    };
+    let public_url = match &args.public_url {
+        Some(url) => {
+            let parsed = url::Url::parse(url.trim()).with_context(|| format!("PUBLIC_URL {url:?} is not a URL"))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() {
+                anyhow::bail!("PUBLIC_URL {url:?} must be an http or https address without a query");
+            }
+            url.trim().trim_end_matches('/').to_owned()
+        }
+        None => format!("http://{addr}"),
+    };
+    Ok(Tracking { key, public_url })
+}
+
 async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     // Check what needs no database first, so a typo fails at once.
     let addr = args.socket_addr()?;
@@ -92,7 +121,12 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
         let missing = unkeyed.join(", ");
         tracing::warn!("a webhook without its key accepts unsigned posts: set {missing} in production");
     }
-    let app = crate::app(AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks));
+    let tracking = tracking(&args.tracking, database, &target, &addr.to_string())?;
+    if tracking.key.is_none() {
+        tracing::info!("first-party tracking is off: set TRACKING_KEY (and PUBLIC_URL) to turn it on");
+    }
+    let state = AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks);
+    let app = crate::app(state.with_tracking(tracking));
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
     println!(

@@ -170,6 +170,22 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+}
+
+/// First-party open and click tracking.
+#[derive(Debug, Clone, Args, Default)]
+pub struct TrackingArgs {
+    /// Key signing tracking links (at least 32 bytes). Unset with the embedded database: a
+    /// random key kept in the data folder; unset otherwise: tracking is off.
+    #[arg(long, env = "TRACKING_KEY", hide_env_values = true)]
+    pub tracking_key: Option<String>,
+    /// Where recipients reach this server, as tracking links start
+    /// (`https://track.example.com`). Unset: `http://` and the listen address.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// How webhook deliveries are verified.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub rate_limiter: Arc<http::RateLimiter>,
     /// How webhook deliveries are verified.
     pub webhooks: Arc<ingest::Webhooks>,
+    /// First-party tracking: the key that signs links, and where links point.
+    pub tracking: Arc<ingest::Tracking>,
     /// News of campaigns whose figures moved, for subscriptions.
     pub changes: ingest::Changes,
     /// The apply paths, each combining the batches that arrive together.
@@ -67,6 +69,7 @@ impl AppState {
             limits: Arc::new(limits),
             rate_limiter,
             webhooks: Arc::new(ingest::Webhooks::default()),
+            tracking: Arc::new(ingest::Tracking::off()),
             changes,
             appliers,
             reads: loaders::SharedReads::default(),
@@ -76,6 +79,11 @@ impl AppState {
 
     pub fn with_webhooks(mut self, webhooks: ingest::Webhooks) -> Self {
         self.webhooks = Arc::new(webhooks);
+        self
+    }
+
+    pub fn with_tracking(mut self, tracking: ingest::Tracking) -> Self {
+        self.tracking = Arc::new(tracking);
         self
     }
 }

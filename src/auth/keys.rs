@@ -27,7 +27,7 @@ pub fn resolve(args: &AuthArgs, embedded_data_dir: Option<&Path>) -> anyhow::Res
             Some(s.as_bytes().to_vec())
         }
         (None, Some(dir)) if args.jwt_public_key_file.is_none() && args.jwt_jwks_file.is_none() => {
-            Some(embedded_secret(dir)?)
+            Some(embedded_secret(dir, SECRET_FILE)?)
         }
         _ => None,
     };
@@ -56,10 +56,10 @@ pub fn resolve(args: &AuthArgs, embedded_data_dir: Option<&Path>) -> anyhow::Res
     Ok(AuthKeys { verifier, minter })
 }
 
-/// The embedded database's secret: read from the data folder, or made and saved there
-/// (readable by the owner only).
-fn embedded_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = dir.join(SECRET_FILE);
+/// One of the embedded database's secrets (`file` in the data folder): read from there, or
+/// made and saved there (readable by the owner only).
+pub fn embedded_secret(dir: &Path, file: &str) -> anyhow::Result<Vec<u8>> {
+    let path = dir.join(file);
     if let Ok(text) = std::fs::read_to_string(&path) {
         let secret = text.trim().as_bytes().to_vec();
         if secret.len() >= MIN_SECRET_LEN {

@@ -22,6 +22,7 @@ mod performance;
 mod planning;
 mod portfolio;
 mod retailer;
+mod tracking;
 mod user;
 
 pub use campaign::Campaign;
@@ -55,7 +56,12 @@ pub struct QueryRoot(
 /// Every mutation, merged from the areas.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(planning::PlanningMutation, ingest::IngestMutation, user::UserMutation);
+pub struct MutationRoot(
+    planning::PlanningMutation,
+    ingest::IngestMutation,
+    user::UserMutation,
+    tracking::TrackingMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -152,9 +152,20 @@ async fn run(
 
     let window = Duration::from_millis(limits.batch_window_ms);
     let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(r, &state.db, &state.reads, viewer, window)),
+        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(
+            r.data(state.tracking.clone()),
+            &state.db,
+            &state.reads,
+            viewer,
+            window,
+        )),
         BatchRequest::Batch(items) => BatchRequest::Batch(
-            items.into_iter().map(|r| prepare_request(r, &state.db, &state.reads, viewer.clone(), window)).collect(),
+            items
+                .into_iter()
+                .map(|r| {
+                    prepare_request(r.data(state.tracking.clone()), &state.db, &state.reads, viewer.clone(), window)
+                })
+                .collect(),
         ),
     };
     let timeout = Duration::from_secs(limits.request_timeout_secs);

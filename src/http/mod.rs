@@ -10,6 +10,7 @@ mod request_id;
 mod rest;
 mod server;
 mod subscriptions;
+mod tracking;
 mod webhooks;
 
 pub use rate_limit::{InFlight, RateLimiter};
@@ -38,6 +39,8 @@ pub fn app(state: AppState) -> Router {
         .route("/webhooks/postmark", post(webhooks::postmark))
         .route("/webhooks/mailgun", post(webhooks::mailgun))
         .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
+        .route("/t/o/{file}", get(tracking::open))
+        .route("/t/c/{token}", get(tracking::click))
         .route("/api/campaigns", get(rest::list))
         .route("/api/campaigns/{id}", get(rest::one))
         .route("/healthz", get(health::healthz))

@@ -22,6 +22,7 @@ pub mod send_state;
 pub mod sendgrid;
 pub mod shopify;
 mod sql;
+pub mod tracking;
 pub use sql::CHUNK;
 
 pub use changes::Changes;
@@ -30,6 +31,7 @@ pub use mailgun::MailgunKey;
 pub use postmark::PostmarkCredentials;
 pub use sendgrid::SendgridKey;
 pub use shopify::ShopifySecret;
+pub use tracking::{Tracking, TrackingKey};
 
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;

@@ -35,5 +35,6 @@ mod subject_lines;
 mod subscriptions;
 mod timeline;
 mod tokens;
+mod tracking;
 mod user_cache;
 mod webhooks;

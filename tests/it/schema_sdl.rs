@@ -12,7 +12,7 @@ fn schema_graphql_matches_the_code() {
     assert!(
         committed == generated,
         "schema.graphql is out of date with the code. Regenerate it with\n\n    \
-         cargo run -- schema > schema.graphql\n\n(or UPDATE_SCHEMA=1 cargo test --test schema_sdl), then commit it."
+         cargo run -- schema > schema.graphql\n\n(or UPDATE_SCHEMA=1 cargo test --test it schema_sdl), then commit it."
     );
 }
 
