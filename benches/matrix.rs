@@ -300,32 +300,7 @@ fn senders() -> usize {
 async fn ingestion(conn: &DatabaseConnection, base: &str) -> anyhow::Result<Figures> {
     let events: usize = env("BENCH_EVENTS", 100_000);
     let tag = Uuid::new_v4().simple().to_string();
-    conn.execute_unprepared(&format!(
-        "CREATE TABLE bench_targets_{tag} AS SELECT gen_random_uuid() AS id, g FROM generate_series(1, {TARGETS}) AS g;
-         INSERT INTO email_sends (id, email_campaign_id, retailer_id, recipient_email, sent_at, status)
-         SELECT t.id, e.id, r.id, 'target' || t.g || '@bench.example',
-                timestamptz '2025-01-14 09:00:00+00' + make_interval(secs => t.g), 'sent'
-         FROM bench_targets_{tag} t
-         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM email_campaigns) e
-           ON e.n = t.g % (SELECT COUNT(*) FROM email_campaigns)
-         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE user_type = 'retailer') r
-           ON r.n = t.g % (SELECT COUNT(*) FROM users WHERE user_type = 'retailer')"
-    ))
-    .await?;
-    #[derive(FromQueryResult)]
-    struct Id {
-        id: Uuid,
-    }
-    let targets: Vec<Uuid> = Id::find_by_statement(Statement::from_string(
-        conn.get_database_backend(),
-        format!("SELECT id FROM bench_targets_{tag}"),
-    ))
-    .all(conn)
-    .await?
-    .into_iter()
-    .map(|r| r.id)
-    .collect();
-    conn.execute_unprepared(&format!("DROP TABLE bench_targets_{tag}")).await?;
+    let targets: Vec<Uuid> = support::fresh_sends(conn, TARGETS).await?.into_iter().map(|(id, _)| id).collect();
     let bodies = batches(&targets, events, env("BENCH_BATCH", 1_000), &tag);
 
     let client = reqwest::Client::new();

@@ -130,7 +130,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
     println!(
-        "  Webhooks:  http://{addr}/webhooks/{{sendgrid,postmark,mailgun}}   http://{addr}/webhooks/shopify/orders"
+        "  Webhooks:  http://{addr}/webhooks/{{sendgrid,postmark,mailgun,ses}}   http://{addr}/webhooks/shopify/orders"
     );
     println!("  Live:      ws://{addr}/graphql/ws   (graphql-ws subscriptions)");
     println!("  Health:    http://{addr}/healthz   Ready: http://{addr}/readyz");

@@ -208,6 +208,10 @@ pub struct WebhookArgs {
     /// valid signature, fresh and not seen before.
     #[arg(long, env = "MAILGUN_WEBHOOK_SIGNING_KEY", hide_env_values = true)]
     pub mailgun_webhook_signing_key: Option<String>,
+    /// The ARNs (comma-separated) of the SNS topics SES publishes events to; set, every POST
+    /// /webhooks/ses must be an SNS message of one of them, signed by SNS.
+    #[arg(long, env = "SES_SNS_TOPIC_ARNS")]
+    pub ses_sns_topic_arns: Option<String>,
     /// Accept unsigned posts on a webhook without its key (always so with the embedded
     /// database, for trying things out); otherwise such a webhook answers 503.
     #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS", value_parser = BoolishValueParser::new())]

@@ -1,7 +1,8 @@
 //! What the benchmarks share: a schema of their own on the benchmark database, the real
 //! server binary serving it on a free port, and percentiles.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use uuid::Uuid;
@@ -48,6 +49,37 @@ pub async fn new_schema(admin: &DatabaseConnection, url: &str) -> anyhow::Result
     Ok((schema, conn, schema_url))
 }
 
+/// Inserts `n` fresh sends (status `sent`, one a second from 2025-01-14 09:00 UTC), spread
+/// over every email campaign and retailer; their ids and send times.
+pub async fn fresh_sends(conn: &DatabaseConnection, n: i64) -> anyhow::Result<Vec<(Uuid, DateTime<Utc>)>> {
+    let tag = Uuid::new_v4().simple();
+    conn.execute_unprepared(&format!(
+        "CREATE TABLE bench_targets_{tag} AS SELECT gen_random_uuid() AS id, g FROM generate_series(1, {n}) AS g;
+         INSERT INTO email_sends (id, email_campaign_id, retailer_id, recipient_email, sent_at, status)
+         SELECT t.id, e.id, r.id, 'target' || t.g || '@bench.example',
+                timestamptz '2025-01-14 09:00:00+00' + make_interval(secs => t.g), 'sent'
+         FROM bench_targets_{tag} t
+         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM email_campaigns) e
+           ON e.n = t.g % (SELECT COUNT(*) FROM email_campaigns)
+         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users WHERE user_type = 'retailer') r
+           ON r.n = t.g % (SELECT COUNT(*) FROM users WHERE user_type = 'retailer')"
+    ))
+    .await?;
+    #[derive(FromQueryResult)]
+    struct Send {
+        id: Uuid,
+        sent_at: DateTime<Utc>,
+    }
+    let sends = Send::find_by_statement(Statement::from_string(
+        conn.get_database_backend(),
+        format!("SELECT t.id, s.sent_at FROM bench_targets_{tag} t JOIN email_sends s ON s.id = t.id ORDER BY t.g"),
+    ))
+    .all(conn)
+    .await?;
+    conn.execute_unprepared(&format!("DROP TABLE bench_targets_{tag}")).await?;
+    Ok(sends.into_iter().map(|s| (s.id, s.sent_at)).collect())
+}
+
 /// The server binary, serving the schema on a free port.
 pub struct Server {
     child: Child,
@@ -56,6 +88,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(schema_url: &str) -> anyhow::Result<Server> {
+        Self::start_with(schema_url, &[]).await
+    }
+
+    /// The server with more settings (`(variable, value)`).
+    pub async fn start_with(schema_url: &str, settings: &[(&str, &str)]) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let child = Command::new(env!("CARGO_BIN_EXE_campaign-performance"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -64,6 +101,7 @@ impl Server {
             .env("ALLOW_UNSIGNED_WEBHOOKS", "true")
             .env("RATE_LIMIT_PER_MINUTE", "100000000")
             .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .spawn()?;
         let base = format!("http://127.0.0.1:{port}");

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/webhooks/sendgrid", post(webhooks::sendgrid))
         .route("/webhooks/postmark", post(webhooks::postmark))
         .route("/webhooks/mailgun", post(webhooks::mailgun))
+        .route("/webhooks/ses", post(webhooks::ses))
         .route("/webhooks/shopify/orders", post(webhooks::shopify_orders))
         .route("/t/o/{file}", get(tracking::open))
         .route("/t/c/{token}", get(tracking::click))

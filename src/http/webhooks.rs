@@ -1,5 +1,5 @@
-//! `POST /webhooks/sendgrid`, `/webhooks/postmark`, `/webhooks/mailgun` and
-//! `/webhooks/shopify/orders`. Transport only: cap the body (413 before reading past the cap),
+//! `POST /webhooks/sendgrid`, `/webhooks/postmark`, `/webhooks/mailgun`, `/webhooks/ses`
+//! and `/webhooks/shopify/orders`. Transport only: cap the body (413 before reading past the cap),
 //! check the signature or credentials when a key is configured (401, nothing stored), parse,
 //! hand the items to the apply path, reply with a summary.
 //! Items that cannot be applied are quarantined and still answered 200, so the provider
@@ -8,7 +8,7 @@
 use super::{error_response, read_body, refuse};
 use crate::AppState;
 use crate::ingest::send_state::EmailEvent;
-use crate::ingest::{self, MAX_BATCH, Received, deliveries, mailgun, postmark, sendgrid, shopify};
+use crate::ingest::{self, MAX_BATCH, Received, deliveries, mailgun, postmark, sendgrid, ses, shopify};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -140,6 +140,49 @@ pub async fn mailgun(State(state): State<AppState>, headers: HeaderMap, body: Bo
         tracing::warn!(error = %e, "could not forget a Mailgun signature token");
     }
     answer(&state, result).await
+}
+
+pub async fn ses(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    if state.webhooks.ses.is_none() && !state.webhooks.allow_unsigned {
+        return not_configured("SES_SNS_TOPIC_ARNS");
+    }
+    let message = match ses::SnsMessage::parse(&body) {
+        Ok(message) => message,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
+    };
+    if let Some(topics) = &state.webhooks.ses {
+        if !topics.topics.contains(&message.topic_arn) {
+            let why = format!("the topic {} is not one of SES_SNS_TOPIC_ARNS: nothing was stored", message.topic_arn);
+            return refuse(StatusCode::FORBIDDEN, &why, "FORBIDDEN");
+        }
+        if let Err(why) = topics.certificates.verify(&message).await {
+            let why = format!("invalid SNS signature ({why}): nothing was stored");
+            return refuse(StatusCode::UNAUTHORIZED, &why, "UNAUTHENTICATED");
+        }
+    }
+    match message.kind.as_str() {
+        "Notification" => apply_events(&state, vec![ses::event(&message)]).await,
+        "SubscriptionConfirmation" => {
+            let url = message.subscribe_url.unwrap_or_default();
+            if !ses::sns_url(&url) {
+                let why = "SubscribeURL is not an HTTPS URL of an SNS host: not confirmed";
+                return refuse(StatusCode::BAD_REQUEST, why, "BAD_USER_INPUT");
+            }
+            let topic = message.topic_arn.clone();
+            tokio::spawn(async move {
+                match ses::confirm(&url).await {
+                    Ok(()) => tracing::info!(%topic, "confirmed the SNS subscription"),
+                    Err(e) => tracing::warn!(%topic, error = %e, "could not confirm the SNS subscription"),
+                }
+            });
+            Json(serde_json::json!({ "subscription": "confirming", "topic": message.topic_arn })).into_response()
+        }
+        _ => Json(serde_json::json!({ "received": 0 })).into_response(),
+    }
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {

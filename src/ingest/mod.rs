@@ -1,5 +1,5 @@
-//! Ingestion: provider adapters (`sendgrid`, `postmark`, `mailgun`, `shopify`, the GraphQL
-//! record mutations) parse and verify what they receive into provider-neutral items; one
+//! Ingestion: provider adapters (`sendgrid`, `postmark`, `mailgun`, `ses`, `tracking`,
+//! `shopify`, the GraphQL record mutations) parse and verify what they receive into provider-neutral items; one
 //! apply path per kind (`email_events`, `conversions`, `orders`) stores them idempotently,
 //! in one transaction per batch together with the event log, the quarantine and the figures
 //! they move.
@@ -20,6 +20,7 @@ pub mod postmark;
 pub mod quarantine;
 pub mod send_state;
 pub mod sendgrid;
+pub mod ses;
 pub mod shopify;
 mod sql;
 pub mod tracking;
@@ -30,6 +31,7 @@ pub use combine::Appliers;
 pub use mailgun::MailgunKey;
 pub use postmark::PostmarkCredentials;
 pub use sendgrid::SendgridKey;
+pub use ses::SesTopics;
 pub use shopify::ShopifySecret;
 pub use tracking::{Tracking, TrackingKey};
 
@@ -188,6 +190,7 @@ pub struct Webhooks {
     pub shopify: Option<ShopifySecret>,
     pub postmark: Option<PostmarkCredentials>,
     pub mailgun: Option<MailgunKey>,
+    pub ses: Option<SesTopics>,
     pub allow_unsigned: bool,
 }
 
@@ -199,6 +202,10 @@ impl Webhooks {
             shopify: present(&args.shopify_webhook_secret).map(|s| ShopifySecret::new(&s)),
             postmark: present(&args.postmark_webhook_credentials).map(|c| PostmarkCredentials::new(&c)).transpose()?,
             mailgun: present(&args.mailgun_webhook_signing_key).map(|k| MailgunKey::new(&k)),
+            ses: present(&args.ses_sns_topic_arns).map(|arns| SesTopics {
+                topics: arns.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect(),
+                certificates: Default::default(),
+            }),
             allow_unsigned: args.allow_unsigned_webhooks || embedded,
         })
     }
@@ -209,6 +216,7 @@ impl Webhooks {
             (self.sendgrid.is_none(), "SENDGRID_WEBHOOK_VERIFICATION_KEY"),
             (self.postmark.is_none(), "POSTMARK_WEBHOOK_CREDENTIALS"),
             (self.mailgun.is_none(), "MAILGUN_WEBHOOK_SIGNING_KEY"),
+            (self.ses.is_none(), "SES_SNS_TOPIC_ARNS"),
             (self.shopify.is_none(), "SHOPIFY_WEBHOOK_SECRET"),
         ]
         .into_iter()

@@ -1,18 +1,25 @@
-//! Postmark's and Mailgun's webhooks over HTTP, on both backends: the providers' samples
-//! (`tests/fixtures/postmark-*.json`, `mailgun-event.json`), their credentials and signatures
-//! (valid, wrong, stale, replayed), malformed bodies, and streams of events delivered
-//! shuffled and repeated against the same events in order once each.
+//! Postmark's, Mailgun's and SES's (through SNS) webhooks over HTTP, on both backends: the
+//! providers' samples (`tests/fixtures/postmark-*.json`, `mailgun-event.json`,
+//! `ses-click.json`), their credentials and signatures (valid, wrong, stale, replayed,
+//! altered, from another topic or certificate URL), malformed bodies, and streams of events
+//! delivered shuffled and repeated against the same events in order once each. SNS's
+//! certificate is a locally made one (`sns-signing-*.pem`), given to the server as the
+//! certificate at an SNS URL.
 
 use crate::common::*;
 use crate::webhooks::{
     BOUNCED_SEND, DELIVERED_SEND, campaign_with_sends, event_rows, performance, post, sample_campaign,
 };
-use campaign_performance::ingest::{MailgunKey, PostmarkCredentials, Webhooks};
+use campaign_performance::ingest::ses::SnsCertificates;
+use campaign_performance::ingest::{MailgunKey, PostmarkCredentials, SesTopics, Webhooks};
 use chrono::{DateTime, Duration, Utc};
 use entity::email_sends;
 use entity::enums::{Region, SendStatus, UserType};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::signature::{SignatureEncoding, Signer};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -24,6 +31,51 @@ const POSTMARK: [&[u8]; 4] = [
     include_bytes!("../fixtures/postmark-bounce.json"),
 ];
 const MAILGUN_SAMPLE: &[u8] = include_bytes!("../fixtures/mailgun-event.json");
+const SES_SAMPLE: &[u8] = include_bytes!("../fixtures/ses-click.json");
+const SNS_CERT: &[u8] = include_bytes!("../fixtures/sns-signing-cert.pem");
+const SNS_KEY: &str = include_str!("../fixtures/sns-signing-key.pem");
+const SNS_CERT_URL: &str = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem";
+const TOPIC: &str = "arn:aws:sns:eu-west-1:111122223333:ses-campaign-events";
+
+/// The SES webhook's settings: the sample's topic, and the local certificate at its URL.
+fn ses_topics() -> SesTopics {
+    let certificates = SnsCertificates::default();
+    certificates.insert(SNS_CERT_URL, SNS_CERT).unwrap();
+    SesTopics { topics: vec![TOPIC.into()], certificates }
+}
+
+/// `message` (an SNS message as JSON) signed as SNS signs: version 2 (SHA-256) or 1 (SHA-1).
+fn sns_sign(mut message: Value, version: &str) -> Value {
+    message["SignatureVersion"] = json!(version);
+    message["Signature"] = json!("");
+    let parsed: campaign_performance::ingest::ses::SnsMessage = serde_json::from_value(message.clone()).unwrap();
+    let text = parsed.string_to_sign().unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(SNS_KEY).unwrap();
+    let signature = match version {
+        "1" => SigningKey::<sha1::Sha1>::new(key).sign(text.as_bytes()).to_vec(),
+        _ => SigningKey::<sha2::Sha256>::new(key).sign(text.as_bytes()).to_vec(),
+    };
+    message["Signature"] = json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, signature));
+    message
+}
+
+/// An SNS notification of the SES event `event`, signed.
+fn ses_notification(id: &str, event: &Value) -> Value {
+    sns_sign(
+        json!({ "Type": "Notification", "MessageId": id, "TopicArn": TOPIC, "Message": event.to_string(),
+                "Timestamp": "2025-11-03T12:00:00.000Z", "SigningCertURL": SNS_CERT_URL }),
+        "2",
+    )
+}
+
+fn ses_event(kind: &str, send: &str, part: &str, body: Value) -> Value {
+    let mut event = json!({ "eventType": kind, "mail": { "timestamp": "2025-11-03T09:00:00.000Z",
+                                                          "tags": { "send_id": [send] } } });
+    if part != "mail" {
+        event[part] = body;
+    }
+    event
+}
 
 fn at(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()
@@ -207,6 +259,110 @@ db_test!(mailgun_events_apply_when_signed_fresh_and_once_and_nothing_otherwise, 
     );
 });
 
+db_test!(ses_notifications_through_sns_apply_when_signed_by_the_topics_certificate_and_nothing_otherwise, |db| {
+    let (_, _, campaign) = sample_campaign(&db).await;
+    let webhooks = Webhooks { ses: Some(ses_topics()), ..Default::default() };
+    let url = format!("{}/webhooks/ses", serve(test_state(&db, Default::default()).with_webhooks(webhooks)).await);
+    let sample: Value = serde_json::from_slice(SES_SAMPLE).unwrap();
+    let refused = |status: u16, answer: &Value, code: u16, why: &str| {
+        assert_eq!(status, code, "{why}: {answer}");
+    };
+
+    // The sample as it is (its signature is made up), altered after signing, from another
+    // topic, signed under a certificate URL that is not SNS's: refused, nothing stored.
+    let (status, answer) = post(&url, SES_SAMPLE, &[]).await;
+    refused(status, &answer, 401, "the sample's own signature");
+    let mut altered = sns_sign(sample.clone(), "2");
+    altered["Message"] = json!(altered["Message"].as_str().unwrap().replace("Click", "Open"));
+    let (status, answer) = post(&url, altered.to_string().as_bytes(), &[]).await;
+    refused(status, &answer, 401, "altered after signing");
+    let mut other_topic = sample.clone();
+    other_topic["TopicArn"] = json!("arn:aws:sns:eu-west-1:999999999999:someone-else");
+    let (status, answer) = post(&url, sns_sign(other_topic, "2").to_string().as_bytes(), &[]).await;
+    refused(status, &answer, 403, "another topic");
+    let mut elsewhere = sample.clone();
+    elsewhere["SigningCertURL"] = json!("https://evil.example/SimpleNotificationService-0.pem");
+    let (status, answer) = post(&url, sns_sign(elsewhere, "2").to_string().as_bytes(), &[]).await;
+    refused(status, &answer, 401, "a certificate URL off SNS");
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("SigningCertURL"), "{answer}");
+    let (status, answer) = post(&url, b"{\"Type\": 1}", &[]).await;
+    refused(status, &answer, 400, "not an SNS message");
+    assert_eq!(event_rows(&db).await, 0);
+
+    // Signed (SHA-256): applied once; SNS's retry (same MessageId) is a repeat.
+    let signed = sns_sign(sample.clone(), "2").to_string();
+    let (status, answer) = post(&url, signed.as_bytes(), &[]).await;
+    assert_eq!((status, answer["applied"].clone()), (200, json!(1)), "{answer}");
+    let (status, answer) = post(&url, signed.as_bytes(), &[]).await;
+    assert_eq!((status, answer["duplicates"].clone()), (200, json!(1)), "{answer}");
+
+    // The rest of the story, one signed with SHA-1 (SignatureVersion 1): delivered, opened by
+    // Apple's proxy, the other send bounced for good; a message that is not an SES event is
+    // kept aside.
+    let delivery =
+        ses_event("Delivery", DELIVERED_SEND, "delivery", json!({ "timestamp": "2025-11-03T09:00:05.120Z" }));
+    let open = ses_event(
+        "Open",
+        DELIVERED_SEND,
+        "open",
+        json!({ "timestamp": "2025-11-03T09:08:31.000Z", "ipAddress": "17.58.101.44", "userAgent": "Mozilla/5.0" }),
+    );
+    let bounce = ses_event(
+        "Bounce",
+        BOUNCED_SEND,
+        "bounce",
+        json!({ "timestamp": "2025-11-03T09:00:09.000Z",
+        "bounceType": "Permanent", "bounceSubType": "General",
+        "bouncedRecipients": [{ "emailAddress": "old.address@example.net", "diagnosticCode": "smtp; 550 5.1.1 user unknown" }] }),
+    );
+    let sha1 = sns_sign(ses_notification("n-1", &delivery), "1");
+    for (body, outcome) in [
+        (sha1, "applied"),
+        (ses_notification("n-2", &open), "applied"),
+        (ses_notification("n-3", &bounce), "applied"),
+        (ses_notification("n-4", &json!("not an event")), "quarantined"),
+    ] {
+        let (status, answer) = post(&url, body.to_string().as_bytes(), &[]).await;
+        assert_eq!((status, answer[outcome].clone()), (200, json!(1)), "{answer}");
+    }
+    let delivered = send(&db, DELIVERED_SEND).await;
+    assert_eq!(delivered.delivered_at, Some(at("2025-11-03T09:00:05.120Z")));
+    assert_eq!(delivered.opened_at, Some(at("2025-11-03T09:08:31Z")));
+    assert_eq!(delivered.human_opened_at, Some(at("2025-11-03T09:18:53.570Z")), "the open was Apple's proxy");
+    assert_eq!(delivered.clicked_at, Some(at("2025-11-03T09:18:53.570Z")));
+    let bounced = send(&db, BOUNCED_SEND).await;
+    assert_eq!(bounced.status, SendStatus::Bounced);
+    assert_eq!(bounced.bounce_reason.as_deref(), Some("550 5.1.1 user unknown"));
+    let figures = performance(&db, campaign).await;
+    assert_eq!(
+        [
+            &figures["performance"]["emailsDelivered"],
+            &figures["performance"]["emailsOpened"],
+            &figures["performance"]["emailsHumanOpened"],
+            &figures["performance"]["emailsClicked"],
+            &figures["performance"]["emailsBounced"]
+        ],
+        [1, 1, 1, 1, 1]
+    );
+
+    // A subscription confirmation, signed: accepted (confirmed by visiting SNS); one whose
+    // SubscribeURL leads off SNS is not visited.
+    let confirmation = |subscribe: &str| {
+        sns_sign(
+            json!({ "Type": "SubscriptionConfirmation", "MessageId": "c-1", "TopicArn": TOPIC, "Token": "t0k3n",
+                    "Message": "You have chosen to subscribe to the topic.", "SubscribeURL": subscribe,
+                    "Timestamp": "2025-11-03T08:00:00.000Z", "SigningCertURL": SNS_CERT_URL }),
+            "2",
+        )
+    };
+    let subscribe = "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=t0k3n";
+    let (status, answer) = post(&url, confirmation(subscribe).to_string().as_bytes(), &[]).await;
+    assert_eq!((status, answer["subscription"].clone()), (200, json!("confirming")), "{answer}");
+    let (status, answer) = post(&url, confirmation("https://internal.example/admin").to_string().as_bytes(), &[]).await;
+    refused(status, &answer, 400, "a SubscribeURL off SNS");
+    assert_eq!(event_rows(&db).await, 4);
+});
+
 /// One provider's stream of events about two sends (`first` delivered and engaged, `second`
 /// bounced: a complaint would prove it delivered): every kind it maps, machine and human
 /// opens, repeats of a kind at other times, a record it does not count. Postmark's bounce ids
@@ -226,6 +382,31 @@ fn postmark_stream(first: &str, second: &str, tag: &str, ids: u64) -> Vec<Value>
         json!({ "RecordType": "Bounce", "ID": ids + 2, "Type": "HardBounce", "MessageID": format!("{tag}-2"), "BouncedAt": "2025-11-03T09:10:00Z", "Details": "smtp;550 no such user", "Metadata": meta(second) }),
         json!({ "RecordType": "SpamComplaint", "ID": ids + 3, "MessageID": format!("{tag}-1"), "BouncedAt": "2025-11-03T12:00:00Z", "Metadata": meta(first) }),
         json!({ "RecordType": "Bounce", "ID": ids + 4, "Type": "AutoResponder", "MessageID": format!("{tag}-2"), "BouncedAt": "2025-11-03T09:20:00Z", "Metadata": meta(second) }),
+    ]
+}
+
+fn ses_stream(first: &str, second: &str) -> Vec<Value> {
+    let t = |minutes: u32| format!("2025-11-03T{:02}:{:02}:00.250Z", 9 + minutes / 60, minutes % 60);
+    let at = |minutes: u32| json!({ "timestamp": t(minutes) });
+    let open =
+        |minutes: u32, ip: &str, agent: &str| json!({ "timestamp": t(minutes), "ipAddress": ip, "userAgent": agent });
+    let bounce = |minutes: u32, kind: &str| {
+        json!({ "timestamp": t(minutes), "bounceType": kind,
+        "bouncedRecipients": [{ "diagnosticCode": format!("smtp; {kind}") }] })
+    };
+    vec![
+        ses_event("Send", first, "mail", json!({})),
+        ses_event("Delivery", first, "delivery", at(1)),
+        ses_event("Open", first, "open", open(2, "17.1.2.3", "Mozilla/5.0")),
+        ses_event("Open", first, "open", open(75, "203.0.113.9", "Mozilla/5.0 (iPhone)")),
+        ses_event("Open", first, "open", open(45, "203.0.113.9", "Mozilla/5.0 (Macintosh)")),
+        ses_event("Click", first, "click", json!({ "timestamp": t(120), "link": "https://shop.example/a" })),
+        ses_event("Click", first, "click", json!({ "timestamp": t(50), "link": "https://shop.example/b" })),
+        ses_event("Complaint", first, "complaint", at(180)),
+        ses_event("Bounce", second, "bounce", bounce(3, "Transient")),
+        ses_event("Bounce", second, "bounce", bounce(10, "Permanent")),
+        ses_event("DeliveryDelay", second, "deliveryDelay", at(1)),
+        ses_event("Mystery", second, "mail", json!({})),
     ]
 }
 
@@ -256,17 +437,22 @@ async fn state(db: &DatabaseConnection, id: Uuid) -> Value {
     json!([format!("{:?}", s.status), s.delivered_at, s.opened_at, s.human_opened_at, s.clicked_at, s.bounce_reason])
 }
 
-db_test!(postmark_and_mailgun_events_shuffled_and_repeated_give_the_figures_of_the_in_order_replay, |db| {
+db_test!(postmark_mailgun_and_ses_events_shuffled_and_repeated_give_the_figures_of_the_in_order_replay, |db| {
     let brand = retailer("Maison", Region::East).user_type(UserType::Brand).insert(&*db).await;
     let shop = retailer("Boutique Paris", Region::East).insert(&*db).await;
     let credentials = PostmarkCredentials::new("postmark:correct-horse").unwrap();
     let key = MailgunKey::new("key-4f7c0e1d2b3a");
-    let webhooks = Webhooks { postmark: Some(credentials.clone()), mailgun: Some(key.clone()), ..Default::default() };
+    let webhooks = Webhooks {
+        postmark: Some(credentials.clone()),
+        mailgun: Some(key.clone()),
+        ses: Some(ses_topics()),
+        ..Default::default()
+    };
     let server = serve(test_state(&db, Default::default()).with_webhooks(webhooks)).await;
     let auth = vec![("authorization", credentials.header())];
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
 
-    for provider in ["postmark", "mailgun"] {
+    for provider in ["postmark", "mailgun", "ses"] {
         // Campaign A gets the stream in order, once each; campaign B the same events about
         // its own sends, shuffled, a third of them twice.
         let mut campaigns = Vec::new();
@@ -278,7 +464,11 @@ db_test!(postmark_and_mailgun_events_shuffled_and_repeated_give_the_figures_of_t
             let tag = format!("{provider}-{run}");
             let mut stream = match provider {
                 "postmark" => postmark_stream(&first, &second, &tag, if shuffled { 100 } else { 0 }),
-                _ => mailgun_stream(&first, &second, &tag),
+                "mailgun" => mailgun_stream(&first, &second, &tag),
+                // SNS's message ids, unique per notification: the event's place in the stream.
+                _ => (ses_stream(&first, &second).into_iter().enumerate())
+                    .map(|(i, e)| json!({ "id": format!("{tag}-{i}"), "event": e }))
+                    .collect(),
             };
             if shuffled {
                 let repeats: Vec<Value> = stream.iter().step_by(3).cloned().collect();
@@ -289,7 +479,11 @@ db_test!(postmark_and_mailgun_events_shuffled_and_repeated_give_the_figures_of_t
             for event in &stream {
                 let (body, headers) = match provider {
                     "postmark" => (event.to_string().into_bytes(), auth.clone()),
-                    _ => (mailgun_body(&key, event, Utc::now()), vec![]),
+                    "mailgun" => (mailgun_body(&key, event, Utc::now()), vec![]),
+                    _ => {
+                        let id = event["id"].as_str().unwrap();
+                        (ses_notification(id, &event["event"]).to_string().into_bytes(), vec![])
+                    }
                 };
                 let (status, answer) = post(&url, &body, &headers).await;
                 assert_eq!(status, 200, "{provider} {run}: {answer}");
