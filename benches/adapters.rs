@@ -28,10 +28,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-use support::{Server, env, new_schema, percentile};
+use std::time::Duration;
+use support::{Request, Server, env, new_schema, percentile};
 use uuid::Uuid;
 
 const TARGETS: i64 = 20_000;
@@ -39,14 +37,6 @@ const POSTMARK_CREDENTIALS: &str = "postmark:bench-password";
 const MAILGUN_KEY: &str = "key-bench-0123456789";
 const TRACKING_KEY: &str = "bench-tracking-key-0123456789abcdef";
 const PERSON: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
-
-/// One request: method and path, headers, body.
-struct Request {
-    get: bool,
-    path: String,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
 
 /// An event of the stream: which send, what kind, when (seconds), its number.
 #[derive(Clone, Copy)]
@@ -180,48 +170,6 @@ fn tracking(sends: &[(Uuid, DateTime<Utc>)], events: &[Event]) -> Vec<Request> {
         .collect()
 }
 
-/// Events per second, p50 and p99 of sending `requests` (carrying `events` events) from
-/// `senders` concurrent senders.
-async fn send(
-    base: &str,
-    requests: Vec<Request>,
-    events: usize,
-    senders: usize,
-) -> anyhow::Result<(f64, Duration, Duration)> {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    let requests = Arc::new(requests);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..senders {
-        let (client, requests, next, base) = (client.clone(), requests.clone(), next.clone(), base.to_owned());
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            while let Some(r) = requests.get(next.fetch_add(1, Ordering::Relaxed)) {
-                let url = format!("{base}{}", r.path);
-                let mut builder = if r.get { client.get(&url) } else { client.post(&url).body(r.body.clone()) };
-                for (name, value) in &r.headers {
-                    builder = builder.header(*name, value);
-                }
-                let t = Instant::now();
-                let response = builder.send().await?;
-                let status = response.status();
-                let text = response.text().await?;
-                anyhow::ensure!(status.as_u16() == 200 || status.as_u16() == 302, "{url}: {status} {text}");
-                times.push(t.elapsed());
-            }
-            anyhow::Ok(times)
-        }));
-    }
-    let mut times = Vec::new();
-    for t in tasks {
-        times.extend(t.await??);
-    }
-    let wall = started.elapsed();
-    times.sort();
-    Ok((events as f64 / wall.as_secs_f64(), percentile(&times, 0.5), percentile(&times, 0.99)))
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let Some(url) = support::database_url() else {
@@ -261,7 +209,9 @@ async fn main() -> anyhow::Result<()> {
             };
             let per_request = count / requests.len();
             eprintln!("{adapter}: {count} events in {} requests from {concurrency} senders", requests.len());
-            let (rate, p50, p99) = send(&server.base, requests, count, concurrency).await?;
+            let (times, wall) = support::send_all(&server.base, requests, concurrency).await?;
+            let (rate, p50, p99) =
+                (count as f64 / wall.as_secs_f64(), percentile(&times, 0.5), percentile(&times, 0.99));
             rows.push((adapter, per_request, concurrency, rate, p50, p99));
         }
         let rss = server.stop();

@@ -303,35 +303,12 @@ async fn ingestion(conn: &DatabaseConnection, base: &str) -> anyhow::Result<Figu
     let targets: Vec<Uuid> = support::fresh_sends(conn, TARGETS).await?.into_iter().map(|(id, _)| id).collect();
     let bodies = batches(&targets, events, env("BENCH_BATCH", 1_000), &tag);
 
-    let client = reqwest::Client::new();
-    let next = Arc::new(AtomicUsize::new(0));
-    let bodies = Arc::new(bodies);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..senders() {
-        let (client, next, bodies, url) =
-            (client.clone(), next.clone(), bodies.clone(), format!("{base}/webhooks/sendgrid"));
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(body) = bodies.get(i) else { break };
-                let t = Instant::now();
-                let r = client.post(&url).header("content-type", "application/json").body(body.clone()).send().await?;
-                let status = r.status();
-                let summary: Value = r.json().await?;
-                anyhow::ensure!(status == 200, "webhook refused a batch: {summary}");
-                times.push(t.elapsed());
-            }
-            anyhow::Ok(times)
-        }));
-    }
-    let mut times = Vec::new();
-    for t in tasks {
-        times.extend(t.await??);
-    }
-    let wall = started.elapsed();
-    times.sort();
+    let headers = vec![("content-type", "application/json".to_owned())];
+    let requests = bodies
+        .into_iter()
+        .map(|body| support::Request { get: false, path: "/webhooks/sendgrid".into(), headers: headers.clone(), body })
+        .collect();
+    let (times, wall) = support::send_all(base, requests, senders()).await?;
     Ok(Figures {
         p50: percentile(&times, 0.5),
         p99: percentile(&times, 0.99),

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use campaign_performance::db;
@@ -28,6 +30,51 @@ where
 {
     let text = std::env::var("BENCH_SIZES").unwrap_or_else(|_| default.to_owned());
     Ok(text.split(',').map(|s| s.trim().parse()).collect::<Result<_, _>>()?)
+}
+
+/// One request of a load: `GET` or `POST`, path, headers, body.
+pub struct Request {
+    pub get: bool,
+    pub path: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Sends `requests` to `base` from `senders` concurrent senders; each must be answered 200
+/// or 302. The requests' times, sorted, and the time all took.
+pub async fn send_all(base: &str, requests: Vec<Request>, senders: usize) -> anyhow::Result<(Vec<Duration>, Duration)> {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..senders {
+        let (client, requests, next, base) = (client.clone(), requests.clone(), next.clone(), base.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while let Some(r) = requests.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let url = format!("{base}{}", r.path);
+                let mut builder = if r.get { client.get(&url) } else { client.post(&url).body(r.body.clone()) };
+                for (name, value) in &r.headers {
+                    builder = builder.header(*name, value);
+                }
+                let t = Instant::now();
+                let response = builder.send().await?;
+                let status = response.status();
+                let text = response.text().await?;
+                anyhow::ensure!(status.as_u16() == 200 || status.as_u16() == 302, "{url}: {status} {text}");
+                times.push(t.elapsed());
+            }
+            anyhow::Ok(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await??);
+    }
+    let wall = started.elapsed();
+    times.sort();
+    Ok((times, wall))
 }
 
 /// The value at fraction `p` of sorted durations.

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::ingest::send_state::EmailEvent;
 use crate::ingest::{self, MAX_BATCH, Received, deliveries, mailgun, postmark, sendgrid, ses, shopify};
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,11 +22,22 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A webhook without its key, where unsigned posts are not allowed.
-fn not_configured(variable: &str) -> Response {
-    let message =
-        format!("this webhook is not configured: set {variable} (or ALLOW_UNSIGNED_WEBHOOKS for development)");
-    refuse(StatusCode::SERVICE_UNAVAILABLE, &message, "FORBIDDEN")
+/// The body of a post to a webhook, capped; refused (503) when the webhook has no key (`keyed`
+/// false, its setting `variable`) and unsigned posts are not allowed.
+async fn webhook_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    keyed: bool,
+    variable: &str,
+) -> Result<Bytes, Response> {
+    let body = read_body(headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await?;
+    if !keyed && !state.webhooks.allow_unsigned {
+        let message =
+            format!("this webhook is not configured: set {variable} (or ALLOW_UNSIGNED_WEBHOOKS for development)");
+        return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, &message, "FORBIDDEN"));
+    }
+    Ok(body)
 }
 
 fn bad_signature(provider: &str) -> Response {
@@ -55,13 +66,11 @@ async fn apply_events(state: &AppState, events: Vec<Received<EmailEvent>>) -> Re
 }
 
 pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+    let keyed = state.webhooks.sendgrid.is_some();
+    let body = match webhook_body(&state, &headers, body, keyed, "SENDGRID_WEBHOOK_VERIFICATION_KEY").await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if state.webhooks.sendgrid.is_none() && !state.webhooks.allow_unsigned {
-        return not_configured("SENDGRID_WEBHOOK_VERIFICATION_KEY");
-    }
     if let Some(key) = &state.webhooks.sendgrid {
         let signed = match (header(&headers, sendgrid::SIGNATURE_HEADER), header(&headers, sendgrid::TIMESTAMP_HEADER))
         {
@@ -79,13 +88,11 @@ pub async fn sendgrid(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 pub async fn postmark(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+    let keyed = state.webhooks.postmark.is_some();
+    let body = match webhook_body(&state, &headers, body, keyed, "POSTMARK_WEBHOOK_CREDENTIALS").await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if state.webhooks.postmark.is_none() && !state.webhooks.allow_unsigned {
-        return not_configured("POSTMARK_WEBHOOK_CREDENTIALS");
-    }
     if let Some(credentials) = &state.webhooks.postmark
         && !credentials.verify(header(&headers, "authorization"))
     {
@@ -99,13 +106,11 @@ pub async fn postmark(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 pub async fn mailgun(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+    let keyed = state.webhooks.mailgun.is_some();
+    let body = match webhook_body(&state, &headers, body, keyed, "MAILGUN_WEBHOOK_SIGNING_KEY").await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if state.webhooks.mailgun.is_none() && !state.webhooks.allow_unsigned {
-        return not_configured("MAILGUN_WEBHOOK_SIGNING_KEY");
-    }
     let (signature, event) = match mailgun::parse(&body) {
         Ok(parsed) => parsed,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
@@ -143,13 +148,11 @@ pub async fn mailgun(State(state): State<AppState>, headers: HeaderMap, body: Bo
 }
 
 pub async fn ses(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+    let keyed = state.webhooks.ses.is_some();
+    let body = match webhook_body(&state, &headers, body, keyed, "SES_SNS_TOPIC_ARNS").await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if state.webhooks.ses.is_none() && !state.webhooks.allow_unsigned {
-        return not_configured("SES_SNS_TOPIC_ARNS");
-    }
     let message = match ses::SnsMessage::parse(&body) {
         Ok(message) => message,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message, "BAD_USER_INPUT"),
@@ -186,13 +189,11 @@ pub async fn ses(State(state): State<AppState>, headers: HeaderMap, body: Body) 
 }
 
 pub async fn shopify_orders(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read_body(&headers, body, state.limits.max_webhook_body_bytes, state.limits.read_timeout()).await {
+    let keyed = state.webhooks.shopify.is_some();
+    let body = match webhook_body(&state, &headers, body, keyed, "SHOPIFY_WEBHOOK_SECRET").await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
-    if state.webhooks.shopify.is_none() && !state.webhooks.allow_unsigned {
-        return not_configured("SHOPIFY_WEBHOOK_SECRET");
-    }
     if let Some(secret) = &state.webhooks.shopify
         && !header(&headers, shopify::HMAC_HEADER).is_some_and(|signature| secret.verify(signature, &body))
     {
