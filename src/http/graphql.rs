@@ -6,6 +6,7 @@
 //! (401 with `UNAUTHENTICATED`) and rate limit (429 with `Retry-After`). Then the request
 //! runs under the request timeout.
 
+use super::access_log::AccessDetail;
 use super::gate::{Admitted, admit};
 use super::{read_body, refuse};
 use crate::AppState;
@@ -151,6 +152,16 @@ async fn run(
     };
 
     let window = Duration::from_millis(limits.batch_window_ms);
+    let mut detail = AccessDetail {
+        operation: match &batch {
+            BatchRequest::Single(r) => r.operation_name.clone(),
+            BatchRequest::Batch(items) => {
+                Some(items.iter().map(|r| r.operation_name.as_deref().unwrap_or("")).collect::<Vec<_>>().join(","))
+            }
+        },
+        error: None,
+        caller: viewer.caller().ok().map(|c| c.user.id),
+    };
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare_request(
             r.data(state.tracking.clone()),
@@ -177,7 +188,19 @@ async fn run(
                 BatchResponse::Single(r) => id.stamp(r),
                 BatchResponse::Batch(items) => items.iter_mut().for_each(|r| id.stamp(r)),
             }
+            let first_error = match &response {
+                BatchResponse::Single(r) => r.errors.first(),
+                BatchResponse::Batch(items) => items.iter().find_map(|r| r.errors.first()),
+            };
+            detail.error = first_error.map(|e| {
+                let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+                match code {
+                    Some(async_graphql::Value::String(code)) => code.clone(),
+                    _ => "ERROR".to_owned(),
+                }
+            });
             let mut response = GraphQLResponse::from(response).into_response();
+            response.extensions_mut().insert(detail);
             if refused {
                 *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -1,6 +1,7 @@
 //! HTTP routes. Handlers do transport only: read the request, attach per-request data
 //! (caller, request id), execute, reply.
 
+mod access_log;
 mod gate;
 mod graphiql;
 mod graphql;
@@ -49,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(axum::middleware::from_fn(access_log::layer))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state);
     match cors {

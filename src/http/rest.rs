@@ -2,6 +2,7 @@
 //! dashboard. They read through the same services, aggregate queries and figure functions as
 //! GraphQL (`CampaignPerformance::compute`), so both answer the same figures.
 
+use super::access_log::AccessDetail;
 use super::error_response;
 use super::gate::{Gate, gate};
 use crate::AppState;
@@ -120,8 +121,8 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let (scope, _in_flight) = match gate(&state, &extensions, &headers).await {
-        Gate::Caller(c, in_flight) => (c.scope(), in_flight),
+    let (scope, caller, _in_flight) = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c, in_flight) => (c.scope(), c.user.id, in_flight),
         Gate::Refused(r) => return r,
     };
     let result = async {
@@ -144,10 +145,17 @@ pub async fn list(
         })
     }
     .await;
-    match result {
-        Ok(body) => Json(body).into_response(),
-        Err(e) => error_response(&e),
-    }
+    answer(result, caller)
+}
+
+/// The JSON answer or the error, with the caller for the access log.
+fn answer(result: Result<impl serde::Serialize, AppError>, caller: Uuid) -> Response {
+    let (mut response, error) = match result {
+        Ok(body) => (Json(body).into_response(), None),
+        Err(e) => (error_response(&e), Some(e.code().to_owned())),
+    };
+    response.extensions_mut().insert(AccessDetail { operation: None, error, caller: Some(caller) });
+    response
 }
 
 pub async fn one(
@@ -156,8 +164,8 @@ pub async fn one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (scope, _in_flight) = match gate(&state, &extensions, &headers).await {
-        Gate::Caller(c, in_flight) => (c.scope(), in_flight),
+    let (scope, caller, _in_flight) = match gate(&state, &extensions, &headers).await {
+        Gate::Caller(c, in_flight) => (c.scope(), c.user.id, in_flight),
         Gate::Refused(r) => return r,
     };
     let result = async {
@@ -167,8 +175,5 @@ pub async fn one(
         campaigns.pop().ok_or_else(|| AppError::NotFound(format!("campaign {id}")))
     }
     .await;
-    match result {
-        Ok(body) => Json(body).into_response(),
-        Err(e) => error_response(&e),
-    }
+    answer(result, caller)
 }

@@ -220,3 +220,81 @@ fn generate_then_verify_finds_no_difference_until_a_rollup_is_tampered_with() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(run(&["verify"], &env).status.success());
 }
+
+#[test]
+fn every_request_leaves_one_access_line_with_its_id_operation_route_and_caller_and_never_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = KillOnDrop(
+        Command::new(BIN)
+            .env_remove("DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .env("DATA_DIR", dir.path())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let minted =
+        run(&["token", "--email", "marketing@marcobicego.example"], &[("DATA_DIR", dir.path().to_str().unwrap())]);
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let claims = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims).unwrap(),
+    )
+    .unwrap();
+    let brand = claims["sub"].as_str().unwrap().to_owned();
+
+    let body =
+        json!({ "query": "query Overview { campaigns { totalCount } }", "operationName": "Overview" }).to_string();
+    let named = format!(
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nx-request-id: trace-abc-123\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    assert!(http(port, &named).contains("x-request-id: trace-abc-123"));
+    let missing = format!(
+        "GET /api/campaigns/{} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+        uuid::Uuid::nil()
+    );
+    assert!(http(port, &missing).starts_with("HTTP/1.1 404"));
+    let anonymous = http(port, &post_graphql("not-a-token", "{ campaigns { totalCount } }"));
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
+
+    Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
+    let mut log = String::new();
+    child.0.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(!log.contains(&token), "the token must never be logged");
+    let access: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["target"] == "access")
+        .map(|l| l["fields"].clone())
+        .collect();
+    assert_eq!(access.len(), 3, "one line per request: {log}");
+    assert_eq!(access[0]["request_id"], "trace-abc-123", "{log}");
+    assert_eq!(
+        (
+            &access[0]["method"],
+            &access[0]["route"],
+            &access[0]["status"],
+            &access[0]["operation"],
+            &access[0]["caller"]
+        ),
+        (&json!("POST"), &json!("/graphql"), &json!(200), &json!("Overview"), &json!(brand)),
+    );
+    assert!(access[0]["duration_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        (&access[1]["route"], &access[1]["status"], &access[1]["error"], &access[1]["caller"]),
+        (&json!("/api/campaigns/{id}"), &json!(404), &json!("NOT_FOUND"), &json!(brand)),
+        "the route, not the id: {log}"
+    );
+    assert_eq!((&access[2]["status"], &access[2]["caller"]), (&json!(401), &json!("")), "{log}");
+    assert!(access[2]["request_id"].as_str().is_some_and(|id| id.len() == 36), "a new id: {log}");
+}
