@@ -125,7 +125,12 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     if tracking.key.is_none() {
         tracing::info!("first-party tracking is off: set TRACKING_KEY (and PUBLIC_URL) to turn it on");
     }
-    let state = AppState::new(db.clone(), auth.verifier, args.limits.clone()).with_webhooks(webhooks);
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let mut measured = db.clone();
+    measured.set_metric_callback(metrics.sql_callback());
+    let state = AppState::measured(measured, auth.verifier, args.limits.clone(), metrics)
+        .with_webhooks(webhooks)
+        .with_metrics_token(args.metrics_token.clone());
     let app = crate::app(state.with_tracking(tracking));
     println!("campaign-performance is serving {}", target.redacted());
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");

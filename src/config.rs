@@ -173,6 +173,10 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub tracking: TrackingArgs,
+
+    /// Bearer token that `GET /metrics` asks for; unset, the metrics are not served.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// First-party open and click tracking.

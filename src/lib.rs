@@ -19,6 +19,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod loaders;
+pub mod metrics;
 pub mod services;
 pub mod telemetry;
 
@@ -42,6 +43,9 @@ pub struct AppState {
     pub webhooks: Arc<ingest::Webhooks>,
     /// First-party tracking: the key that signs links, and where links point.
     pub tracking: Arc<ingest::Tracking>,
+    /// What `GET /metrics` reports, and the token it asks for (none: it is off).
+    pub metrics: Arc<metrics::Metrics>,
+    pub metrics_token: Option<Arc<str>>,
     /// News of campaigns whose figures moved, for subscriptions.
     pub changes: ingest::Changes,
     /// The apply paths, each combining the batches that arrive together.
@@ -56,9 +60,20 @@ impl AppState {
     /// A server's state; its webhooks refuse every post until `with_webhooks` sets their keys
     /// (or allows unsigned posts).
     pub fn new(db: DatabaseConnection, verifier: auth::Verifier, limits: config::Limits) -> Self {
+        Self::measured(db, verifier, limits, Arc::new(metrics::Metrics::new()))
+    }
+
+    /// A server's state counting into `metrics` (whose `sql_callback` the caller may have
+    /// set on `db` first, so every clone of the connection counts its statements).
+    pub fn measured(
+        db: DatabaseConnection,
+        verifier: auth::Verifier,
+        limits: config::Limits,
+        metrics: Arc<metrics::Metrics>,
+    ) -> Self {
         let changes = ingest::Changes::new(db.clone());
         let users = auth::UserCache::new(&db);
-        let appliers = ingest::Appliers::new(&db);
+        let appliers = ingest::Appliers::measured(&db, metrics.clone());
         let api = graphql::build_api(db.clone(), changes.clone(), appliers.clone(), users.clone(), &limits);
         let rate_limiter = Arc::new(http::RateLimiter::new(limits.rate_limit_per_minute, limits.max_in_flight));
         AppState {
@@ -70,6 +85,8 @@ impl AppState {
             rate_limiter,
             webhooks: Arc::new(ingest::Webhooks::default()),
             tracking: Arc::new(ingest::Tracking::off()),
+            metrics,
+            metrics_token: None,
             changes,
             appliers,
             reads: loaders::SharedReads::default(),
@@ -79,6 +96,12 @@ impl AppState {
 
     pub fn with_webhooks(mut self, webhooks: ingest::Webhooks) -> Self {
         self.webhooks = Arc::new(webhooks);
+        self
+    }
+
+    /// Serves `GET /metrics` to callers bearing `token`.
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
+        self.metrics_token = token.filter(|t| !t.trim().is_empty()).map(|t| Arc::from(t.trim()));
         self
     }
 

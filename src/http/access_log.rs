@@ -4,8 +4,9 @@
 //! name, the first error's code and the caller's user id. Never the token, the query string
 //! or the body. `RUST_LOG=access=off` turns it off; `LOG_FORMAT=json` makes it a JSON line.
 
+use crate::AppState;
 use crate::graphql::RequestId;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
@@ -19,7 +20,8 @@ pub struct AccessDetail {
     pub caller: Option<Uuid>,
 }
 
-pub async fn layer(request: Request, next: Next) -> Response {
+/// Logs the request and counts it in the metrics (`http_requests_total`, latency, 429s).
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = match request.extensions().get::<MatchedPath>() {
         Some(matched) => matched.as_str().to_owned(),
@@ -29,12 +31,18 @@ pub async fn layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let detail = response.extensions().get::<AccessDetail>().cloned().unwrap_or_default();
+    let status = response.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    state.metrics.request(&route, status, detail.operation.as_deref(), seconds);
+    if status == 429 {
+        state.metrics.rate_limited();
+    }
     tracing::info!(
         target: "access",
         method = %method,
         route,
-        status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1_000.0,
+        status,
+        duration_ms = seconds * 1_000.0,
         request_id = %id,
         operation = detail.operation.as_deref().unwrap_or(""),
         error = detail.error.as_deref().unwrap_or(""),

@@ -133,6 +133,19 @@ fn decode(state: &AppState, headers: &HeaderMap, body: Bytes) -> Result<BatchReq
     Ok(batch)
 }
 
+/// The request's operation name: `operationName`, else the name of the document's first
+/// operation when the document starts with one (`query Name …`), for the log and metrics.
+fn operation_name(request: &async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    let text = request.query.trim_start();
+    let rest = ["query", "mutation", "subscription"].iter().find_map(|k| text.strip_prefix(k))?;
+    let rest = rest.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
+    let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// Runs decoded requests for the caller the gate admits, under the request timeout; `by_get`
 /// answers a refused mutation 405.
 async fn run(
@@ -154,9 +167,9 @@ async fn run(
     let window = Duration::from_millis(limits.batch_window_ms);
     let mut detail = AccessDetail {
         operation: match &batch {
-            BatchRequest::Single(r) => r.operation_name.clone(),
+            BatchRequest::Single(r) => operation_name(r),
             BatchRequest::Batch(items) => {
-                Some(items.iter().map(|r| r.operation_name.as_deref().unwrap_or("")).collect::<Vec<_>>().join(","))
+                Some(items.iter().map(|r| operation_name(r).unwrap_or_default()).collect::<Vec<_>>().join(","))
             }
         },
         error: None,

@@ -6,6 +6,7 @@ mod gate;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 mod rate_limit;
 mod request_id;
 mod rest;
@@ -45,12 +46,13 @@ pub fn app(state: AppState) -> Router {
         .route("/t/c/{token}", get(tracking::click))
         .route("/api/campaigns", get(rest::list))
         .route("/api/campaigns/{id}", get(rest::one))
+        .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| internal_error()))
-        .layer(axum::middleware::from_fn(access_log::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::layer))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state);
     match cors {

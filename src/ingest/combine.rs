@@ -16,6 +16,7 @@
 
 use super::{MAX_BATCH, Received, Report};
 use crate::error::AppError;
+use crate::metrics::Metrics;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -36,11 +37,12 @@ type Reply = oneshot::Sender<Result<Report, AppError>>;
 pub struct Combiner<T> {
     db: DatabaseConnection,
     queue: OnceLock<mpsc::UnboundedSender<(Vec<Received<T>>, Reply)>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<T: Apply> Combiner<T> {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Combiner { db, queue: OnceLock::new() }
+    pub fn new(db: DatabaseConnection, metrics: Option<Arc<Metrics>>) -> Self {
+        Combiner { db, queue: OnceLock::new(), metrics }
     }
 
     /// Applies `batch`, together with the batches that wait at the same time.
@@ -52,8 +54,18 @@ impl<T: Apply> Combiner<T> {
         });
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::Database(Arc::new(DbErr::Custom("the ingestion task stopped".into())));
+        let sources: Vec<String> = match &self.metrics {
+            Some(_) => batch.iter().map(|r| r.source.clone()).collect(),
+            None => Vec::new(),
+        };
         queue.send((batch, reply)).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        let report = answer.await.map_err(|_| stopped())??;
+        if let Some(metrics) = &self.metrics {
+            for (source, outcome) in sources.iter().zip(&report.outcomes) {
+                metrics.ingested(source, outcome);
+            }
+        }
+        Ok(report)
     }
 }
 
@@ -122,10 +134,19 @@ pub struct Appliers {
 
 impl Appliers {
     pub fn new(db: &DatabaseConnection) -> Self {
+        Self::with(db, None)
+    }
+
+    /// Apply paths that count what they decide into `metrics`.
+    pub fn measured(db: &DatabaseConnection, metrics: Arc<Metrics>) -> Self {
+        Self::with(db, Some(metrics))
+    }
+
+    fn with(db: &DatabaseConnection, metrics: Option<Arc<Metrics>>) -> Self {
         Appliers {
-            email_events: Arc::new(Combiner::new(db.clone())),
-            conversions: Arc::new(Combiner::new(db.clone())),
-            orders: Arc::new(Combiner::new(db.clone())),
+            email_events: Arc::new(Combiner::new(db.clone(), metrics.clone())),
+            conversions: Arc::new(Combiner::new(db.clone(), metrics.clone())),
+            orders: Arc::new(Combiner::new(db.clone(), metrics)),
         }
     }
 }

@@ -19,6 +19,7 @@ mod http;
 mod import;
 mod ingest_props;
 mod leaderboard;
+mod metrics;
 mod migrations;
 mod money;
 mod operations;

@@ -1,0 +1,165 @@
+//! The server's Prometheus metrics, served as OpenMetrics text by `GET /metrics` (with the
+//! bearer token `METRICS_TOKEN`; off without it). One registry per server state, so what a
+//! test reads is its own server's.
+//!
+//! - `http_requests_total{route, status, operation}` and `http_request_duration_seconds{route}`:
+//!   every request (the matched route's pattern; the GraphQL operation name when it is a
+//!   plain name, at most `MAX_OPERATIONS` distinct ones, the rest `other`);
+//! - `sql_statements_total{outcome}` and `sql_statement_duration_seconds`: every statement
+//!   the server's connection runs (`ok` or `error`);
+//! - `ingested_events_total{source, outcome}`: every item an apply path decided (applied,
+//!   duplicate, stale, quarantined), whichever way it came (webhook, tracking, mutation);
+//! - `rate_limited_total`: requests refused by the rate limit or the in-flight cap;
+//! - `db_pool_connections{state}`: the pool's connections in use and idle, when scraped.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Most distinct operation names kept as labels (clients choose them).
+pub const MAX_OPERATIONS: usize = 200;
+
+fn latency() -> Histogram {
+    // 0.5 ms to about 16 s.
+    Histogram::new(exponential_buckets(0.000_5, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<Labels, Counter>,
+    http_duration: Family<Labels, Histogram, fn() -> Histogram>,
+    sql_statements: Family<Labels, Counter>,
+    sql_duration: Histogram,
+    ingested: Family<Labels, Counter>,
+    rate_limited: Counter,
+    pool: Family<Labels, Gauge>,
+    operations: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics(…)")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let http_requests = Family::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, status and GraphQL operation",
+            http_requests.clone(),
+        );
+        let http_duration = Family::new_with_constructor(latency as fn() -> Histogram);
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", http_duration.clone());
+        let sql_statements = Family::default();
+        registry.register("sql_statements", "SQL statements run, by outcome", sql_statements.clone());
+        let sql_duration = latency();
+        registry.register("sql_statement_duration_seconds", "SQL statement latency", sql_duration.clone());
+        let ingested = Family::default();
+        registry.register("ingested_events", "Ingested items by source and outcome", ingested.clone());
+        let rate_limited = Counter::default();
+        registry.register("rate_limited", "Requests refused by the rate limit or in-flight cap", rate_limited.clone());
+        let pool = Family::default();
+        registry.register("db_pool_connections", "Database pool connections by state", pool.clone());
+        Metrics {
+            registry,
+            http_requests,
+            http_duration,
+            sql_statements,
+            sql_duration,
+            ingested,
+            rate_limited,
+            pool,
+            operations: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The operation label: a plain GraphQL name seen among the first `MAX_OPERATIONS`.
+    fn operation(&self, name: Option<&str>) -> String {
+        let Some(name) =
+            name.filter(|n| (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        else {
+            return String::new();
+        };
+        let mut seen = self.operations.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.contains(name) || (seen.len() < MAX_OPERATIONS && seen.insert(name.to_owned())) {
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+
+    pub fn request(&self, route: &str, status: u16, operation: Option<&str>, seconds: f64) {
+        let labels =
+            vec![("route", route.to_owned()), ("status", status.to_string()), ("operation", self.operation(operation))];
+        self.http_requests.get_or_create(&labels).inc();
+        self.http_duration.get_or_create(&vec![("route", route.to_owned())]).observe(seconds);
+    }
+
+    pub fn statement(&self, info: &sea_orm::metric::Info<'_>) {
+        let outcome = if info.failed { "error" } else { "ok" };
+        self.sql_statements.get_or_create(&vec![("outcome", outcome.to_owned())]).inc();
+        self.sql_duration.observe(info.elapsed.as_secs_f64());
+    }
+
+    /// The callback that counts a connection's statements (`set_metric_callback`).
+    pub fn sql_callback(self: &Arc<Self>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
+        let metrics = self.clone();
+        move |info| metrics.statement(info)
+    }
+
+    pub fn ingested(&self, source: &str, outcome: &crate::ingest::Outcome) {
+        use crate::ingest::Outcome;
+        let outcome = match outcome {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Stale => "stale",
+            Outcome::Quarantined(_) => "quarantined",
+        };
+        self.ingested.get_or_create(&vec![("source", source.to_owned()), ("outcome", outcome.to_owned())]).inc();
+    }
+
+    pub fn rate_limited(&self) {
+        self.rate_limited.inc();
+    }
+
+    /// The metrics as OpenMetrics text, with the pool's state now.
+    pub fn render(&self, db: &sea_orm::DatabaseConnection) -> String {
+        let (size, idle) = pool_state(db);
+        self.pool.get_or_create(&vec![("state", "in_use".to_owned())]).set(size.saturating_sub(idle));
+        self.pool.get_or_create(&vec![("state", "idle".to_owned())]).set(idle);
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+}
+
+/// Connections open and idle in the pool.
+fn pool_state(db: &sea_orm::DatabaseConnection) -> (i64, i64) {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (i64::from(pool.size()), pool.num_idle() as i64)
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (i64::from(pool.size()), pool.num_idle() as i64)
+        }
+    }
+}
