@@ -75,9 +75,9 @@ pub async fn click(
     headers: HeaderMap,
 ) -> Response {
     let Some(target @ Target::Click { .. }) = target(&state, &token) else { return not_a_link() };
-    record(&state, &method, &extensions, &headers, &target).await;
-    let Target::Click { url, .. } = &target else { unreachable!("matched above") };
+    let Target::Click { url, .. } = &target else { return not_a_link() };
     let Ok(location) = HeaderValue::from_str(url) else { return not_a_link() };
+    record(&state, &method, &extensions, &headers, &target).await;
     (
         StatusCode::FOUND,
         [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store, private"))],
