@@ -122,25 +122,33 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .env_remove("DATABASE_URL")
-            .env("DATA_DIR", dir.path())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+/// The default command on the embedded database in `dir`, listening on `port`, once it accepts
+/// connections.
+fn serve_demo(dir: &std::path::Path, port: u16, envs: &[(&str, &str)], stdout: Stdio, stderr: Stdio) -> KillOnDrop {
+    let child = Command::new(BIN)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env("DATA_DIR", dir)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .envs(envs.iter().copied())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let child = KillOnDrop(child);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
+    child
+}
+
+#[test]
+fn the_default_command_serves_the_demo_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = serve_demo(dir.path(), port, &[], Stdio::piped(), Stdio::null());
     let minted =
         run(&["token", "--email", "marketing@marcobicego.example"], &[("DATA_DIR", dir.path().to_str().unwrap())]);
     assert!(minted.status.success(), "{}", stderr(&minted));
@@ -225,23 +233,7 @@ fn generate_then_verify_finds_no_difference_until_a_rollup_is_tampered_with() {
 fn every_request_leaves_one_access_line_with_its_id_operation_route_and_caller_and_never_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = KillOnDrop(
-        Command::new(BIN)
-            .env_remove("DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .env("DATA_DIR", dir.path())
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOG_FORMAT", "json")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let mut child = serve_demo(dir.path(), port, &[("LOG_FORMAT", "json")], Stdio::null(), Stdio::piped());
     let minted =
         run(&["token", "--email", "marketing@marcobicego.example"], &[("DATA_DIR", dir.path().to_str().unwrap())]);
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
