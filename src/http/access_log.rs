@@ -1,5 +1,6 @@
 //! One INFO line per request (target `access`): method, route (the matched route's pattern,
-//! so ids and link tokens stay out of the log; the path when no route matched), status,
+//! so ids and link tokens stay out of the log; the path when no route matched, which the
+//! metrics count as `unmatched`), status,
 //! duration, request id, and what the handler adds (`AccessDetail`): the GraphQL operation
 //! name, the first error's code and the caller's user id. Never the token, the query string
 //! or the body. `RUST_LOG=access=off` turns it off; `LOG_FORMAT=json` makes it a JSON line.
@@ -23,17 +24,16 @@ pub struct AccessDetail {
 /// Logs the request and counts it in the metrics (`http_requests_total`, latency, 429s).
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let route = match request.extensions().get::<MatchedPath>() {
-        Some(matched) => matched.as_str().to_owned(),
-        None => request.uri().path().chars().take(200).collect(),
-    };
+    let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    // Unmatched paths are the client's to choose: logged (cut short), but one metrics label.
+    let route = matched.clone().unwrap_or_else(|| request.uri().path().chars().take(200).collect());
     let id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let started = Instant::now();
     let response = next.run(request).await;
     let detail = response.extensions().get::<AccessDetail>().cloned().unwrap_or_default();
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
-    state.metrics.request(&route, status, detail.operation.as_deref(), seconds);
+    state.metrics.request(matched.as_deref().unwrap_or("unmatched"), status, detail.operation.as_deref(), seconds);
     if status == 429 {
         state.metrics.rate_limited();
     }

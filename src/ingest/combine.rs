@@ -54,14 +54,21 @@ impl<T: Apply> Combiner<T> {
         });
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::Database(Arc::new(DbErr::Custom("the ingestion task stopped".into())));
-        let sources: Vec<String> = match &self.metrics {
-            Some(_) => batch.iter().map(|r| r.source.clone()).collect(),
-            None => Vec::new(),
-        };
+        // The batch's sources as runs (one run for a provider's batch), for the metrics.
+        let mut sources: Vec<(String, usize)> = Vec::new();
+        if self.metrics.is_some() {
+            for item in &batch {
+                match sources.last_mut() {
+                    Some((source, n)) if *source == item.source => *n += 1,
+                    _ => sources.push((item.source.clone(), 1)),
+                }
+            }
+        }
         queue.send((batch, reply)).map_err(|_| stopped())?;
         let report = answer.await.map_err(|_| stopped())??;
         if let Some(metrics) = &self.metrics {
-            for (source, outcome) in sources.iter().zip(&report.outcomes) {
+            let each = sources.iter().flat_map(|(source, n)| std::iter::repeat_n(source.as_str(), *n));
+            for (source, outcome) in each.zip(&report.outcomes) {
                 metrics.ingested(source, outcome);
             }
         }

@@ -73,6 +73,8 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
         let response = client.post(&webhook).body(SENDGRID_SAMPLE.to_vec()).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
+    let stray = client.get(format!("{server}/no/such/path-7f3a")).send().await.unwrap();
+    assert_eq!(stray.status(), 404);
     let after = scrape(&server).await;
     let ran = statements.load(Ordering::SeqCst) - statements_before;
 
@@ -95,4 +97,7 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
     assert_eq!(sql, ran as f64, "every statement the connection ran, once");
     assert_eq!(delta(&before, &after, "sql_statement_duration_seconds_count"), ran as f64);
     assert!(after.contains_key(r#"db_pool_connections{state="idle"}"#), "{after:?}");
+    // A path no route serves is one label, whatever the client sends.
+    assert_eq!(delta(&before, &after, r#"http_requests_total{route="unmatched",status="404",operation=""}"#), 1.0);
+    assert!(!after.keys().any(|series| series.contains("path-7f3a")), "{after:?}");
 });
