@@ -128,7 +128,21 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let mut measured = db.clone();
     measured.set_metric_callback(metrics.sql_callback());
+    let replicas = db::replicas(
+        &measured,
+        &args.replicas.urls,
+        Duration::from_millis(args.replicas.max_lag_ms),
+        Duration::from_secs(database.connect_timeout_secs),
+        Some(statement_timeout),
+        metrics.sql_callback(),
+    )
+    .await?;
+    for replica in replicas.status() {
+        let state = if replica.usable { "in use".to_owned() } else { replica.problem.unwrap_or_default() };
+        println!("  Replica:   {} ({state})", replica.name);
+    }
     let state = AppState::measured(measured, auth.verifier, args.limits.clone(), metrics)
+        .with_replicas(replicas)
         .with_webhooks(webhooks)
         .with_metrics_token(args.metrics_token.clone());
     let app = crate::app(state.with_tracking(tracking));

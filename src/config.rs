@@ -15,6 +15,8 @@ pub const EMBEDDED_DB_FILE: &str = "campaign-performance.sqlite3";
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
 /// How long a connection attempt to the database may take before start-up fails.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 5;
+/// A read replica lagging more than this (ms) is skipped: reads see data at most this old.
+pub const DEFAULT_READ_MAX_LAG_MS: u64 = 2_000;
 /// Deepest selection nesting a query may have.
 pub const DEFAULT_MAX_DEPTH: usize = 10;
 /// Largest query cost: each field costs 1, and a paginated field multiplies the cost of its
@@ -174,9 +176,25 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub tracking: TrackingArgs,
 
+    #[command(flatten)]
+    pub replicas: ReplicaArgs,
+
     /// Bearer token that `GET /metrics` asks for; unset, the metrics are not served.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+}
+
+/// PostgreSQL streaming replicas that serve reads (`db::replicas`).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ReplicaArgs {
+    /// Read replicas of the PostgreSQL primary, comma-separated URLs. Queries and
+    /// subscriptions read from them; mutations, webhooks and a caller's reads just after
+    /// their own write read from the primary.
+    #[arg(long = "database-read-urls", env = "DATABASE_READ_URLS", value_delimiter = ',', hide_env_values = true)]
+    pub urls: Vec<String>,
+    /// Milliseconds a replica may lag behind the primary before reads skip it.
+    #[arg(long = "database-read-max-lag-ms", env = "DATABASE_READ_MAX_LAG_MS", default_value_t = DEFAULT_READ_MAX_LAG_MS)]
+    pub max_lag_ms: u64,
 }
 
 /// First-party open and click tracking.

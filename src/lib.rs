@@ -50,8 +50,9 @@ pub struct AppState {
     pub changes: ingest::Changes,
     /// The apply paths, each combining the batches that arrive together.
     pub appliers: ingest::Appliers,
-    /// The batches concurrent requests share.
-    pub reads: loaders::SharedReads,
+    /// Where reads go (the primary, or its replicas), each with the batches concurrent
+    /// requests reading there share.
+    pub sources: loaders::Sources,
     /// The WebSocket connections and subscriptions each user holds open.
     pub holdings: auth::Holdings,
 }
@@ -74,7 +75,15 @@ impl AppState {
         let changes = ingest::Changes::new(db.clone());
         let users = auth::UserCache::new(&db);
         let appliers = ingest::Appliers::measured(&db, metrics.clone());
-        let api = graphql::build_api(db.clone(), changes.clone(), appliers.clone(), users.clone(), &limits);
+        let sources = loaders::Sources::primary_only(&db);
+        let api = graphql::build_api(
+            db.clone(),
+            sources.clone(),
+            changes.clone(),
+            appliers.clone(),
+            users.clone(),
+            &limits,
+        );
         let rate_limiter = Arc::new(http::RateLimiter::new(limits.rate_limit_per_minute, limits.max_in_flight));
         AppState {
             db,
@@ -89,7 +98,7 @@ impl AppState {
             metrics_token: None,
             changes,
             appliers,
-            reads: loaders::SharedReads::default(),
+            sources,
             holdings: auth::Holdings::default(),
         }
     }
@@ -102,6 +111,20 @@ impl AppState {
     /// Serves `GET /metrics` to callers bearing `token`.
     pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
         self.metrics_token = token.filter(|t| !t.trim().is_empty()).map(|t| Arc::from(t.trim()));
+        self
+    }
+
+    /// Reads from `replicas` (`db::replicas`) where they may.
+    pub fn with_replicas(mut self, replicas: db::replicas::Replicas) -> Self {
+        self.sources = loaders::Sources::new(replicas);
+        self.api = graphql::build_api(
+            self.db.clone(),
+            self.sources.clone(),
+            self.changes.clone(),
+            self.appliers.clone(),
+            self.users.clone(),
+            &self.limits,
+        );
         self
     }
 

@@ -10,7 +10,9 @@
 //! - `ingested_events_total{source, outcome}`: every item an apply path decided (applied,
 //!   duplicate, stale, quarantined), whichever way it came (webhook, tracking, mutation);
 //! - `rate_limited_total`: requests refused by the rate limit or the in-flight cap;
-//! - `db_pool_connections{state}`: the pool's connections in use and idle, when scraped.
+//! - `db_pool_connections{state}`: the pool's connections in use and idle, when scraped;
+//! - `db_replica_usable{replica}` and `db_replica_lag_seconds{replica}`: each read replica
+//!   (`DATABASE_READ_URLS`) as the monitor last saw it (lag -1 when unknown).
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -40,6 +42,8 @@ pub struct Metrics {
     ingested: Family<Labels, Counter>,
     rate_limited: Counter,
     pool: Family<Labels, Gauge>,
+    replica_usable: Family<Labels, Gauge>,
+    replica_lag: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -76,6 +80,10 @@ impl Metrics {
         registry.register("rate_limited", "Requests refused by the rate limit or in-flight cap", rate_limited.clone());
         let pool = Family::default();
         registry.register("db_pool_connections", "Database pool connections by state", pool.clone());
+        let replica_usable = Family::default();
+        registry.register("db_replica_usable", "1 while reads may go to the replica", replica_usable.clone());
+        let replica_lag = Family::default();
+        registry.register("db_replica_lag_seconds", "How far the replica lags behind the primary", replica_lag.clone());
         Metrics {
             registry,
             http_requests,
@@ -85,6 +93,8 @@ impl Metrics {
             ingested,
             rate_limited,
             pool,
+            replica_usable,
+            replica_lag,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -118,7 +128,7 @@ impl Metrics {
     }
 
     /// The callback that counts a connection's statements (`set_metric_callback`).
-    pub fn sql_callback(self: &Arc<Self>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static {
+    pub fn sql_callback(self: &Arc<Self>) -> impl Fn(&sea_orm::metric::Info<'_>) + Clone + Send + Sync + 'static {
         let metrics = self.clone();
         move |info| metrics.statement(info)
     }
@@ -138,8 +148,13 @@ impl Metrics {
         self.rate_limited.inc();
     }
 
-    /// The metrics as OpenMetrics text, with the pool's state now.
-    pub fn render(&self, db: &sea_orm::DatabaseConnection) -> String {
+    /// The metrics as OpenMetrics text, with the pool's and the replicas' state now.
+    pub fn render(&self, db: &sea_orm::DatabaseConnection, replicas: &crate::db::replicas::Replicas) -> String {
+        for replica in replicas.status() {
+            let labels = vec![("replica", replica.name)];
+            self.replica_usable.get_or_create(&labels).set(i64::from(replica.usable));
+            self.replica_lag.get_or_create(&labels).set(replica.lag_seconds.unwrap_or(-1.0));
+        }
         let (size, idle) = pool_state(db);
         self.pool.get_or_create(&vec![("state", "in_use".to_owned())]).set(size.saturating_sub(idle));
         self.pool.get_or_create(&vec![("state", "idle".to_owned())]).set(idle);

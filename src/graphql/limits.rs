@@ -118,23 +118,7 @@ impl Api {
         for value in request.variables.values_mut() {
             storable_value(value);
         }
-        let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let remembered = lock().get(&request.query).cloned();
-        let doc = match remembered {
-            Some(doc) => doc,
-            None => {
-                let mut doc = async_graphql::parser::parse_query(&request.query)?;
-                // U+0000 can also be written in the text itself (`"\u0000"`): cleaned alike.
-                if request.query.contains('\0') || request.query.contains("\\u0000") {
-                    storable_literals(&mut doc);
-                }
-                let doc = Arc::new(doc);
-                if request.query.len() <= MAX_REMEMBERED_TEXT {
-                    lock().put(request.query.clone(), doc.clone());
-                }
-                doc
-            }
-        };
+        let doc = self.document(&request.query)?;
         bounds::check(&doc, &self.bounds).map_err(|refusal| coded(refusal.to_string(), "QUERY_TOO_COMPLEX"))?;
         let not_subscription = doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription);
         if not_subscription && self.over_websocket {
@@ -151,6 +135,52 @@ impl Api {
             Ran { asks_schema: request.query.contains("__schema"), doc, operation: request.operation_name.clone() };
         request.set_parsed_query(ExecutableDocument::clone(&ran.doc));
         Ok((mutation, ran))
+    }
+
+    /// The text parsed (or recalled from the texts parsed before).
+    fn document(&self, query: &str) -> Result<Arc<ExecutableDocument>, ServerError> {
+        let lock = || self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(doc) = lock().get(query).cloned() {
+            return Ok(doc);
+        }
+        let mut doc = async_graphql::parser::parse_query(query)?;
+        // U+0000 can also be written in the text itself (`"\u0000"`): cleaned alike.
+        if query.contains('\0') || query.contains("\\u0000") {
+            storable_literals(&mut doc);
+        }
+        let doc = Arc::new(doc);
+        if query.len() <= MAX_REMEMBERED_TEXT {
+            lock().put(query.to_owned(), doc.clone());
+        }
+        Ok(doc)
+    }
+
+    /// True when the request holds a mutation: it then reads from the primary, which it
+    /// writes to. A text that does not parse (or is too long, or a persisted hash not known)
+    /// holds none here; running it refuses it with the reason.
+    pub fn writes(&self, request: &Request) -> bool {
+        let text = match request.query.as_str() {
+            "" => {
+                let hash = match request.extensions.get("persistedQuery") {
+                    Some(Value::Object(p)) => match p.get("sha256Hash") {
+                        Some(Value::String(hash)) => hash.to_ascii_lowercase(),
+                        _ => return false,
+                    },
+                    _ => return false,
+                };
+                let known = self.persisted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).peek(&hash).cloned();
+                match known {
+                    Some(text) => std::borrow::Cow::Owned(text.to_string()),
+                    None => return false,
+                }
+            }
+            text => std::borrow::Cow::Borrowed(text),
+        };
+        if text.len() > bounds::MAX_QUERY_BYTES {
+            return false;
+        }
+        self.document(&text)
+            .is_ok_and(|doc| doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation))
     }
 
     /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a request with the

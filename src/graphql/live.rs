@@ -3,6 +3,7 @@
 use super::performance::CampaignPerformance;
 use crate::analytics::{Window, totals};
 use crate::auth::{Scope, Session};
+use crate::loaders::Sources;
 use crate::error::AppError;
 use crate::ingest::Changes;
 use crate::services::campaigns::find_campaigns;
@@ -34,14 +35,17 @@ impl SubscriptionRoot {
         // Over a WebSocket, the credentials as of now (not as of `connection_init`), and one of
         // the connection's and the user's subscriptions, held while the stream lives.
         let session = ctx.data_opt::<Session>().cloned();
-        let (scope, held) = match &session {
-            Some(s) => (s.caller().await?.scope(), Some(s.subscribe()?)),
-            None => (super::scope(ctx)?, None),
+        let (caller, held) = match &session {
+            Some(s) => (s.caller().await?, Some(s.subscribe()?)),
+            None => (super::caller(ctx)?.clone(), None),
         };
-        let db = super::db(ctx).clone();
+        let (scope, writer) = (caller.scope(), Some(caller.user.id));
+        // Reads go to a replica that has the caller's own writes and every change announced.
+        let sources = ctx.data_unchecked::<Sources>().clone();
+        let changes = ctx.data_unchecked::<Changes>().clone();
         // Subscribe before the first read, so no change between the two is missed.
-        let mut news = ctx.data_unchecked::<Changes>().subscribe();
-        let first = figures(&db, scope, campaign_id).await?;
+        let mut news = changes.subscribe();
+        let first = sources.read(sources.replicas.written_by(writer), |db| figures(db, scope, campaign_id)).await?;
         Ok(async_stream::stream! {
             let _held = held;
             let mut last = first.clone();
@@ -70,7 +74,8 @@ impl SubscriptionRoot {
                     },
                     None => scope,
                 };
-                match figures(&db, scope, campaign_id).await {
+                let seen = changes.announced().max(sources.replicas.written_by(writer));
+                match sources.read(seen, |db| figures(db, scope, campaign_id)).await {
                     Ok(now) if now != last => {
                         last = now.clone();
                         yield Ok(now);
@@ -86,13 +91,13 @@ impl SubscriptionRoot {
     }
 }
 
-async fn figures(db: &DatabaseConnection, scope: Scope, id: Uuid) -> Result<CampaignPerformance, AppError> {
-    let campaign = find_campaigns(db, scope, [id])
+async fn figures(db: DatabaseConnection, scope: Scope, id: Uuid) -> Result<CampaignPerformance, AppError> {
+    let campaign = find_campaigns(&db, scope, [id])
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| AppError::NotFound(format!("campaign {id}")))?;
-    let totals = totals::campaign_totals(db, scope, Window::ALL, &[id]).await?;
+    let totals = totals::campaign_totals(&db, scope, Window::ALL, &[id]).await?;
     let t = totals.get(&id).copied().unwrap_or_default();
     Ok(CampaignPerformance::compute(&t.email, &t.revenue, spend_for(scope, &campaign)))
 }

@@ -1,5 +1,5 @@
 //! The GraphQL schema. `schema_builder()` registers types only (SDL export needs no
-//! database); `build_api(db, changes, appliers, users, limits)` adds the data and the limits and runs
+//! database); `build_api(db, sources, changes, appliers, users, limits)` adds the data and the limits and runs
 //! the schema under `Api`'s rules (`limits.rs`). Per-request
 //! data (the caller and their loaders) is attached by `prepare_request`.
 //! One file per area.
@@ -33,7 +33,7 @@ use crate::auth::{Caller, Scope, UserCache, Viewer};
 use crate::config::Limits;
 use crate::error::AppError;
 use crate::ingest::{Appliers, Changes};
-use crate::loaders::{Loaders, SharedReads};
+use crate::loaders::{Loaders, Source, Sources};
 use async_graphql::{Context, MergedObject, Schema, SchemaBuilder};
 use connection::ListConnection;
 use live::SubscriptionRoot;
@@ -88,11 +88,13 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
         .override_output_type_description::<ListConnection<user::User>>("A page of users (a Relay connection).")
 }
 
-/// The schema a server runs, with the rules of `Api`: types, the database connection, news
+/// The schema a server runs, with the rules of `Api`: types, the database connection (and
+/// where reads go, for subscriptions), news
 /// of changes, the users that tokens name (forgotten by the mutations that change them) and
 /// the limits.
 pub fn build_api(
     db: DatabaseConnection,
+    sources: Sources,
     changes: Changes,
     appliers: Appliers,
     users: UserCache,
@@ -102,7 +104,7 @@ pub fn build_api(
     // pass; complexity by async-graphql, once `bounds` has held the document to a size it
     // can walk.
     let mut builder =
-        schema_builder().data(db).data(changes).data(appliers).data(users).limit_complexity(limits.max_complexity);
+        schema_builder().data(db).data(sources).data(changes).data(appliers).data(users).limit_complexity(limits.max_complexity);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }
@@ -123,25 +125,26 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
-/// Attaches what one request needs: the caller and loaders cut to the caller's scope (fresh
-/// per request, so nothing is cached between requests), batching once the resolvers all wait
-/// and then `batch_window` passes without a load, and sharing `shared`'s batches with the
-/// requests that ask at the same time.
+/// Attaches what one request needs: where it reads (`source`: its connection for every
+/// resolver, in place of the schema's primary), the caller and loaders cut to the caller's
+/// scope (fresh per request, so nothing is cached between requests), batching once the
+/// resolvers all wait and then `batch_window` passes without a load, and sharing the
+/// source's batches with the requests that ask at the same time.
 pub fn prepare_request(
     request: async_graphql::Request,
-    db: &DatabaseConnection,
-    shared: &SharedReads,
+    source: &Source,
     viewer: Viewer,
     batch_window: std::time::Duration,
 ) -> async_graphql::Request {
     let request = match viewer.scope() {
-        Some(scope) => request.data(Arc::new(Loaders::new(db, shared, scope, batch_window))),
+        Some(scope) => request.data(Arc::new(Loaders::new(&source.db, &source.shared, scope, batch_window))),
         None => request,
     };
-    request.data(viewer)
+    request.data(source.db.clone()).data(viewer)
 }
 
-/// The request's database connection.
+/// The request's database connection: where `prepare_request` says it reads (the primary
+/// for a mutation, else perhaps a replica); the primary for a subscription.
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }

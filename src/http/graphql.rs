@@ -11,6 +11,7 @@ use super::gate::{Admitted, admit};
 use super::{read_body, refuse};
 use crate::AppState;
 use crate::graphql::{MUTATION_OVER_GET, QueriesOnly, RequestId, prepare_request};
+use crate::loaders::Source;
 use async_graphql::{BatchRequest, BatchResponse, Executor, Variables};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::{Body, Bytes};
@@ -175,25 +176,43 @@ async fn run(
         error: None,
         caller: viewer.caller().ok().map(|c| c.user.id),
     };
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare_request(
-            r.data(state.tracking.clone()),
-            &state.db,
-            &state.reads,
-            viewer,
-            window,
-        )),
+    // A mutation reads and writes on the primary; a query where `Sources` says (a replica
+    // that has the caller's own writes, else the primary).
+    let writes = match &batch {
+        BatchRequest::Single(r) => state.api.writes(r),
+        BatchRequest::Batch(items) => items.iter().any(|r| state.api.writes(r)),
+    };
+    let caller = viewer.caller().ok().map(|c| c.user.id);
+    let source = if writes { state.sources.primary() } else { state.sources.reading_for(caller) };
+    // Kept to run again on the primary if the replica goes away under the request.
+    let again = source.replica.map(|_| copy(&batch, by_get));
+    let prepare = |batch: BatchRequest, source: &Source| match batch {
+        BatchRequest::Single(r) => {
+            BatchRequest::Single(prepare_request(r.data(state.tracking.clone()), source, viewer.clone(), window))
+        }
         BatchRequest::Batch(items) => BatchRequest::Batch(
             items
                 .into_iter()
-                .map(|r| {
-                    prepare_request(r.data(state.tracking.clone()), &state.db, &state.reads, viewer.clone(), window)
-                })
+                .map(|r| prepare_request(r.data(state.tracking.clone()), source, viewer.clone(), window))
                 .collect(),
         ),
     };
+    let batch = prepare(batch, &source);
     let timeout = Duration::from_secs(limits.request_timeout_secs);
-    match tokio::time::timeout(timeout, state.api.execute_batch(batch)).await {
+    let answer = async {
+        let response = state.api.execute_batch(batch).await;
+        if let (Some(replica), Some(again)) = (source.replica, again)
+            && has_internal_error(&response)
+            && !state.sources.replicas.recheck(replica).await
+        {
+            return state.api.execute_batch(prepare(again, &state.sources.primary())).await;
+        }
+        if writes && let Some(caller) = caller {
+            state.sources.replicas.remember_write(caller).await;
+        }
+        response
+    };
+    match tokio::time::timeout(timeout, answer).await {
         Ok(mut response) => {
             let refused = by_get
                 && matches!(&response, BatchResponse::Single(r) if r.errors.iter().any(|e| e.message == MUTATION_OVER_GET));
@@ -231,5 +250,34 @@ async fn run(
             body["errors"][0]["extensions"]["requestId"] = id.0.clone().into();
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
+    }
+}
+
+/// True when an answer holds an `INTERNAL` error (a replica that went away under the
+/// request shows as one).
+fn has_internal_error(response: &BatchResponse) -> bool {
+    let internal = |r: &async_graphql::Response| {
+        r.errors.iter().any(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code"))
+                == Some(&async_graphql::Value::String("INTERNAL".to_owned()))
+        })
+    };
+    match response {
+        BatchResponse::Single(r) => internal(r),
+        BatchResponse::Batch(items) => items.iter().any(internal),
+    }
+}
+
+/// The requests as the client sent them, to run again.
+fn copy(batch: &BatchRequest, by_get: bool) -> BatchRequest {
+    let one = |r: &async_graphql::Request| {
+        let mut copy = async_graphql::Request::new(r.query.clone()).variables(r.variables.clone());
+        copy.operation_name = r.operation_name.clone();
+        copy.extensions = r.extensions.clone();
+        if by_get { copy.data(QueriesOnly) } else { copy }
+    };
+    match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(one(r)),
+        BatchRequest::Batch(items) => BatchRequest::Batch(items.iter().map(one).collect()),
     }
 }

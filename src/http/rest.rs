@@ -125,27 +125,32 @@ pub async fn list(
         Gate::Caller(c, in_flight) => (c.scope(), c.user.id, in_flight),
         Gate::Refused(r) => return r,
     };
-    let result = async {
-        let Query(params) = params.map_err(|e| AppError::InvalidInput(e.body_text()))?;
+    let Query(params) = match params.map_err(|e| AppError::InvalidInput(e.body_text())) {
+        Ok(params) => params,
+        Err(e) => return answer(Err::<(), _>(e), caller),
+    };
+    let params = &params;
+    let read = |db: DatabaseConnection| async move {
         let query = CampaignQuery {
             statuses: parse_statuses(params.status.as_deref())?,
-            name_contains: params.name_contains,
+            name_contains: params.name_contains.clone(),
             ..CampaignQuery::default()
         };
-        let paging = Paging { first: params.first, after: params.after, ..Paging::default() };
+        let paging = Paging { first: params.first, after: params.after.clone(), ..Paging::default() };
         let spec = page_spec(CampaignSort::CreatedAt, Direction::Asc, &paging)?;
-        let page = listing::page::<CampaignListing>(&state.db, scope, &query, &spec).await?;
-        let total_count = listing::count::<CampaignListing>(&state.db, scope, &query).await?;
+        let page = listing::page::<CampaignListing>(&db, scope, &query, &spec).await?;
+        let total_count = listing::count::<CampaignListing>(&db, scope, &query).await?;
         let end_cursor = crate::graphql::connection::end_cursor::<CampaignListing>(&page, &spec);
-        let campaigns = with_figures(&state.db, scope, page.items).await?;
+        let campaigns = with_figures(&db, scope, page.items).await?;
         Ok::<_, AppError>(CampaignListJson {
             campaigns,
             page_info: PageInfoJson { has_next_page: page.has_next, end_cursor },
             total_count,
         })
-    }
-    .await;
-    answer(result, caller)
+    };
+    // Reads where a query reads (`loaders::Sources`).
+    let sources = &state.sources;
+    answer(sources.read(sources.replicas.written_by(Some(caller)), read).await, caller)
 }
 
 /// The JSON answer or the error, with the caller for the access log.
@@ -168,12 +173,15 @@ pub async fn one(
         Gate::Caller(c, in_flight) => (c.scope(), c.user.id, in_flight),
         Gate::Refused(r) => return r,
     };
-    let result = async {
-        let id: Uuid = id.parse().map_err(|_| AppError::invalid("id", format!("{id:?} is not a UUID")))?;
-        let found = find_campaigns(&state.db, scope, [id]).await?;
-        let mut campaigns = with_figures(&state.db, scope, found).await?;
+    let id: Uuid = match id.parse() {
+        Ok(id) => id,
+        Err(_) => return answer(Err::<(), _>(AppError::invalid("id", format!("{id:?} is not a UUID"))), caller),
+    };
+    let read = |db: DatabaseConnection| async move {
+        let found = find_campaigns(&db, scope, [id]).await?;
+        let mut campaigns = with_figures(&db, scope, found).await?;
         campaigns.pop().ok_or_else(|| AppError::NotFound(format!("campaign {id}")))
-    }
-    .await;
-    answer(result, caller)
+    };
+    let sources = &state.sources;
+    answer(sources.read(sources.replicas.written_by(Some(caller)), read).await, caller)
 }

@@ -27,6 +27,7 @@ pub use users::{RetailerTotalsOf, UserById};
 use crate::analytics::Window;
 use crate::analytics::totals::CampaignTotals;
 use crate::auth::Scope;
+use crate::db::replicas::{Lsn, Replicas};
 use crate::batching::{Batched, RequestBatches, SharedBatches, Watched};
 use crate::error::AppError;
 use crate::services::campaigns::CampaignListing;
@@ -110,6 +111,75 @@ pub struct SharedReads {
     pub users: Arc<SharedBatches<Scope, user::Model, AppError>>,
     /// Campaigns' email campaigns, per scope.
     pub email_campaigns_of: Arc<SharedBatches<Scope, Vec<email_campaigns::Model>, AppError>>,
+}
+
+/// Where a request reads: a connection, and the batches the requests reading there share.
+#[derive(Clone)]
+pub struct Source {
+    pub db: DatabaseConnection,
+    pub shared: SharedReads,
+    /// The replica's index (`db::replicas`), or `None`: the primary.
+    pub replica: Option<usize>,
+}
+
+/// The primary and its replicas (`db::replicas`), each with batches of its own: a read that
+/// must see a write never joins a batch running on a replica.
+#[derive(Clone)]
+pub struct Sources {
+    pub replicas: Replicas,
+    primary: SharedReads,
+    on_replicas: Arc<[SharedReads]>,
+}
+
+impl Sources {
+    pub fn new(replicas: Replicas) -> Sources {
+        let on_replicas = replicas.replicas().iter().map(|_| SharedReads::default()).collect();
+        Sources { replicas, primary: SharedReads::default(), on_replicas }
+    }
+
+    /// Every read on `db`, the primary.
+    pub fn primary_only(db: &DatabaseConnection) -> Sources {
+        Sources::new(Replicas::none(db.clone()))
+    }
+
+    /// The primary: for mutations and the reads inside them.
+    pub fn primary(&self) -> Source {
+        Source { db: self.replicas.primary().clone(), shared: self.primary.clone(), replica: None }
+    }
+
+    /// Where `caller` reads now: a usable replica that has their last write, else the primary.
+    pub fn reading_for(&self, caller: Option<Uuid>) -> Source {
+        self.reading_at(self.replicas.written_by(caller))
+    }
+
+    /// Where a read that must see position `at_least` goes: a usable replica that has
+    /// replayed it, else the primary.
+    pub fn reading_at(&self, at_least: Lsn) -> Source {
+        match self.replicas.pick(at_least) {
+            Some(i) => Source {
+                db: self.replicas.replicas()[i].db.clone(),
+                shared: self.on_replicas[i].clone(),
+                replica: Some(i),
+            },
+            None => self.primary(),
+        }
+    }
+
+    /// Runs `read` where a read that must see `at_least` goes; again on the primary when it
+    /// ran on a replica that failed and no longer answers.
+    pub async fn read<T, Fut>(&self, at_least: Lsn, read: impl Fn(DatabaseConnection) -> Fut) -> Result<T, AppError>
+    where
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let source = self.reading_at(at_least);
+        let result = read(source.db).await;
+        match (source.replica, &result) {
+            (Some(i), Err(AppError::Database(_))) if !self.replicas.recheck(i).await => {
+                read(self.replicas.primary().clone()).await
+            }
+            _ => result,
+        }
+    }
 }
 
 /// The loads of one request: `Reader`'s batches, remembered for the request.

@@ -104,6 +104,11 @@ impl TestDb {
         self
     }
 
+    /// The PostgreSQL schema the test's tables live in (`None` on SQLite).
+    pub fn schema(&self) -> Option<&str> {
+        self.pg_schema.as_ref().map(|(_, schema)| schema.as_str())
+    }
+
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
@@ -187,8 +192,10 @@ pub async fn gql_with_window(
     variables: Value,
     window: StdDuration,
 ) -> Value {
+    let sources = campaign_performance::loaders::Sources::primary_only(db);
     let api = campaign_performance::graphql::build_api(
         db.clone(),
+        sources.clone(),
         campaign_performance::ingest::Changes::new(db.clone()),
         campaign_performance::ingest::Appliers::new(db),
         campaign_performance::auth::UserCache::reading_always(),
@@ -199,8 +206,7 @@ pub async fn gql_with_window(
         Some(u) => Viewer::User(Caller { user: u.clone() }),
         None => Viewer::Anonymous,
     };
-    let shared = campaign_performance::loaders::SharedReads::default();
-    let request = campaign_performance::graphql::prepare_request(request, db, &shared, viewer, window);
+    let request = campaign_performance::graphql::prepare_request(request, &sources.primary(), viewer, window);
     let response = async_graphql::Executor::execute(&api, request).await;
     serde_json::to_value(&response).expect("response serializes")
 }

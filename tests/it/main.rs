@@ -28,6 +28,7 @@ mod planning;
 mod portfolio;
 mod providers;
 mod readme;
+mod replicas;
 mod rollups;
 mod schema_sdl;
 mod security;

@@ -1,4 +1,7 @@
-//! Connecting to the database: PostgreSQL by URL, or the embedded SQLite file.
+//! Connecting to the database: PostgreSQL by URL, or the embedded SQLite file; and the
+//! PostgreSQL replicas that serve reads (`replicas`).
+
+pub mod replicas;
 
 use crate::config::{DatabaseArgs, EMBEDDED_DB_FILE};
 use anyhow::Context;
@@ -61,6 +64,17 @@ pub async fn connect(
     connect_timeout: Duration,
     statement_timeout: Option<Duration>,
 ) -> anyhow::Result<DatabaseConnection> {
+    let opts = options(url, connect_timeout, statement_timeout)?;
+    let db = tokio::time::timeout(connect_timeout + Duration::from_secs(1), Database::connect(opts))
+        .await
+        .map_err(|_| anyhow::anyhow!("timed out connecting to {}", redact(url)))?
+        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+    db.ping().await.with_context(|| format!("database at {} does not answer", redact(url)))?;
+    Ok(db)
+}
+
+/// The pool's settings for `url` (see `connect`).
+fn options(url: &str, connect_timeout: Duration, statement_timeout: Option<Duration>) -> anyhow::Result<ConnectOptions> {
     let backend = if url.starts_with("sqlite:") {
         DbBackend::Sqlite
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -88,12 +102,7 @@ pub async fn connect(
             opts.statement_timeout(t);
         }
     }
-    let db = tokio::time::timeout(connect_timeout + Duration::from_secs(1), Database::connect(opts))
-        .await
-        .map_err(|_| anyhow::anyhow!("timed out connecting to {}", redact(url)))?
-        .with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
-    db.ping().await.with_context(|| format!("database at {} does not answer", redact(url)))?;
-    Ok(db)
+    Ok(opts)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock first (a write
@@ -134,6 +143,36 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     let users = entity::prelude::Users::find().count(db).await?;
     let campaigns = entity::prelude::Campaigns::find().count(db).await?;
     Ok(users == 0 && campaigns == 0)
+}
+
+/// Opens the replicas at `urls` (`DATABASE_READ_URLS`) and watches them: each counts its
+/// statements with `on_statement` as the primary does.
+pub async fn replicas(
+    primary: &DatabaseConnection,
+    urls: &[String],
+    max_lag: Duration,
+    connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    on_statement: impl Fn(&sea_orm::metric::Info<'_>) + Clone + Send + Sync + 'static,
+) -> anyhow::Result<replicas::Replicas> {
+    let mut connections = Vec::new();
+    for url in urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        anyhow::ensure!(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "DATABASE_READ_URLS: {:?} is not a PostgreSQL URL",
+            redact(url)
+        );
+        // Opened lazily: a replica that is down at start is skipped until it answers, as one
+        // that goes away later; the server starts either way.
+        let mut opts = options(url, connect_timeout, statement_timeout)?;
+        opts.connect_lazy(true).acquire_timeout(connect_timeout.min(Duration::from_secs(2)));
+        let mut db = Database::connect(opts)
+            .await
+            .with_context(|| format!("read replica {} (DATABASE_READ_URLS)", redact(url)))?;
+        db.set_metric_callback(on_statement.clone());
+        connections.push((redact(url), db));
+    }
+    replicas::Replicas::watch(primary.clone(), connections, max_lag).await
 }
 
 /// Checks that the database answers a trivial query (for `/readyz`).
