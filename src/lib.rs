@@ -76,14 +76,8 @@ impl AppState {
         let users = auth::UserCache::new(&db);
         let appliers = ingest::Appliers::measured(&db, metrics.clone());
         let sources = loaders::Sources::primary_only(&db);
-        let api = graphql::build_api(
-            db.clone(),
-            sources.clone(),
-            changes.clone(),
-            appliers.clone(),
-            users.clone(),
-            &limits,
-        );
+        let api =
+            graphql::build_api(db.clone(), sources.clone(), changes.clone(), appliers.clone(), users.clone(), &limits);
         let rate_limiter = Arc::new(http::RateLimiter::new(limits.rate_limit_per_minute, limits.max_in_flight));
         AppState {
             db,

@@ -8,7 +8,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = campaign_performance::config::Cli::parse();
-    campaign_performance::telemetry::init(&cli.log_format);
+    // Held to the end: dropped after the runtime, it sends the last traces.
+    let _telemetry = campaign_performance::telemetry::init(&cli.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -9,6 +9,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tracing::Instrument;
 
 /// A `DataLoader` whose batches wait until the request has stopped asking for keys.
 ///
@@ -33,6 +34,8 @@ impl<T: Send + Sync + 'static, C: CacheFactory> Batched<T, C> {
         let inner = DataLoader::with_cache(
             loader,
             move |batch: BoxFuture<'static, ()>| {
+                // A span per batch, under the request's (its SQL statements' spans under it).
+                let batch = Box::pin(batch.instrument(tracing::info_span!("loader.batch")));
                 if quiet.is_zero() {
                     return batches.run(batch);
                 }

@@ -74,7 +74,11 @@ pub async fn connect(
 }
 
 /// The pool's settings for `url` (see `connect`).
-fn options(url: &str, connect_timeout: Duration, statement_timeout: Option<Duration>) -> anyhow::Result<ConnectOptions> {
+fn options(
+    url: &str,
+    connect_timeout: Duration,
+    statement_timeout: Option<Duration>,
+) -> anyhow::Result<ConnectOptions> {
     let backend = if url.starts_with("sqlite:") {
         DbBackend::Sqlite
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

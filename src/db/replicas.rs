@@ -205,10 +205,8 @@ impl Replicas {
     /// the monitor sees it well again, when it does not answer.
     pub async fn recheck(&self, index: usize) -> bool {
         let replica = &self.inner.replicas[index];
-        let answers = matches!(
-            tokio::time::timeout(CHECK_TIMEOUT, replica.db.execute_unprepared("SELECT 1")).await,
-            Ok(Ok(_))
-        );
+        let answers =
+            matches!(tokio::time::timeout(CHECK_TIMEOUT, replica.db.execute_unprepared("SELECT 1")).await, Ok(Ok(_)));
         if !answers {
             replica.usable.store(false, Ordering::Release);
             replica.set_problem(Some("does not answer".into()));

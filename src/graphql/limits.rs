@@ -168,7 +168,8 @@ impl Api {
                     },
                     _ => return false,
                 };
-                let known = self.persisted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).peek(&hash).cloned();
+                let known =
+                    self.persisted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).peek(&hash).cloned();
                 match known {
                     Some(text) => std::borrow::Cow::Owned(text.to_string()),
                     None => return false,
@@ -179,8 +180,7 @@ impl Api {
         if text.len() > bounds::MAX_QUERY_BYTES {
             return false;
         }
-        self.document(&text)
-            .is_ok_and(|doc| doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation))
+        self.document(&text).is_ok_and(|doc| doc.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation))
     }
 
     /// Apollo's automatic persisted queries (`extensions.persistedQuery`): a request with the

@@ -3,9 +3,9 @@
 use super::performance::CampaignPerformance;
 use crate::analytics::{Window, totals};
 use crate::auth::{Scope, Session};
-use crate::loaders::Sources;
 use crate::error::AppError;
 use crate::ingest::Changes;
+use crate::loaders::Sources;
 use crate::services::campaigns::find_campaigns;
 use crate::services::visibility::spend_for;
 use async_graphql::{Context, Result, Subscription};

@@ -103,8 +103,13 @@ pub fn build_api(
     // Depth is bounded by `bounds` (data fields only), so that standard introspection queries
     // pass; complexity by async-graphql, once `bounds` has held the document to a size it
     // can walk.
-    let mut builder =
-        schema_builder().data(db).data(sources).data(changes).data(appliers).data(users).limit_complexity(limits.max_complexity);
+    let mut builder = schema_builder()
+        .data(db)
+        .data(sources)
+        .data(changes)
+        .data(appliers)
+        .data(users)
+        .limit_complexity(limits.max_complexity);
     if limits.disable_introspection {
         builder = builder.disable_introspection();
     }

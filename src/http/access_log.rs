@@ -29,9 +29,19 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let route = matched.clone().unwrap_or_else(|| request.uri().path().chars().take(200).collect());
     let id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let started = Instant::now();
+    // The request's span (`request_id`): named after the route, not the path (ids stay out).
+    let span = tracing::Span::current();
+    span.record("otel.name", format!("{method} {}", matched.as_deref().unwrap_or("unmatched")));
+    span.record("http.route", matched.as_deref().unwrap_or("unmatched"));
+    // After the name: a span under a parent has started, and keeps the name it started with.
+    crate::telemetry::continue_trace(&span, request.headers());
     let response = next.run(request).await;
     let detail = response.extensions().get::<AccessDetail>().cloned().unwrap_or_default();
     let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
+    if let Some(operation) = &detail.operation {
+        span.record("graphql.operation.name", operation.as_str());
+    }
     let seconds = started.elapsed().as_secs_f64();
     state.metrics.request(matched.as_deref().unwrap_or("unmatched"), status, detail.operation.as_deref(), seconds);
     if status == 429 {

@@ -30,7 +30,18 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let id = RequestId(id);
     request.extensions_mut().insert(id.clone());
-    let span = tracing::info_span!("request", request_id = %id.0);
+    // The request's span (exported, a trace's span). `access_log` names it after its route,
+    // puts it under the caller's `traceparent`, and adds its status and GraphQL operation.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id.0,
+        otel.name = tracing::field::Empty,
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        http.route = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        graphql.operation.name = tracing::field::Empty,
+    );
     let mut response = next.run(request).instrument(span).await;
     if response.status().is_server_error() {
         response = stamp(response, &id).await;

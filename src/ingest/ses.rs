@@ -130,7 +130,8 @@ impl SnsCertificates {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| e.to_string())?;
-        let response = client.get(url).send().await.map_err(|e| format!("cannot fetch {url}: {e}"))?;
+        let response =
+            crate::telemetry::pass_on(client.get(url)).send().await.map_err(|e| format!("cannot fetch {url}: {e}"))?;
         if !response.status().is_success() {
             return Err(format!("fetching {url} answered {}", response.status()));
         }
@@ -178,7 +179,7 @@ pub async fn confirm(subscribe_url: &str) -> Result<(), String> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let response = client.get(subscribe_url).send().await.map_err(|e| e.to_string())?;
+    let response = crate::telemetry::pass_on(client.get(subscribe_url)).send().await.map_err(|e| e.to_string())?;
     if response.status().is_success() { Ok(()) } else { Err(format!("SNS answered {}", response.status())) }
 }
 

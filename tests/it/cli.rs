@@ -290,3 +290,128 @@ fn every_request_leaves_one_access_line_with_its_id_operation_route_and_caller_a
     assert_eq!((&access[2]["status"], &access[2]["caller"]), (&json!(401), &json!("")), "{log}");
     assert!(access[2]["request_id"].as_str().is_some_and(|id| id.len() == 36), "a new id: {log}");
 }
+
+/// The spans an in-process OTLP/HTTP receiver got (`POST /v1/traces`, protobuf), as sent.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<opentelemetry_proto::tonic::trace::v1::Span>>>;
+
+/// Starts an OTLP/HTTP receiver on a loopback port in `runtime`; returns its port and what it
+/// receives.
+fn otlp_receiver(runtime: &tokio::runtime::Runtime) -> (u16, Received) {
+    use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+    use prost::Message;
+    let received = Received::default();
+    let kept = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                let request = ExportTraceServiceRequest::decode(body).expect("an OTLP protobuf export");
+                let spans = request.resource_spans.into_iter().flat_map(|r| r.scope_spans).flat_map(|s| s.spans);
+                kept.lock().unwrap().extend(spans);
+                ([("content-type", "application/x-protobuf")], ExportTraceServiceResponse::default().encode_to_vec())
+            }
+        }),
+    );
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (port, received)
+}
+
+fn attribute(span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+    let value = span.attributes.iter().find(|a| a.key == key)?.value.as_ref()?.value.as_ref()?;
+    Some(match value {
+        V::StringValue(s) => s.clone(),
+        V::IntValue(i) => i.to_string(),
+        other => format!("{other:?}"),
+    })
+}
+
+#[test]
+fn a_request_s_spans_reach_an_otlp_receiver_under_the_callers_traceparent_with_sql_and_loader_spans() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (receiver, received) = otlp_receiver(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{receiver}");
+    let _child = serve_demo(
+        dir.path(),
+        port,
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_BSP_SCHEDULE_DELAY", "100")],
+        Stdio::null(),
+        Stdio::null(),
+    );
+    let minted =
+        run(&["token", "--email", "marketing@marcobicego.example"], &[("DATA_DIR", dir.path().to_str().unwrap())]);
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+
+    let (trace, caller_span) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let body = json!({
+        "query": "query Overview { campaigns { edges { node { name performance { totalEmailsSent roas } emailCampaigns { subject } } } } }",
+        "operationName": "Overview",
+    })
+    .to_string();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\ntraceparent: 00-{trace}-{caller_span}-01\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = http(port, &request);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.contains("\"errors\""), "{answer}");
+
+    // The caller's trace: its spans arrive within a few export intervals.
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let started = Instant::now();
+    let spans = loop {
+        let spans: Vec<_> = received.lock().unwrap().iter().filter(|s| hex(&s.trace_id) == trace).cloned().collect();
+        let has_sql = spans.iter().any(|s| s.name.starts_with("sea_orm."));
+        if has_sql && spans.iter().any(|s| s.name == "POST /graphql") && spans.iter().any(|s| s.name == "loader.batch")
+        {
+            break spans;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "spans of the trace so far: {spans:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The request's span continues the caller's: its parent is the caller's span.
+    let request_span = spans.iter().find(|s| s.name == "POST /graphql").unwrap();
+    assert_eq!(hex(&request_span.parent_span_id), caller_span);
+    assert_eq!(attribute(request_span, "graphql.operation.name").as_deref(), Some("Overview"));
+    assert_eq!(attribute(request_span, "http.route").as_deref(), Some("/graphql"));
+    assert_eq!(attribute(request_span, "http.response.status_code").as_deref(), Some("200"));
+    // Every other span of the trace descends from the request's: loader batches, and SQL
+    // statements (with their text, never their values).
+    let parent_of = |span: &opentelemetry_proto::tonic::trace::v1::Span| {
+        spans.iter().find(|p| p.span_id == span.parent_span_id).cloned()
+    };
+    for span in spans.iter().filter(|s| s.span_id != request_span.span_id) {
+        let mut up = parent_of(span).unwrap_or_else(|| panic!("{} has no parent in the trace", span.name));
+        while up.span_id != request_span.span_id {
+            up = parent_of(&up).unwrap_or_else(|| panic!("{} does not descend from the request", span.name));
+        }
+    }
+    let statements: Vec<_> = spans.iter().filter(|s| s.name.starts_with("sea_orm.")).collect();
+    assert!(
+        statements.iter().any(|s| attribute(s, "db.statement").is_some_and(|sql| sql.contains("SELECT"))),
+        "{statements:#?}"
+    );
+    let batches: Vec<_> = spans.iter().filter(|s| s.name == "loader.batch").collect();
+    assert!(
+        batches.iter().any(|b| statements.iter().any(|s| s.parent_span_id == b.span_id)),
+        "a loader batch's statements are its children: {spans:#?}"
+    );
+    assert!(
+        !statements.iter().any(|s| attribute(s, "db.statement").is_some_and(|sql| sql.contains("Marco Bicego"))),
+        "statement spans carry placeholders, not values"
+    );
+    // Statements outside any request (start-up's demo load, background tasks) make no traces.
+    let roots: Vec<_> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.name.starts_with("sea_orm.") && s.parent_span_id.is_empty())
+        .map(|s| s.name.clone())
+        .collect();
+    assert!(roots.is_empty(), "statements exported as traces of their own: {roots:?}");
+}

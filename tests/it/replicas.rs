@@ -118,7 +118,8 @@ async fn readiness(server: &str) -> Value {
 }
 
 const NAME: &str = "query Name($id: UUID!) { campaign(id: $id) { name performance { totalEmailsSent } } }";
-const RENAME: &str = "mutation Rename($id: UUID!, $name: String!) { updateCampaign(id: $id, input: { name: $name }) { name } }";
+const RENAME: &str =
+    "mutation Rename($id: UUID!, $name: String!) { updateCampaign(id: $id, input: { name: $name }) { name } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_read_the_replica_writes_the_primary_writers_see_their_writes_and_a_lost_replica_is_skipped() {
@@ -164,16 +165,10 @@ async fn queries_read_the_replica_writes_the_primary_writers_see_their_writes_an
         target.path()
     );
     let max_lag = Duration::from_secs(2);
-    let replicas = db::replicas(
-        &primary,
-        &[through_proxy],
-        max_lag,
-        Duration::from_secs(5),
-        None,
-        counter(on_replica.clone()),
-    )
-    .await
-    .unwrap();
+    let replicas =
+        db::replicas(&primary, &[through_proxy], max_lag, Duration::from_secs(5), None, counter(on_replica.clone()))
+            .await
+            .unwrap();
     let server = serve(test_state(&primary, Default::default()).with_replicas(replicas)).await;
     let ready = readiness(&server).await;
     assert_eq!(ready["status"], "ready", "{ready}");
@@ -215,7 +210,11 @@ async fn queries_read_the_replica_writes_the_primary_writers_see_their_writes_an
     let replica_before = on_replica.load(Ordering::SeqCst);
     let (status, body) =
         post_graphql(&server, Some(&token), RENAME, json!({ "id": campaign, "name": "AW25 — first" })).await;
-    assert_eq!((status.as_u16(), body["data"]["updateCampaign"]["name"].clone()), (200, json!("AW25 — first")), "{body}");
+    assert_eq!(
+        (status.as_u16(), body["data"]["updateCampaign"]["name"].clone()),
+        (200, json!("AW25 — first")),
+        "{body}"
+    );
     assert_eq!(on_replica.load(Ordering::SeqCst) - replica_before, 0, "the mutation read from the replica");
     // Its writer reads it at once (the replica may not have it yet).
     assert_eq!(name_as(token.clone()).await, "AW25 — first");
@@ -233,7 +232,11 @@ async fn queries_read_the_replica_writes_the_primary_writers_see_their_writes_an
     let replica_before = on_replica.load(Ordering::SeqCst);
     assert_eq!(name_as(token.clone()).await, "AW25 — second", "the writer must read their own write");
     assert_eq!(on_replica.load(Ordering::SeqCst) - replica_before, 0, "the writer's read went to a replica without it");
-    assert_eq!(name_as(watcher.clone()).await, "AW25 — first", "another caller reads the replica, within its lag bound");
+    assert_eq!(
+        name_as(watcher.clone()).await,
+        "AW25 — first",
+        "another caller reads the replica, within its lag bound"
+    );
     assert!(on_replica.load(Ordering::SeqCst) > replica_before);
 
     // Past the lag bound the replica is skipped: readiness says so, everyone reads the primary.
