@@ -12,7 +12,15 @@
 //! - `rate_limited_total`: requests refused by the rate limit or the in-flight cap;
 //! - `db_pool_connections{state}`: the pool's connections in use and idle, when scraped;
 //! - `db_replica_usable{replica}` and `db_replica_lag_seconds{replica}`: each read replica
-//!   (`DATABASE_READ_URLS`) as the monitor last saw it (lag -1 when unknown).
+//!   (`DATABASE_READ_URLS`) as the monitor last saw it (lag -1 when unknown);
+//! - `ingest_batch_duration_seconds`: how long each batch took to apply, from the moment it
+//!   was handed to its apply path (waiting for the batch ahead included);
+//! - `websocket_connections` and `subscriptions`: open now;
+//! - `shared_batch_joins_total`: loads that joined a batch another request had started
+//!   (`batching::SharedBatches`), in this process;
+//! - `quarantined_items` and `verify_last_differences` / `verify_last_run_timestamp_seconds`:
+//!   read from the database when scraped (the last `verify` run, by any process; a
+//!   timestamp of 0 before the first).
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -44,6 +52,12 @@ pub struct Metrics {
     pool: Family<Labels, Gauge>,
     replica_usable: Family<Labels, Gauge>,
     replica_lag: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
+    ingest_batch: Histogram,
+    websockets: Gauge,
+    subscriptions: Gauge,
+    quarantined: Gauge,
+    verify_differences: Gauge,
+    verify_finished: Gauge,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -84,6 +98,29 @@ impl Metrics {
         registry.register("db_replica_usable", "1 while reads may go to the replica", replica_usable.clone());
         let replica_lag = Family::default();
         registry.register("db_replica_lag_seconds", "How far the replica lags behind the primary", replica_lag.clone());
+        let ingest_batch = latency();
+        registry.register("ingest_batch_duration_seconds", "Time to apply an ingested batch", ingest_batch.clone());
+        let (websockets, subscriptions) = (Gauge::default(), Gauge::default());
+        registry.register("websocket_connections", "GraphQL WebSocket connections open", websockets.clone());
+        registry.register("subscriptions", "GraphQL subscriptions open", subscriptions.clone());
+        registry.register(
+            "shared_batch_joins",
+            "Loads that joined a batch another request started (this process)",
+            crate::batching::JOINS.clone(),
+        );
+        let quarantined = Gauge::default();
+        registry.register("quarantined_items", "Items waiting in the quarantine", quarantined.clone());
+        let (verify_differences, verify_finished) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "verify_last_differences",
+            "Rollup rows that differed from a recount at the last `verify` run",
+            verify_differences.clone(),
+        );
+        registry.register(
+            "verify_last_run_timestamp_seconds",
+            "When the last `verify` run finished (Unix time)",
+            verify_finished.clone(),
+        );
         Metrics {
             registry,
             http_requests,
@@ -95,6 +132,12 @@ impl Metrics {
             pool,
             replica_usable,
             replica_lag,
+            ingest_batch,
+            websockets,
+            subscriptions,
+            quarantined,
+            verify_differences,
+            verify_finished,
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -144,13 +187,22 @@ impl Metrics {
         self.ingested.get_or_create(&vec![("source", source.to_owned()), ("outcome", outcome.to_owned())]).inc();
     }
 
+    pub fn ingest_batch(&self, seconds: f64) {
+        self.ingest_batch.observe(seconds);
+    }
+
     pub fn rate_limited(&self) {
         self.rate_limited.inc();
     }
 
-    /// The metrics as OpenMetrics text, with the pool's and the replicas' state now.
-    pub fn render(&self, db: &sea_orm::DatabaseConnection, replicas: &crate::db::replicas::Replicas) -> String {
-        for replica in replicas.status() {
+    /// The metrics as OpenMetrics text, with the state now: the pool's, the replicas', the
+    /// WebSockets', and the quarantine's and last `verify` run's, read from the database
+    /// (left as they were when it does not answer within 2 s).
+    pub async fn render(&self, state: &crate::AppState) -> String {
+        use entity::prelude::{QuarantinedItems, VerifyRuns};
+        use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+        let db = &state.db;
+        for replica in state.sources.replicas.status() {
             let labels = vec![("replica", replica.name)];
             self.replica_usable.get_or_create(&labels).set(i64::from(replica.usable));
             self.replica_lag.get_or_create(&labels).set(replica.lag_seconds.unwrap_or(-1.0));
@@ -158,6 +210,18 @@ impl Metrics {
         let (size, idle) = pool_state(db);
         self.pool.get_or_create(&vec![("state", "in_use".to_owned())]).set(size.saturating_sub(idle));
         self.pool.get_or_create(&vec![("state", "idle".to_owned())]).set(idle);
+        let (websockets, subscriptions) = state.holdings.totals();
+        self.websockets.set(websockets as i64);
+        self.subscriptions.set(subscriptions as i64);
+        let within = std::time::Duration::from_secs(2);
+        if let Ok(Ok(count)) = tokio::time::timeout(within, QuarantinedItems::find().count(db)).await {
+            self.quarantined.set(count as i64);
+        }
+        let last = VerifyRuns::find().order_by_desc(entity::verify_runs::Column::FinishedAt).one(db);
+        if let Ok(Ok(Some(run))) = tokio::time::timeout(within, last).await {
+            self.verify_differences.set(run.differences);
+            self.verify_finished.set(run.finished_at.timestamp());
+        }
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut text, &self.registry);

@@ -13,6 +13,7 @@ pub mod money;
 pub mod quarantined_items;
 pub mod rollups;
 pub mod users;
+pub mod verify_runs;
 
 pub use money::Money;
 
@@ -26,4 +27,5 @@ pub mod prelude {
     pub use super::idempotency_keys::Entity as IdempotencyKeys;
     pub use super::quarantined_items::Entity as QuarantinedItems;
     pub use super::users::Entity as Users;
+    pub use super::verify_runs::Entity as VerifyRuns;
 }

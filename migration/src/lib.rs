@@ -27,6 +27,7 @@ mod m20261203_000001_create_retailer_scope_indexes;
 pub mod m20261203_000002_create_send_states;
 mod m20261203_000003_create_order_indexes;
 mod m20261203_000004_drop_unused_send_indexes;
+mod m20261204_000001_create_verify_runs;
 
 /// The frozen statements of the migration named `name`, if it is one of the frozen ones.
 pub fn frozen(name: &str) -> Option<&'static frozen::Frozen> {
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_create_send_states::Migration),
             Box::new(m20261203_000003_create_order_indexes::Migration),
             Box::new(m20261203_000004_drop_unused_send_indexes::Migration),
+            Box::new(m20261204_000001_create_verify_runs::Migration),
         ]
     }
 }

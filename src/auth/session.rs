@@ -27,6 +27,12 @@ pub const CHECK_EVERY: Duration = Duration::from_secs(2);
 pub struct Holdings(Arc<Mutex<HashMap<Uuid, (usize, usize)>>>);
 
 impl Holdings {
+    /// The WebSocket connections and subscriptions open now, over every user.
+    pub fn totals(&self) -> (usize, usize) {
+        let all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.values().fold((0, 0), |(c, s), (connections, subscriptions)| (c + connections, s + subscriptions))
+    }
+
     /// Takes one of `user`'s connections (`connection`) or subscriptions; `None` at the cap.
     fn take(&self, user: Uuid, connection: bool) -> Option<Held> {
         let mut all = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

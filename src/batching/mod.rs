@@ -38,4 +38,4 @@ mod shared;
 
 pub use loader::Batched;
 pub use request::{RequestBatches, Watched};
-pub use shared::{MAX_SHARED_KEYS, SharedBatches};
+pub use shared::{JOINS, MAX_SHARED_KEYS, SharedBatches};

@@ -19,6 +19,10 @@ use uuid::Uuid;
 /// The most keys one shared batch carries; a request that would pass it runs its own.
 pub const MAX_SHARED_KEYS: usize = 500;
 
+/// Loads that joined a batch another request started, in this process (`/metrics`).
+pub static JOINS: std::sync::LazyLock<prometheus_client::metrics::counter::Counter> =
+    std::sync::LazyLock::new(Default::default);
+
 /// What a batch found: values by key, or the error every request of the batch gets.
 type Outcome<K, V, E> = Option<Result<Arc<HashMap<K, V>>, E>>;
 
@@ -77,7 +81,10 @@ impl<G: Hash + Eq + Clone, V: Clone, E: Clone, K: Hash + Ord + Clone> SharedBatc
             let role = self.role(&group, keys);
             let found = match role {
                 Role::Join(mut done) => match done.wait_for(Option::is_some).await.as_deref() {
-                    Ok(Some(outcome)) => outcome.clone(),
+                    Ok(Some(outcome)) => {
+                        JOINS.inc();
+                        outcome.clone()
+                    }
                     // Its leader went away before the end: ask again.
                     _ => continue,
                 },

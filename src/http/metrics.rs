@@ -18,9 +18,6 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         return refuse(StatusCode::UNAUTHORIZED, "send `Authorization: Bearer <METRICS_TOKEN>`", "UNAUTHENTICATED");
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        state.metrics.render(&state.db, &state.sources.replicas),
-    )
+    ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], state.metrics.render(&state).await)
         .into_response()
 }

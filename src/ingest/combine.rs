@@ -64,9 +64,11 @@ impl<T: Apply> Combiner<T> {
                 }
             }
         }
+        let started = std::time::Instant::now();
         queue.send((batch, reply)).map_err(|_| stopped())?;
         let report = answer.await.map_err(|_| stopped())??;
         if let Some(metrics) = &self.metrics {
+            metrics.ingest_batch(started.elapsed().as_secs_f64());
             let each = sources.iter().flat_map(|(source, n)| std::iter::repeat_n(source.as_str(), *n));
             for (source, outcome) in each.zip(&report.outcomes) {
                 metrics.ingested(source, outcome);

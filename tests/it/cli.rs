@@ -224,9 +224,34 @@ fn generate_then_verify_finds_no_difference_until_a_rollup_is_tampered_with() {
     let out = run(&["verify"], &env);
     assert_one_line_error(&out, "differ from the raw rows");
     assert!(String::from_utf8_lossy(&out.stdout).contains("email_totals"));
+    let differed: i64 = stderr(&out).trim_start_matches("error: ").split(' ').next().unwrap().parse().unwrap();
     let out = run(&["rebuild-rollups"], &env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(run(&["verify"], &env).status.success());
+
+    // Every run is recorded, and a server reports the last one in its metrics.
+    let runs: Vec<i64> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let db = sea_orm::Database::connect(format!("sqlite://{}", file.display())).await.unwrap();
+        let runs = entity::prelude::VerifyRuns::find()
+            .order_by_asc(entity::verify_runs::Column::FinishedAt)
+            .all(&db)
+            .await
+            .unwrap();
+        runs.into_iter().map(|r| r.differences).collect()
+    });
+    assert_eq!(runs, vec![0, differed, 0]);
+    assert!(differed > 0);
+    let port = free_port();
+    let _server = serve_demo(dir.path(), port, &[("METRICS_TOKEN", "scrape")], Stdio::null(), Stdio::null());
+    let scraped = http(
+        port,
+        "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer scrape\r\nConnection: close\r\n\r\n",
+    );
+    assert!(scraped.lines().any(|l| l == "verify_last_differences 0"), "{scraped}");
+    let finished = scraped.lines().find_map(|l| l.strip_prefix("verify_last_run_timestamp_seconds ")).unwrap();
+    let age = chrono::Utc::now().timestamp() - finished.parse::<i64>().unwrap();
+    assert!((0..600).contains(&age), "{scraped}");
 }
 
 #[test]

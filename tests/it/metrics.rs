@@ -6,6 +6,7 @@ use crate::webhooks::sample_campaign;
 use campaign_performance::auth::Verifier;
 use campaign_performance::ingest::Webhooks;
 use campaign_performance::metrics::Metrics;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 const SENDGRID_SAMPLE: &[u8] = include_bytes!("../fixtures/sendgrid-events.json");
 
-/// Every series of a scrape and its value.
-async fn scrape(base: &str) -> HashMap<String, f64> {
+/// Every series of a scrape and its value (the server's token: "scrape-me").
+pub(crate) async fn scrape(base: &str) -> HashMap<String, f64> {
     let response = reqwest::Client::new().get(format!("{base}/metrics")).bearer_auth("scrape-me").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
@@ -73,6 +74,11 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
         let response = client.post(&webhook).body(SENDGRID_SAMPLE.to_vec()).send().await.unwrap();
         assert_eq!(response.status(), 200);
     }
+    // An event of a send nobody knows waits in the quarantine.
+    let unknown = json!([{ "email": "nobody@example.com", "timestamp": 1762160400, "event": "open",
+        "sg_event_id": "unknown-send-open-1", "send_id": "7d1f3c2a-0000-4000-8000-00000000beef" }]);
+    let response = client.post(&webhook).body(unknown.to_string()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
     let stray = client.get(format!("{server}/no/such/path-7f3a")).send().await.unwrap();
     assert_eq!(stray.status(), 404);
     let after = scrape(&server).await;
@@ -86,7 +92,7 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
     );
     assert_eq!(
         delta(&before, &after, r#"http_requests_total{route="/webhooks/sendgrid",status="200",operation=""}"#),
-        2.0
+        3.0
     );
     assert_eq!(delta(&before, &after, r#"http_request_duration_seconds_count{route="/graphql"}"#), 4.0);
     assert_eq!(delta(&before, &after, r#"ingested_events_total{source="sendgrid",outcome="applied"}"#), 5.0);
@@ -97,6 +103,17 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
     assert_eq!(sql, ran as f64, "every statement the connection ran, once");
     assert_eq!(delta(&before, &after, "sql_statement_duration_seconds_count"), ran as f64);
     assert!(after.contains_key(r#"db_pool_connections{state="idle"}"#), "{after:?}");
+    // Each webhook post is one batch applied.
+    assert_eq!(delta(&before, &after, "ingest_batch_duration_seconds_count"), 3.0);
+    assert_eq!(delta(&before, &after, r#"ingested_events_total{source="sendgrid",outcome="quarantined"}"#), 1.0);
+    // Read when scraped: the quarantine as the database counts it; nothing open over WebSocket.
+    let quarantined = entity::prelude::QuarantinedItems::find().count(&db.conn).await.unwrap();
+    assert_eq!(after["quarantined_items"], quarantined as f64);
+    assert_eq!(quarantined, 1);
+    assert_eq!(after["websocket_connections"], 0.0);
+    assert_eq!(after["subscriptions"], 0.0);
+    assert!(after.contains_key("shared_batch_joins_total"), "{after:?}");
+    assert_eq!(after["verify_last_run_timestamp_seconds"], 0.0, "no verify run yet");
     // A path no route serves is one label, whatever the client sends.
     assert_eq!(delta(&before, &after, r#"http_requests_total{route="unmatched",status="404",operation=""}"#), 1.0);
     assert!(!after.keys().any(|series| series.contains("path-7f3a")), "{after:?}");

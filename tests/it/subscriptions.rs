@@ -216,7 +216,12 @@ db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| 
     use campaign_performance::auth::session::{MAX_CONNECTIONS_PER_USER, MAX_SUBSCRIPTIONS_PER_CONNECTION};
     let brand = retailer("Brand", Region::East).user_type(UserType::Brand).insert(&*db).await;
     let c = campaign("Capped").insert(&*db).await;
-    let base = serve(test_state(&db, Default::default())).await;
+    let base = serve(test_state(&db, Default::default()).with_metrics_token(Some("scrape-me".into()))).await;
+    // The metrics count what is open now.
+    let open = |base: String| async move {
+        let now = crate::metrics::scrape(&base).await;
+        (now["websocket_connections"], now["subscriptions"])
+    };
     let init = json!({ "Authorization": format!("Bearer {}", token_for(brand.id)) });
     let mut socket = connect(&base, init.clone()).await;
     assert_eq!(next(&mut socket, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
@@ -224,6 +229,7 @@ db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| 
         let first = subscribe(&mut socket, &format!("s{i}"), c.id).await;
         assert_eq!(first["type"], "next", "subscription {i}: {first}");
     }
+    assert_eq!(open(base.clone()).await, (1.0, MAX_SUBSCRIPTIONS_PER_CONNECTION as f64));
     let refused = subscribe(&mut socket, "over", c.id).await;
     assert!(refused.to_string().contains("subscriptions per connection"), "{refused}");
     // One ends: there is room again.
@@ -246,6 +252,10 @@ db_test!(subscriptions_per_connection_and_connections_per_user_are_capped, |db| 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut back = connect(&base, init).await;
     assert_eq!(next(&mut back, Duration::from_secs(5)).await.unwrap()["type"], "connection_ack");
+    assert_eq!(open(base.clone()).await, (MAX_CONNECTIONS_PER_USER as f64, MAX_SUBSCRIPTIONS_PER_CONNECTION as f64));
+    drop((socket, back, others));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(open(base).await, (0.0, 0.0), "closed sockets give back their counts");
 });
 
 /// PostgreSQL only: on SQLite (one process) news goes straight to the subscribers, there is
