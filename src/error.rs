@@ -76,6 +76,11 @@ impl AppError {
     }
 }
 
+/// Statements that found no pooled connection within the acquire timeout, in this process
+/// (`/metrics`: `db_pool_acquire_timeouts_total`).
+pub static POOL_TIMEOUTS: std::sync::LazyLock<prometheus_client::metrics::counter::Counter> =
+    std::sync::LazyLock::new(Default::default);
+
 /// The one place database errors are classified.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
@@ -90,6 +95,9 @@ impl From<DbErr> for AppError {
                 return AppError::Conflict("a referenced record does not exist or is still referenced".into());
             }
             _ => {}
+        }
+        if let DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) = &err {
+            POOL_TIMEOUTS.inc();
         }
         if matches!(&err, DbErr::Query(RuntimeErr::SqlxError(_)) | DbErr::Exec(RuntimeErr::SqlxError(_))) {
             tracing::error!(error = %err, "database statement failed");

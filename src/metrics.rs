@@ -5,6 +5,11 @@
 //! - `http_requests_total{route, status, operation}` and `http_request_duration_seconds{route}`:
 //!   every request (the matched route's pattern; the GraphQL operation name when it is a
 //!   plain name, at most `MAX_OPERATIONS` distinct ones, the rest `other`);
+//! - `graphql_operations_total{operation, kind, outcome}` and
+//!   `graphql_operation_duration_seconds{kind}`: every GraphQL request over HTTP that passed
+//!   the gate (`query` or `mutation`; the outcome is `OK` or the first error's code);
+//! - `db_pool_acquire_timeouts_total`: statements that found no pooled connection in time (this
+//!   process);
 //! - `sql_statements_total{outcome}` and `sql_statement_duration_seconds`: every statement
 //!   the server's connection runs (`ok` or `error`);
 //! - `ingested_events_total{source, outcome}`: every item an apply path decided (applied,
@@ -45,6 +50,8 @@ pub struct Metrics {
     registry: Registry,
     http_requests: Family<Labels, Counter>,
     http_duration: Family<Labels, Histogram, fn() -> Histogram>,
+    operations_total: Family<Labels, Counter>,
+    operation_duration: Family<Labels, Histogram, fn() -> Histogram>,
     sql_statements: Family<Labels, Counter>,
     sql_duration: Histogram,
     ingested: Family<Labels, Counter>,
@@ -84,6 +91,23 @@ impl Metrics {
         );
         let http_duration = Family::new_with_constructor(latency as fn() -> Histogram);
         registry.register("http_request_duration_seconds", "HTTP request latency by route", http_duration.clone());
+        let operations_total = Family::default();
+        registry.register(
+            "graphql_operations",
+            "GraphQL requests by operation name, kind and outcome code",
+            operations_total.clone(),
+        );
+        let operation_duration = Family::new_with_constructor(latency as fn() -> Histogram);
+        registry.register(
+            "graphql_operation_duration_seconds",
+            "GraphQL request latency by kind",
+            operation_duration.clone(),
+        );
+        registry.register(
+            "db_pool_acquire_timeouts",
+            "Statements that found no pooled connection in time (this process)",
+            crate::error::POOL_TIMEOUTS.clone(),
+        );
         let sql_statements = Family::default();
         registry.register("sql_statements", "SQL statements run, by outcome", sql_statements.clone());
         let sql_duration = latency();
@@ -125,6 +149,8 @@ impl Metrics {
             registry,
             http_requests,
             http_duration,
+            operations_total,
+            operation_duration,
             sql_statements,
             sql_duration,
             ingested,
@@ -162,6 +188,19 @@ impl Metrics {
             vec![("route", route.to_owned()), ("status", status.to_string()), ("operation", self.operation(operation))];
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration.get_or_create(&vec![("route", route.to_owned())]).observe(seconds);
+    }
+
+    /// A GraphQL request: its operation name (as `request` labels it), kind and outcome.
+    pub fn graphql_request(&self, operation: Option<&str>, kind: &str, outcome: &str, seconds: f64) {
+        let outcome = if outcome.len() <= 40 && outcome.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+            outcome
+        } else {
+            "ERROR"
+        };
+        let labels =
+            vec![("operation", self.operation(operation)), ("kind", kind.to_owned()), ("outcome", outcome.to_owned())];
+        self.operations_total.get_or_create(&labels).inc();
+        self.operation_duration.get_or_create(&vec![("kind", kind.to_owned())]).observe(seconds);
     }
 
     pub fn statement(&self, info: &sea_orm::metric::Info<'_>) {

@@ -17,6 +17,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Default)]
 pub struct AccessDetail {
     pub operation: Option<String>,
+    /// `query` or `mutation`, for a GraphQL request.
+    pub kind: Option<&'static str>,
     pub error: Option<String>,
     pub caller: Option<Uuid>,
 }
@@ -44,6 +46,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
     let seconds = started.elapsed().as_secs_f64();
     state.metrics.request(matched.as_deref().unwrap_or("unmatched"), status, detail.operation.as_deref(), seconds);
+    if let Some(kind) = detail.kind {
+        let outcome = detail.error.as_deref().unwrap_or("OK");
+        state.metrics.graphql_request(detail.operation.as_deref(), kind, outcome, seconds);
+    }
     if status == 429 {
         state.metrics.rate_limited();
     }

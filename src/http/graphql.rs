@@ -173,6 +173,7 @@ async fn run(
                 Some(items.iter().map(|r| operation_name(r).unwrap_or_default()).collect::<Vec<_>>().join(","))
             }
         },
+        kind: None,
         error: None,
         caller: viewer.caller().ok().map(|c| c.user.id),
     };
@@ -182,6 +183,7 @@ async fn run(
         BatchRequest::Single(r) => state.api.writes(r),
         BatchRequest::Batch(items) => items.iter().any(|r| state.api.writes(r)),
     };
+    detail.kind = Some(if writes { "mutation" } else { "query" });
     let caller = viewer.caller().ok().map(|c| c.user.id);
     let source = if writes { state.sources.primary() } else { state.sources.reading_for(caller) };
     // Kept to run again on the primary if the replica goes away under the request.

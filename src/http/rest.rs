@@ -159,7 +159,7 @@ fn answer(result: Result<impl serde::Serialize, AppError>, caller: Uuid) -> Resp
         Ok(body) => (Json(body).into_response(), None),
         Err(e) => (error_response(&e), Some(e.code().to_owned())),
     };
-    response.extensions_mut().insert(AccessDetail { operation: None, error, caller: Some(caller) });
+    response.extensions_mut().insert(AccessDetail { operation: None, kind: None, error, caller: Some(caller) });
     response
 }
 

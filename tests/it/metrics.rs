@@ -95,6 +95,17 @@ db_test!(metrics_move_by_exactly_the_requests_statements_and_events_of_a_workloa
         3.0
     );
     assert_eq!(delta(&before, &after, r#"http_request_duration_seconds_count{route="/graphql"}"#), 4.0);
+    // By kind and outcome code: the anonymous query was answered UNAUTHENTICATED.
+    let ops = |op: &str, outcome: &str| {
+        delta(
+            &before,
+            &after,
+            &format!(r#"graphql_operations_total{{operation="{op}",kind="query",outcome="{outcome}"}}"#),
+        )
+    };
+    assert_eq!((ops("Figures", "OK"), ops("Anonymous", "UNAUTHENTICATED")), (3.0, 1.0));
+    assert_eq!(delta(&before, &after, r#"graphql_operation_duration_seconds_count{kind="query"}"#), 4.0);
+    assert!(after.contains_key("db_pool_acquire_timeouts_total"), "{after:?}");
     assert_eq!(delta(&before, &after, r#"ingested_events_total{source="sendgrid",outcome="applied"}"#), 5.0);
     assert_eq!(delta(&before, &after, r#"ingested_events_total{source="sendgrid",outcome="duplicate"}"#), 5.0);
     let sql = delta(&before, &after, r#"sql_statements_total{outcome="ok"}"#)

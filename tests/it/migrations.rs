@@ -22,8 +22,8 @@ async fn table_count(db: &impl ConnectionTrait) -> i64 {
 db_test!(migrations_go_down_and_up_again, |db| {
     assert_eq!(
         table_count(&*db).await,
-        19,
-        "six tables, the summary view, the event log, the quarantine, the idempotency keys and nine rollups"
+        20,
+        "six tables, the summary view, the event log, the quarantine, the idempotency keys, nine rollups and the verify runs"
     );
     assert!(Migrator::get_pending_migrations(&*db).await.unwrap().is_empty());
 
@@ -32,7 +32,7 @@ db_test!(migrations_go_down_and_up_again, |db| {
     assert_eq!(Migrator::get_pending_migrations(&*db).await.unwrap().len(), Migrator::migrations().len());
 
     Migrator::up(&*db, None).await.expect("up again");
-    assert_eq!(table_count(&*db).await, 19);
+    assert_eq!(table_count(&*db).await, 20);
     // The schema works after the round trip.
     let c = campaign("after round trip").insert(&*db).await;
     let data = gql(&db, "{ campaigns { totalCount edges { node { id } } } }", serde_json::json!({})).await;
