@@ -10,6 +10,7 @@ pub mod auth;
 pub mod batching;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;

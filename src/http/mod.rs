@@ -2,7 +2,7 @@
 //! (caller, request id), execute, reply.
 
 mod access_log;
-mod gate;
+pub(crate) mod gate;
 mod graphiql;
 mod graphql;
 mod health;
@@ -49,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(crate::dashboard::routes())
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| internal_error()))

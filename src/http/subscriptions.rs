@@ -1,7 +1,7 @@
 //! `GET /graphql/ws`: GraphQL subscriptions over WebSocket (graphql-transport-ws and the
 //! older graphql-ws). The bearer token comes in the upgrade's `Authorization` header or in
 //! the `connection_init` payload (`{"Authorization": "Bearer …"}`), as browsers cannot set
-//! headers on a WebSocket. The credentials are checked again at every subscription and push,
+//! headers on a WebSocket; from the dashboard's pages, in its session cookie (same site only). The credentials are checked again at every subscription and push,
 //! and every few seconds: the socket closes once they lapse (`auth::Session`).
 
 use crate::AppState;
@@ -22,6 +22,8 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let from_header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A dashboard page's live figures: the session cookie of this site.
+    let from_cookie = crate::dashboard::session_for_socket(&headers).map(|t| format!("Bearer {t}"));
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         let api = state.api.over_websocket();
         // The session `connection_init` opens, and the connection it holds for its user.
@@ -32,7 +34,7 @@ pub async fn upgrade(
                 let from_payload = ["Authorization", "authorization"]
                     .iter()
                     .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_owned));
-                let authorization = from_header.or(from_payload);
+                let authorization = from_header.or(from_payload).or(from_cookie);
                 let (session, caller, held) = Session::open(
                     authorization,
                     state.db.clone(),

@@ -10,6 +10,7 @@ mod batching;
 mod campaigns_api;
 mod cli;
 mod counts;
+mod dashboard;
 mod demo_data;
 mod errata_e1;
 mod figures;
