@@ -147,6 +147,7 @@ async fn serve(database: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
         .with_metrics_token(args.metrics_token.clone());
     let app = crate::app(state.with_tracking(tracking));
     println!("campaign-performance is serving {}", target.redacted());
+    println!("  Dashboard: http://{addr}/dashboard/brand-performance/campaigns   (sign in with a token below)");
     println!("  GraphiQL:  http://{addr}/graphql   (POST GraphQL to the same URL)");
     println!(
         "  Webhooks:  http://{addr}/webhooks/{{sendgrid,postmark,mailgun,ses}}   http://{addr}/webhooks/shopify/orders"

@@ -34,28 +34,29 @@ pub fn bars(id: &str, title: &str, unit: &str, items: &[(String, f64, String)]) 
     }
 }
 
-/// The conversion funnel: one centred band per step, as wide as its count.
-pub fn funnel(steps: &[(&str, f64)]) -> Markup {
+/// The conversion funnel: one centred band per step, as wide as its count (`(label, count,
+/// count as shown)`).
+pub fn funnel(steps: &[(&str, f64, String)]) -> Markup {
     let max = steps.iter().map(|s| s.1).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let row = 44.0;
     let height = row * steps.len() as f64;
     let (label_w, value_w) = (110.0, 110.0);
     let room = WIDTH - label_w - value_w;
     let centre = label_w + room / 2.0;
-    let described: Vec<String> = steps.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+    let described: Vec<String> = steps.iter().map(|(l, _, shown)| format!("{l}: {shown}")).collect();
     html! {
         svg.chart.funnel id="funnel" role="img" aria-labelledby="funnel-title funnel-desc"
             viewBox={ "0 0 " (WIDTH) " " (height) } width="100%" {
             title id="funnel-title" { "Conversion funnel" }
             desc id="funnel-desc" { (described.join("; ")) }
-            @for (i, (label, value)) in steps.iter().enumerate() {
+            @for (i, (label, value, shown)) in steps.iter().enumerate() {
                 @let y = row * i as f64;
                 @let w = (value.max(0.0) / max * room).max(if *value > 0.0 { 2.0 } else { 0.0 });
                 g.mark {
-                    title { (label) ": " (value) }
+                    title { (label) ": " (shown) }
                     text.label x="0" y=(y + row * 0.6) { (label) }
                     rect x=(format!("{:.1}", centre - w / 2.0)) y=(y + 4.0) width=(format!("{w:.1}")) height=(row - 8.0) rx="4" {}
-                    text.value x=(WIDTH - value_w + 10.0) y=(y + row * 0.6) { (value) }
+                    text.value x=(WIDTH - value_w + 10.0) y=(y + row * 0.6) { (shown) }
                 }
             }
         }
@@ -65,7 +66,7 @@ pub fn funnel(steps: &[(&str, f64)]) -> Markup {
 /// Lines over time: `(bucket start, one value per series)`.
 pub fn timeline(title: &str, points: &[(String, Vec<f64>)], series: &[&str]) -> Markup {
     let height = 260.0;
-    let (left, right, top, bottom) = (56.0, 12.0, 12.0, 40.0);
+    let (left, right, top, bottom) = (56.0, 48.0, 12.0, 40.0);
     let (w, h) = (WIDTH - left - right, height - top - bottom);
     let max = points.iter().flat_map(|p| p.1.iter().copied()).fold(0.0_f64, f64::max).max(1.0);
     let step = if points.len() > 1 { w / (points.len() - 1) as f64 } else { 0.0 };

@@ -319,13 +319,8 @@ fn campaign_body(data: &Value, variables: &Value, brand: bool) -> Markup {
         }
         section.panel {
             h2 { "Conversion funnel" }
-            (charts::funnel(&[
-                ("Sent", number(&c["funnel"]["sent"])),
-                ("Delivered", number(&c["funnel"]["delivered"])),
-                ("Opened", number(&c["funnel"]["opened"])),
-                ("Clicked", number(&c["funnel"]["clicked"])),
-                ("Converted", number(&c["funnel"]["converted"])),
-            ]))
+            (charts::funnel(&[("Sent", "sent"), ("Delivered", "delivered"), ("Opened", "opened"), ("Clicked", "clicked"), ("Converted", "converted")]
+                .map(|(label, step)| (label, number(&c["funnel"][step]), thousands(&text(&c["funnel"][step]))))))
             table {
                 caption { "Funnel steps" }
                 thead { tr { th { "Step" } th.num { "Count" } th.num { "Rate from the step before" } } }

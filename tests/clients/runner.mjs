@@ -1,5 +1,5 @@
-// Runs the checks in checks/ as separate processes, two at a time, and the one that changes
-// data (e-graphql-ws: one more open) last, alone. Prints each check's PASS/FAIL lines, then
+// Runs the checks in checks/ as separate processes, two at a time, and the ones that change
+// data (e-graphql-ws, j-dashboard: one more open each) last, alone. Prints each check's PASS/FAIL lines, then
 // "N passed, N failed"; exits 1 if anything failed.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CLIENTS_DIR } from './lib/common.mjs';
 
 const CHECK_TIMEOUT_MS = Number(process.env.CHECK_TIMEOUT_MS || 150_000);
-const LAST = ['e-graphql-ws']; // writes to the database: after every check that compares figures
+const LAST = ['e-graphql-ws', 'j-dashboard']; // write to the database: after every check that compares figures
 const SLOW_FIRST = ['b-graphiql', 'g-codegen'];
 
 const all = readdirSync(join(CLIENTS_DIR, 'checks')).filter((f) => f.endsWith('.mjs')).map((f) => f.replace(/\.mjs$/, '')).sort();
