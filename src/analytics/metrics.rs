@@ -140,6 +140,12 @@ pub fn roi_percentage(revenue: Money, spent: Money) -> f64 {
     roi_exact(revenue, spent).map_or(0.0, |roi| round(roi, 1))
 }
 
+/// Net return: `revenue − budget spent`, exact (negative: a loss); `None` when nothing was
+/// spent.
+pub fn net_return(revenue: Money, spent: Money) -> Option<Decimal> {
+    (spent.amount() > Decimal::ZERO).then(|| revenue.amount() - spent.amount())
+}
+
 /// ROAS: `revenue ÷ budget spent`, rounded half away from zero to 2 decimals; 0 when nothing
 /// was spent (errata E2).
 pub fn roas(revenue: Money, spent: Money) -> f64 {

@@ -312,8 +312,13 @@ fn campaign_body(data: &Value, variables: &Value, brand: bool) -> Markup {
                         ("Revenue".into(), revenue, money(&text(&p["totalRevenue"]))),
                         ("Spent".into(), spent, money(&text(&c["budgetSpent"]))),
                     ]))
-                    @let profit = revenue - spent;
-                    p.verdict { @if profit >= 0.0 { "Profit: " } @else { "Loss: " } (money(&format!("{:.2}", profit.abs()))) }
+                    @let net = &p["netReturn"];
+                    @if !net.is_null() {
+                        p.verdict {
+                            @if text(net).starts_with('-') { "Loss: " } @else { "Profit: " }
+                            (perf("netReturn", Kind::Money))
+                        }
+                    }
                 }
             }
         }
@@ -643,9 +648,12 @@ fn thousands(raw: &str) -> String {
     }
 }
 
-/// `41500.00` → `$41,500.00`.
+/// `41500.00` → `$41,500.00`; `-800.00` → `-$800.00`.
 fn money(raw: &str) -> String {
-    format!("${}", thousands(raw))
+    match raw.strip_prefix('-') {
+        Some(amount) => format!("-${}", thousands(amount)),
+        None => format!("${}", thousands(raw)),
+    }
 }
 
 fn title_case(raw: &str) -> String {
@@ -673,6 +681,7 @@ mod tests {
         assert_eq!(super::thousands("-1000"), "-1,000");
         assert_eq!(super::thousands("999"), "999");
         assert_eq!(super::money("41500.00"), "$41,500.00");
+        assert_eq!(super::money("-800.00"), "-$800.00");
         assert_eq!(super::title_case("COMPLETED"), "Completed");
     }
 }

@@ -48,6 +48,10 @@ pub struct CampaignPerformance {
     /// Return on ad spend: totalRevenue ÷ budgetSpent, rounded half away from zero to
     /// 2 decimals; 0 when nothing was spent. (1.24 means each dollar spent brought $1.24.)
     pub roas: f64,
+    /// What the spend returned: totalRevenue − budgetSpent, exact (positive: a profit;
+    /// negative: a loss); null when nothing was spent (and so for retailers, as the spend is
+    /// the brand's).
+    pub net_return: Option<Decimal>,
     /// HIGH_ROI from an ROI of 100%, GOOD_ROI from 50%, else STANDARD (unrounded ROI).
     pub performance_tier: PerformanceTier,
 }
@@ -64,6 +68,7 @@ impl CampaignPerformance {
             email_attributed_revenue: revenue.email_attributed.amount(),
             roi_percentage: metrics::roi_percentage(total, spent),
             roas: metrics::roas(total, spent),
+            net_return: metrics::net_return(total, spent),
             performance_tier: metrics::performance_tier(total, spent).into(),
         }
     }

@@ -102,7 +102,7 @@ db_test!(rest_answers_the_same_figures_as_graphql, |db| {
         r#"{ campaigns { edges { node { id budgetRemaining budgetUtilization performance {
             totalRetailers totalEmailsSent emailsDelivered emailsOpened emailsHumanOpened emailsClicked emailsBounced deliveryRate
             openRate humanOpenRate clickRate clickToOpenRate totalRevenue conversionRevenue orderRevenue pendingRevenue emailAttributedRevenue roiPercentage
-            roas performanceTier } } } } }"#,
+            roas netReturn performanceTier } } } } }"#,
         json!({}),
     )
     .await;

@@ -654,6 +654,8 @@ fn expected(field: &str, q: &Q, spent_cents: i64) -> Option<Value> {
         "orders" => json!(q.orders),
         "roiPercentage" => ratio(Decimal::from(revenue - spent_cents) * Decimal::ONE_HUNDRED, spent_cents.into(), 1),
         "roas" => ratio(revenue.into(), spent_cents.into(), 2),
+        "netReturn" if spent_cents > 0 => json!(Decimal::new(revenue - spent_cents, 2).to_string()),
+        "netReturn" => Value::Null,
         _ => return None,
     })
 }

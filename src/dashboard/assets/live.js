@@ -26,7 +26,7 @@
   const shown = (raw, kind) => {
     switch (kind) {
       case 'count': return thousands(raw);
-      case 'money': return '$' + thousands(raw);
+      case 'money': return raw.startsWith('-') ? '-$' + thousands(raw.slice(1)) : '$' + thousands(raw);
       case 'percent': return raw + '%';
       case 'ratio': return raw + '×';
       case 'text': { const t = raw.replace(/_/g, ' ').toLowerCase(); return t.charAt(0).toUpperCase() + t.slice(1); }
