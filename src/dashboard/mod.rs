@@ -36,8 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/sign-out", axum::routing::post(session::sign_out))
         .route("/dashboard/brand-performance/campaigns", get(pages::overview))
         .route("/dashboard/brand-performance/campaigns/{id}", get(pages::campaign))
-        .route("/dashboard/brand-performance/campaigns/{id}/leaderboard.csv", get(pages::leaderboard_csv))
-        .route("/dashboard/brand-performance/campaigns/{id}/timeline.csv", get(pages::timeline_csv))
+        .route("/dashboard/brand-performance/campaigns/{id}/{file}", get(pages::download))
         .route("/dashboard/assets/{file}", get(asset))
 }
 

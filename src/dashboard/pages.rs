@@ -443,135 +443,96 @@ fn campaign_body(data: &Value, variables: &Value, brand: bool) -> Markup {
     }
 }
 
-/// `GET …/{id}/leaderboard.csv`: the leaderboard as the page shows it.
-pub async fn leaderboard_csv(
+/// A CSV download of a campaign page's table: the list it reads in the answer and its
+/// columns (header, JSON pointer within a row), values as the API gave them.
+struct Download {
+    file: &'static str,
+    list: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+}
+
+const DOWNLOADS: [Download; 2] = [
+    Download {
+        file: "leaderboard.csv",
+        list: "retailerPerformance",
+        columns: &[
+            ("rank", "/rank"),
+            ("retailer", "/retailer/name"),
+            ("region", "/retailer/region"),
+            ("emails_sent", "/totalEmailsSent"),
+            ("delivered", "/emailsDelivered"),
+            ("opened", "/emailsOpened"),
+            ("clicked", "/emailsClicked"),
+            ("open_rate", "/openRate"),
+            ("click_rate", "/clickRate"),
+            ("conversions", "/conversions"),
+            ("orders", "/orders"),
+            ("revenue", "/revenue"),
+        ],
+    },
+    Download {
+        file: "timeline.csv",
+        list: "timeline",
+        columns: &[
+            ("bucket_start", "/bucketStart"),
+            ("emails_sent", "/emailsSent"),
+            ("delivered", "/emailsDelivered"),
+            ("opened", "/emailsOpened"),
+            ("clicked", "/emailsClicked"),
+            ("conversions", "/conversions"),
+            ("revenue", "/revenue"),
+        ],
+    },
+];
+
+/// `GET …/{id}/leaderboard.csv` and `…/{id}/timeline.csv?interval=…&timeZone=…`: the page's
+/// tables, for spreadsheets.
+pub async fn download(
     State(state): State<AppState>,
     extensions: Extensions,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((id, file)): Path<(String, String)>,
     Query(query): Query<CampaignQuery>,
 ) -> Response {
-    csv_of(&state, &extensions, &headers, &id, &query, "leaderboard", |c| {
-        let mut rows = vec![
-            vec![
-                "rank",
-                "retailer",
-                "region",
-                "emails_sent",
-                "delivered",
-                "opened",
-                "clicked",
-                "open_rate",
-                "click_rate",
-                "conversions",
-                "orders",
-                "revenue",
-            ]
-            .into_iter()
-            .map(str::to_owned)
-            .collect::<Vec<_>>(),
-        ];
-        for r in c["retailerPerformance"].as_array().into_iter().flatten() {
-            rows.push(vec![
-                text(&r["rank"]),
-                text(&r["retailer"]["name"]),
-                text(&r["retailer"]["region"]),
-                text(&r["totalEmailsSent"]),
-                text(&r["emailsDelivered"]),
-                text(&r["emailsOpened"]),
-                text(&r["emailsClicked"]),
-                text(&r["openRate"]),
-                text(&r["clickRate"]),
-                text(&r["conversions"]),
-                text(&r["orders"]),
-                text(&r["revenue"]),
-            ]);
-        }
-        rows
-    })
-    .await
-}
-
-/// `GET …/{id}/timeline.csv?interval=…&timeZone=…`: the timeline's buckets.
-pub async fn timeline_csv(
-    State(state): State<AppState>,
-    extensions: Extensions,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<CampaignQuery>,
-) -> Response {
-    csv_of(&state, &extensions, &headers, &id, &query, "timeline", |c| {
-        let mut rows = vec![
-            ["bucket_start", "emails_sent", "delivered", "opened", "clicked", "conversions", "revenue"]
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>(),
-        ];
-        for t in c["timeline"].as_array().into_iter().flatten() {
-            rows.push(
-                [
-                    "bucketStart",
-                    "emailsSent",
-                    "emailsDelivered",
-                    "emailsOpened",
-                    "emailsClicked",
-                    "conversions",
-                    "revenue",
-                ]
-                .iter()
-                .map(|f| text(&t[*f]))
-                .collect(),
-            );
-        }
-        rows
-    })
-    .await
-}
-
-async fn csv_of(
-    state: &AppState,
-    extensions: &Extensions,
-    headers: &HeaderMap,
-    id: &str,
-    query: &CampaignQuery,
-    what: &str,
-    rows: impl Fn(&Value) -> Vec<Vec<String>>,
-) -> Response {
-    let admitted = match session::caller(state, extensions, headers).await {
+    let Some(download) = DOWNLOADS.iter().find(|d| d.file == file) else {
+        return problem(StatusCode::NOT_FOUND, "No such download.");
+    };
+    let admitted = match session::caller(&state, &extensions, &headers).await {
         Ok(a) => a,
         Err(to) => return to,
     };
-    if uuid::Uuid::parse_str(id).is_err() {
+    if uuid::Uuid::parse_str(&id).is_err() {
         return problem(StatusCode::NOT_FOUND, NOT_SEEN);
     }
-    let data = match run(state, &admitted, CAMPAIGN, query.variables(id)).await {
+    let data = match run(&state, &admitted, CAMPAIGN, query.variables(&id)).await {
         Ok(data) if data["campaign"].is_null() => return problem(StatusCode::NOT_FOUND, NOT_SEEN),
         Ok(data) => data,
         Err(page) => return page,
     };
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows(&data["campaign"]) {
-        // Text a spreadsheet would run as a formula is quoted as text (`'=…`).
-        let row: Vec<String> = row
-            .into_iter()
-            .map(|cell| {
+    let rows = data["campaign"][download.list].as_array().cloned().unwrap_or_default();
+    let written = writer.write_record(download.columns.iter().map(|(name, _)| *name)).and_then(|()| {
+        rows.iter().try_for_each(|row| {
+            // Text a spreadsheet would run as a formula is written as text (`'=…`).
+            writer.write_record(download.columns.iter().map(|(_, at)| {
+                let cell = row.pointer(at).map(text).unwrap_or_default();
                 if cell.starts_with(['=', '+', '-', '@']) && cell.parse::<f64>().is_err() {
                     format!("'{cell}")
                 } else {
                     cell
                 }
-            })
-            .collect();
-        if writer.write_record(&row).is_err() {
-            return problem(StatusCode::INTERNAL_SERVER_ERROR, "The CSV could not be written.");
-        }
-    }
-    let body = writer.into_inner().unwrap_or_default();
+            }))
+        })
+    });
+    let body = match (written, writer.into_inner()) {
+        (Ok(()), Ok(body)) => body,
+        _ => return problem(StatusCode::INTERNAL_SERVER_ERROR, "The CSV could not be written."),
+    };
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let name = format!("attachment; filename=\"campaign-{id}-{what}.csv\"");
+    let name = format!("attachment; filename=\"campaign-{id}-{file}\"");
     if let Ok(value) = HeaderValue::from_str(&name) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -179,6 +179,8 @@ db_test!(dashboard_pages_show_the_api_s_figures_to_the_brand_and_a_retailer_only
         assert_eq!(row[3], text(&r["totalEmailsSent"]));
         assert_eq!(row[11], text(&r["revenue"]));
     }
+    let (status, _) = page(&server, &cookie, &format!("{HOME}/{sample}/figures.csv")).await;
+    assert_eq!(status, 404, "only the leaderboard and the timeline download");
     let (_, csv) =
         page(&server, &cookie, &format!("{HOME}/{sample}/timeline.csv?interval=WEEK&timeZone=Asia/Kolkata")).await;
     let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())

@@ -11,23 +11,10 @@ import { join } from 'node:path';
 import { buildSchema } from 'graphql';
 import { chromium } from 'playwright-core';
 import { startAssetsProxy } from '../lib/assets-proxy.mjs';
+import { CHROMIUM_ARGS, cutNetwork, isLocal } from '../lib/browser.mjs';
 import { ARTIFACTS, check, demoIds, difference, env, readmeBlock, repoFile, short } from '../lib/common.mjs';
 
 const TIMEOUT = 20_000;
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
-  // No name resolves: only IP literals (127.0.0.1) can be reached at all.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
-
-const isLocal = (href) => {
-  const u = new URL(href);
-  if (['data:', 'blob:', 'about:', 'chrome-error:'].includes(u.protocol)) return true;
-  return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && u.hostname === '127.0.0.1';
-};
-
 const plain = (text) => String(text ?? '').replace(/[`*_]/g, '').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\s+/g, ' ').trim();
 
 /** The value of the CodeMirror editor inside `selector`. */
@@ -77,12 +64,7 @@ async function scenario(t, context, base, label, expectations) {
     if (!isLocal(ws.url())) outside.push(ws.url());
     ws.on('framesent', (f) => wsFrames.push(String(f.payload)));
   });
-  await page.route('**/*', (route) => {
-    const href = route.request().url();
-    if (isLocal(href)) return route.continue();
-    outside.push(href);
-    return route.abort('blockedbyclient');
-  });
+  await cutNetwork(page, outside);
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });

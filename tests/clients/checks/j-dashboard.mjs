@@ -8,22 +8,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, cutNetwork } from '../lib/browser.mjs';
 import { ARTIFACTS, check, data, demoIds, env, repoFile, short } from '../lib/common.mjs';
 
 const TIMEOUT = 20_000;
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
 const HOME = '/dashboard/brand-performance/campaigns';
-const isLocal = (href) => {
-  const u = new URL(href);
-  if (['data:', 'blob:', 'about:', 'chrome-error:'].includes(u.protocol)) return true;
-  return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && u.hostname === '127.0.0.1';
-};
-
 const operation = (name) => repoFile('tests', 'operations', `${name}.graphql`);
 
 /** The value at a JSON pointer. */
@@ -54,12 +43,7 @@ async function signIn(t, context, label, token) {
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const outside = [];
-  await page.route('**/*', (route) => {
-    const href = route.request().url();
-    if (isLocal(href)) return route.continue();
-    outside.push(href);
-    return route.abort('blockedbyclient');
-  });
+  await cutNetwork(page, outside);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
