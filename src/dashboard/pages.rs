@@ -10,8 +10,9 @@ use super::charts;
 use super::html;
 use super::session::{self, HOME};
 use crate::AppState;
-use crate::graphql::prepare_request;
+use crate::graphql::{has_internal_error, prepare_request};
 use crate::http::gate::Admitted;
+use crate::loaders::Source;
 use axum::extract::{Path, Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -91,11 +92,25 @@ pub async fn home(headers: HeaderMap) -> Response {
 async fn run(state: &AppState, admitted: &Admitted, operation: &str, variables: Value) -> Result<Value, Response> {
     let caller = admitted.viewer.caller().ok().map(|c| c.user.id);
     let source = state.sources.reading_for(caller);
-    let request = async_graphql::Request::new(operation).variables(async_graphql::Variables::from_json(variables));
     let window = Duration::from_millis(state.limits.batch_window_ms);
-    let request = prepare_request(request, &source, admitted.viewer.clone(), window);
+    let execute = |source: Source| {
+        let request =
+            async_graphql::Request::new(operation).variables(async_graphql::Variables::from_json(variables.clone()));
+        let request = prepare_request(request, &source, admitted.viewer.clone(), window);
+        async move { async_graphql::Executor::execute(&state.api, request).await }
+    };
+    // As `POST /graphql` does: read again on the primary when a replica goes away under the read.
+    let answer = async {
+        let response = execute(source.clone()).await;
+        match source.replica {
+            Some(i) if has_internal_error(&response) && !state.sources.replicas.recheck(i).await => {
+                execute(state.sources.primary()).await
+            }
+            _ => response,
+        }
+    };
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
-    let response = match tokio::time::timeout(timeout, async_graphql::Executor::execute(&state.api, request)).await {
+    let response = match tokio::time::timeout(timeout, answer).await {
         Ok(response) => response,
         Err(_) => return Err(problem(StatusCode::SERVICE_UNAVAILABLE, "The page took too long to read; try again.")),
     };

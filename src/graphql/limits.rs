@@ -42,6 +42,15 @@ impl RequestId {
     }
 }
 
+/// True when an answer holds an `INTERNAL` error (a database failure: a replica that went
+/// away under the request shows as one).
+pub fn has_internal_error(response: &Response) -> bool {
+    response
+        .errors
+        .iter()
+        .any(|e| matches!(e.extensions.as_ref().and_then(|x| x.get("code")), Some(Value::String(c)) if c == "INTERNAL"))
+}
+
 /// Parsed operation texts remembered (least recently used forgotten first). With texts of
 /// at most `MAX_REMEMBERED_TEXT`, what a stream of distinct queries can make the server hold
 /// stays at a few MB.

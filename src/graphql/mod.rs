@@ -26,7 +26,7 @@ mod tracking;
 mod user;
 
 pub use campaign::Campaign;
-pub use limits::{Api, MUTATION_OVER_GET, QueriesOnly, RequestId};
+pub use limits::{Api, MUTATION_OVER_GET, QueriesOnly, RequestId, has_internal_error};
 pub use performance::CampaignPerformance;
 
 use crate::auth::{Caller, Scope, UserCache, Viewer};

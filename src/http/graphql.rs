@@ -10,7 +10,7 @@ use super::access_log::AccessDetail;
 use super::gate::{Admitted, admit};
 use super::{read_body, refuse};
 use crate::AppState;
-use crate::graphql::{MUTATION_OVER_GET, QueriesOnly, RequestId, prepare_request};
+use crate::graphql::{MUTATION_OVER_GET, QueriesOnly, RequestId, has_internal_error, prepare_request};
 use crate::loaders::Source;
 use async_graphql::{BatchRequest, BatchResponse, Executor, Variables};
 use async_graphql_axum::GraphQLResponse;
@@ -204,7 +204,10 @@ async fn run(
     let answer = async {
         let response = state.api.execute_batch(batch).await;
         if let (Some(replica), Some(again)) = (source.replica, again)
-            && has_internal_error(&response)
+            && match &response {
+                BatchResponse::Single(r) => has_internal_error(r),
+                BatchResponse::Batch(items) => items.iter().any(has_internal_error),
+            }
             && !state.sources.replicas.recheck(replica).await
         {
             return state.api.execute_batch(prepare(again, &state.sources.primary())).await;
@@ -252,21 +255,6 @@ async fn run(
             body["errors"][0]["extensions"]["requestId"] = id.0.clone().into();
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
-    }
-}
-
-/// True when an answer holds an `INTERNAL` error (a replica that went away under the
-/// request shows as one).
-fn has_internal_error(response: &BatchResponse) -> bool {
-    let internal = |r: &async_graphql::Response| {
-        r.errors.iter().any(|e| {
-            e.extensions.as_ref().and_then(|x| x.get("code"))
-                == Some(&async_graphql::Value::String("INTERNAL".to_owned()))
-        })
-    };
-    match response {
-        BatchResponse::Single(r) => internal(r),
-        BatchResponse::Batch(items) => items.iter().any(internal),
     }
 }
 

@@ -260,7 +260,20 @@ async fn queries_read_the_replica_writes_the_primary_writers_see_their_writes_an
 
     // The replica goes away: reads keep answering (the first one that meets the dead
     // connection runs again on the primary), readiness names the replica.
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed =
+        browser.post(format!("{server}/dashboard/sign-in")).form(&[("token", watcher.clone())]).send().await.unwrap();
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     proxy.stop();
+    // The dashboard reads as queries do, and keeps answering too.
+    let page = browser
+        .get(format!("{server}/dashboard/brand-performance/campaigns/{campaign}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("AW25 — second"));
     for _ in 0..5 {
         assert_eq!(name_as(watcher.clone()).await, "AW25 — second");
         assert_eq!(name_as(token.clone()).await, "AW25 — second");
