@@ -8,13 +8,13 @@ use maud::{Markup, html};
 const WIDTH: f64 = 640.0;
 
 /// Horizontal bars: `(label, value, value as shown)`.
-pub fn bars(id: &str, title: &str, unit: &str, items: &[(String, f64, String)]) -> Markup {
+pub fn bars(id: &str, title: &str, items: &[(String, f64, String)]) -> Markup {
     let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let row = 34.0;
     let height = row * items.len() as f64 + 8.0;
     let (label_w, value_w) = (130.0, 120.0);
     let room = WIDTH - label_w - value_w;
-    let described: Vec<String> = items.iter().map(|(l, _, s)| format!("{l}: {s}{unit}")).collect();
+    let described: Vec<String> = items.iter().map(|(l, _, s)| format!("{l}: {s}")).collect();
     html! {
         svg.chart.bars id=(id) role="img" aria-labelledby={ (id) "-title " (id) "-desc" }
             viewBox={ "0 0 " (WIDTH) " " (height) } width="100%" {
@@ -24,10 +24,10 @@ pub fn bars(id: &str, title: &str, unit: &str, items: &[(String, f64, String)]) 
                 @let y = 4.0 + row * i as f64;
                 @let w = (value.max(0.0) / max * room).max(if *value > 0.0 { 2.0 } else { 0.0 });
                 g.mark {
-                    title { (label) ": " (shown) (unit) }
+                    title { (label) ": " (shown) }
                     text.label x="0" y=(y + row * 0.62) { (label) }
                     rect x=(label_w) y=(y + 4.0) width=(format!("{w:.1}")) height=(row - 10.0) rx="3" {}
-                    text.value x=(label_w + w + 8.0) y=(y + row * 0.62) { (shown) (unit) }
+                    text.value x=(label_w + w + 8.0) y=(y + row * 0.62) { (shown) }
                 }
             }
         }

@@ -323,7 +323,7 @@ fn campaign_body(data: &Value, variables: &Value, brand: bool) -> Markup {
                 }
                 @if brand {
                     h3 { "Revenue against spend" }
-                    (charts::bars("revenue-vs-spend", "Revenue against spend", "", &[
+                    (charts::bars("revenue-vs-spend", "Revenue against spend", &[
                         ("Revenue".into(), revenue, money(&text(&p["totalRevenue"]))),
                         ("Spent".into(), spent, money(&text(&c["budgetSpent"]))),
                     ]))
@@ -401,7 +401,7 @@ fn campaign_body(data: &Value, variables: &Value, brand: bool) -> Markup {
         @if !regions.is_empty() {
             section.panel {
                 h2 { "Regions" }
-                (charts::bars("regions", "Revenue by region", "", &regions.iter().map(|r| (title_case(&text(&r["region"])), number(&r["revenue"]), money(&text(&r["revenue"])))).collect::<Vec<_>>()))
+                (charts::bars("regions", "Revenue by region", &regions.iter().map(|r| (title_case(&text(&r["region"])), number(&r["revenue"]), money(&text(&r["revenue"])))).collect::<Vec<_>>()))
                 table {
                     thead { tr { th { "Region" } th.num { "Retailers" } th.num { "Sent" } th.num { "Open rate" } th.num { "Click rate" } th.num { "Revenue" } } }
                     tbody {

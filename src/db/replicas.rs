@@ -193,14 +193,6 @@ impl Replicas {
         }
     }
 
-    /// The connection to read from for a caller who must see `at_least`.
-    pub fn reading(&self, at_least: Lsn) -> &DatabaseConnection {
-        match self.pick(at_least) {
-            Some(i) => &self.inner.replicas[i].db,
-            None => &self.inner.primary,
-        }
-    }
-
     /// Checks replica `index` now (after a failed read): false, and marked unusable until
     /// the monitor sees it well again, when it does not answer.
     pub async fn recheck(&self, index: usize) -> bool {
